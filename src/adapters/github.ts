@@ -1,0 +1,214 @@
+import { getOctokit } from '@actions/github';
+import { retry } from '@octokit/plugin-retry';
+import { throttling } from '@octokit/plugin-throttling';
+import type { MergeMethod } from '../core/config.js';
+
+export type Octokit = ReturnType<typeof getOctokit>;
+
+export interface Repo {
+  owner: string;
+  repo: string;
+}
+
+export interface PullRequest {
+  number: number;
+  url: string;
+  nodeId: string;
+  title: string;
+  body: string;
+  headSha: string;
+  merged: boolean;
+}
+
+interface Logger {
+  warning(message: string): void;
+}
+
+/**
+ * An Octokit for the API at GITHUB_API_URL (github.com, GHE.com or GHES), with
+ * GitHub's recommended throttling and retries of transient failures. 405 and
+ * 409 are answers about the pull request, not transient: never retried here.
+ */
+export function createOctokit(token: string, log: Logger): Octokit {
+  return getOctokit(
+    token,
+    {
+      baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      retry: { doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
+      throttle: {
+        onRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          log.warning(`Rate limit reached for ${options.method} ${options.url}; retrying in ${retryAfter}s`);
+          return retryCount < 2;
+        },
+        onSecondaryRateLimit: (
+          retryAfter: number,
+          options: { method: string; url: string },
+          _octokit: unknown,
+          retryCount: number,
+        ) => {
+          log.warning(
+            `Secondary rate limit for ${options.method} ${options.url}; retrying in ${retryAfter}s`,
+          );
+          return retryCount < 2;
+        },
+      },
+    },
+    retry,
+    throttling,
+  );
+}
+
+type PullData = {
+  number: number;
+  html_url: string;
+  node_id: string;
+  title: string;
+  body: string | null;
+  head: { sha: string };
+  merged_at: string | null;
+};
+
+function toPull(data: PullData): PullRequest {
+  return {
+    number: data.number,
+    url: data.html_url,
+    nodeId: data.node_id,
+    title: data.title,
+    body: data.body ?? '',
+    headSha: data.head.sha,
+    merged: data.merged_at !== null,
+  };
+}
+
+export type MergeOutcome =
+  | { status: 'merged'; sha: string }
+  /** 405: not mergeable now (conflict, checks or reviews pending, method not allowed). */
+  | { status: 'not-mergeable'; message: string }
+  /** 409: the head moved since we read it. */
+  | { status: 'head-modified'; message: string };
+
+function httpStatus(error: unknown): number | undefined {
+  return typeof error === 'object' && error !== null && 'status' in error ? Number(error.status) : undefined;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The calls the suite makes on pull requests, each one request. */
+export class PullRequests {
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly repo: Repo,
+  ) {}
+
+  async findOpen(branch: string, base: string): Promise<PullRequest | undefined> {
+    const { data } = await this.octokit.rest.pulls.list({
+      ...this.repo,
+      state: 'open',
+      head: `${this.repo.owner}:${branch}`,
+      base,
+      per_page: 10,
+    });
+    return data[0] ? toPull(data[0]) : undefined;
+  }
+
+  /** The most recently merged PR from a branch, to link where a version came from. */
+  async findLatestMerged(branch: string, base: string): Promise<PullRequest | undefined> {
+    const { data } = await this.octokit.rest.pulls.list({
+      ...this.repo,
+      state: 'closed',
+      head: `${this.repo.owner}:${branch}`,
+      base,
+      sort: 'updated',
+      direction: 'desc',
+      per_page: 20,
+    });
+    const merged = data.filter((pull) => pull.merged_at !== null);
+    merged.sort((a, b) => Date.parse(b.merged_at!) - Date.parse(a.merged_at!));
+    return merged[0] ? toPull(merged[0]) : undefined;
+  }
+
+  async create(branch: string, base: string, title: string, body: string): Promise<PullRequest> {
+    const { data } = await this.octokit.rest.pulls.create({
+      ...this.repo,
+      head: branch,
+      base,
+      title,
+      body,
+      maintainer_can_modify: false,
+    });
+    return toPull(data);
+  }
+
+  async update(number: number, title: string, body: string): Promise<PullRequest> {
+    const { data } = await this.octokit.rest.pulls.update({ ...this.repo, pull_number: number, title, body });
+    return toPull(data);
+  }
+
+  async requestReviewers(number: number, users: string[], teams: string[]): Promise<void> {
+    await this.octokit.rest.pulls.requestReviewers({
+      ...this.repo,
+      pull_number: number,
+      reviewers: users,
+      team_reviewers: teams,
+    });
+  }
+
+  async addLabels(number: number, labels: string[]): Promise<void> {
+    await this.octokit.rest.issues.addLabels({ ...this.repo, issue_number: number, labels });
+  }
+
+  async merge(
+    number: number,
+    sha: string,
+    method: MergeMethod,
+    title: string,
+    message: string,
+  ): Promise<MergeOutcome> {
+    try {
+      const { data } = await this.octokit.rest.pulls.merge({
+        ...this.repo,
+        pull_number: number,
+        sha,
+        merge_method: method,
+        // GitHub's own format, so the history names the PR whatever the merge method.
+        commit_title: `${title} (#${number})`,
+        commit_message: message,
+      });
+      return { status: 'merged', sha: data.sha };
+    } catch (error) {
+      const status = httpStatus(error);
+      if (status === 405) return { status: 'not-mergeable', message: errorMessage(error) };
+      if (status === 409) return { status: 'head-modified', message: errorMessage(error) };
+      throw error;
+    }
+  }
+
+  /**
+   * Asks GitHub to merge once requirements (checks) are met. Needs "Allow
+   * auto-merge" in the repository settings; GitHub refuses it for a PR that is
+   * already mergeable ("clean status"), which the caller merges directly.
+   */
+  async enableAutoMerge(
+    pull: PullRequest,
+    method: MergeMethod,
+  ): Promise<{ enabled: true } | { enabled: false; message: string }> {
+    try {
+      await this.octokit.graphql(
+        `mutation($id: ID!, $method: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId }
+        }`,
+        { id: pull.nodeId, method: method.toUpperCase() },
+      );
+      return { enabled: true };
+    } catch (error) {
+      return { enabled: false, message: errorMessage(error) };
+    }
+  }
+}

@@ -1,0 +1,363 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Environment, PromotionConfig, Service } from '../core/config.js';
+import {
+  findEnvironment,
+  findService,
+  nextEnvironment,
+  parseConfig,
+  previousEnvironment,
+} from '../core/config.js';
+import { InputError, UserError } from '../core/errors.js';
+import {
+  KUSTOMIZATION_FILE_NAMES,
+  isDigest,
+  readImageVersion,
+  setImageVersion,
+} from '../core/kustomization.js';
+import type { ImageVersion } from '../core/kustomization.js';
+import { checkName, promotionBranch } from '../core/names.js';
+import { planPromotion, type PromotionPlan } from '../core/promotion.js';
+import {
+  commitMessage,
+  promotionBody,
+  promotionPullFromHistory,
+  promotionTitle,
+  type PreviousPromotion,
+  type PromotionText,
+} from '../core/pull-request.js';
+import { checkVersion } from '../core/version.js';
+import { ACTIONS_BOT, type Git } from '../adapters/git.js';
+import type { PullRequest, PullRequests } from '../adapters/github.js';
+
+export interface OverlayUpdateInputs {
+  overlay: string;
+  service: string;
+  version: string;
+  digest: string;
+  allowDowngrade: boolean;
+  config: string;
+}
+
+export interface ValidatedInputs {
+  config: PromotionConfig;
+  environment: Environment;
+  service: Service;
+  source?: Environment;
+  version?: string;
+  digest?: string;
+  allowDowngrade: boolean;
+}
+
+export interface OverlayUpdateResult {
+  branch: string;
+  changed: boolean;
+  merged: boolean;
+  autoMerge: boolean;
+  version: string;
+  digest?: string;
+  plan: PromotionPlan;
+  environment: Environment;
+  service: Service;
+  pullRequest?: PullRequest;
+  kustomization: string;
+}
+
+export interface Deps {
+  git: Git;
+  /** Created only when the run needs the API: a no-op rerun makes no request. */
+  pulls: () => PullRequests;
+  workspace: string;
+  defaultBranch: string;
+  log: { info(message: string): void; warning(message: string): void };
+  /** Pause between attempts when main moved or GitHub is still computing mergeability. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const MAX_ATTEMPTS = 5;
+
+/** Checks every input before anything else happens: a bad value changes nothing. */
+export async function validateInputs(
+  inputs: OverlayUpdateInputs,
+  workspace: string,
+): Promise<ValidatedInputs> {
+  checkName('overlay', inputs.overlay);
+  checkName('service', inputs.service);
+  const version = inputs.version === '' ? undefined : checkVersion('version', inputs.version);
+  if (inputs.digest !== '' && !isDigest(inputs.digest)) {
+    throw new InputError(
+      'digest',
+      `'${inputs.digest}' is not an image digest: use algorithm:hex, e.g. sha256:0123…`,
+    );
+  }
+  if (inputs.config === '' || inputs.config.split('/').includes('..') || inputs.config.startsWith('/')) {
+    throw new InputError(
+      'config',
+      `'${inputs.config}' must be a path inside the repository, e.g. .github/promotion.yaml`,
+    );
+  }
+  let text: string;
+  try {
+    text = await readFile(join(workspace, inputs.config), 'utf8');
+  } catch {
+    throw new InputError(
+      'config',
+      `'${inputs.config}' does not exist in the checkout at ${workspace}; check out the repository first (actions/checkout) or set 'config'`,
+    );
+  }
+  const config = parseConfig(text, inputs.config);
+  const environment = findEnvironment(config, inputs.overlay);
+  if (!environment) {
+    throw new InputError(
+      'overlay',
+      `'${inputs.overlay}' is not an environment of ${inputs.config}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
+    );
+  }
+  const service = findService(config, inputs.service);
+  if (!service) {
+    throw new InputError(
+      'service',
+      `'${inputs.service}' is not a service of ${inputs.config}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
+    );
+  }
+  const source = previousEnvironment(config, environment.name);
+  if (!source && version === undefined) {
+    throw new InputError(
+      'version',
+      `required for '${environment.name}', the first environment of the chain; later environments copy the version of the one before`,
+    );
+  }
+  return {
+    config,
+    environment,
+    service,
+    ...(source ? { source } : {}),
+    ...(version ? { version } : {}),
+    ...(inputs.digest ? { digest: inputs.digest } : {}),
+    allowDowngrade: inputs.allowDowngrade,
+  };
+}
+
+async function readKustomization(
+  git: Git,
+  commit: string,
+  environment: Environment,
+): Promise<{ path: string; text: string }> {
+  for (const name of KUSTOMIZATION_FILE_NAMES) {
+    const path = `${environment.overlay}/${name}`;
+    const text = await git.readFile(commit, path);
+    if (text !== undefined) return { path, text };
+  }
+  throw new UserError(
+    `'${environment.overlay}' has no kustomization.yaml on the default branch: create the overlay of '${environment.name}' first`,
+  );
+}
+
+/**
+ * Sets the service's image in the environment's overlay on a promotion branch
+ * built from the default branch, opens or refreshes its pull request, and
+ * merges it when the environment merges without review. Idempotent: a rerun
+ * with nothing new pushes nothing and writes nothing.
+ */
+export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise<OverlayUpdateResult> {
+  const { git, log, defaultBranch } = deps;
+  const { config, environment, service, source } = input;
+  const sleep = deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
+  const branch = promotionBranch(service.name, environment.name);
+  let pull: PullRequest | undefined;
+  let previous: PreviousPromotion | undefined;
+
+  for (let attempt = 1; ; attempt++) {
+    const main = await git.fetchBranch(defaultBranch);
+    const target = await readKustomization(git, main, environment);
+    const current = readImageVersion(target.text, service.kustomizeImage, target.path);
+    let sourceVersion: ImageVersion | undefined;
+    if (source) {
+      const from = await readKustomization(git, main, source);
+      sourceVersion = readImageVersion(from.text, service.kustomizeImage, from.path);
+    }
+    const plan = planPromotion(
+      {
+        service,
+        environment,
+        ...(source ? { source } : {}),
+        ...(input.version ? { version: input.version } : {}),
+        ...(input.digest ? { digest: input.digest } : {}),
+        allowDowngrade: input.allowDowngrade,
+      },
+      current,
+      sourceVersion,
+    );
+    const result = {
+      branch,
+      environment,
+      service,
+      plan,
+      kustomization: target.path,
+      version: plan.target.tag ?? '',
+      ...(plan.target.digest ? { digest: plan.target.digest } : {}),
+    };
+    if (plan.change === 'none') {
+      log.info(
+        `${service.name} already runs ${plan.target.tag} in ${environment.name} on ${defaultBranch}: nothing to promote`,
+      );
+      return {
+        ...result,
+        changed: false,
+        merged: false,
+        autoMerge: false,
+        ...(pull ? { pullRequest: pull } : {}),
+      };
+    }
+
+    if (source && !previous) previous = await findPrevious(git, deps, main, source, service);
+    const text: PromotionText = {
+      service,
+      environment,
+      plan,
+      ...(previous ? { previous } : {}),
+      ...nextOf(config, environment),
+    };
+    const commit = await buildBranch(
+      git,
+      main,
+      target,
+      setImageVersion(
+        target.text,
+        {
+          image: service.kustomizeImage,
+          tag: plan.target.tag,
+          ...(plan.target.digest ? { digest: plan.target.digest } : {}),
+        },
+        target.path,
+      ),
+      branch,
+      commitMessage(text),
+    );
+    pull = await openOrRefresh(deps, branch, defaultBranch, text, environment, config, pull);
+    if (!environment.mergeWithoutReview) {
+      log.info(`Pull request #${pull.number} waits for review: ${pull.url}`);
+      return { ...result, changed: true, merged: false, autoMerge: false, pullRequest: pull };
+    }
+
+    const outcome = await deps
+      .pulls()
+      .merge(pull.number, commit, config.mergeMethod, promotionTitle(text), commitMessage(text));
+    if (outcome.status === 'merged') {
+      log.info(`Merged #${pull.number} into ${defaultBranch} (${outcome.sha})`);
+      return {
+        ...result,
+        changed: true,
+        merged: true,
+        autoMerge: false,
+        pullRequest: { ...pull, merged: true },
+      };
+    }
+    const mainMoved = (await git.remoteBranchHead(defaultBranch)) !== main;
+    if (outcome.status === 'not-mergeable' && !mainMoved) {
+      const auto = await deps.pulls().enableAutoMerge(pull, config.mergeMethod);
+      if (auto.enabled) {
+        log.info(`Auto-merge enabled on #${pull.number}: GitHub merges it when its required checks pass`);
+        return { ...result, changed: true, merged: false, autoMerge: true, pullRequest: pull };
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new UserError(
+          `Could not merge #${pull.number} (${pull.url}) into ${defaultBranch}: GitHub answered "${outcome.message}", and auto-merge could not be enabled ("${auto.message}"). Check the branch protection of ${defaultBranch} and "Allow auto-merge" in the repository settings.`,
+        );
+      }
+    } else if (attempt >= MAX_ATTEMPTS) {
+      throw new UserError(
+        `Could not merge #${pull.number} after ${MAX_ATTEMPTS} attempts: ${defaultBranch} kept moving (last answer: "${outcome.message}")`,
+      );
+    }
+    log.info(
+      `Merge of #${pull.number} answered "${outcome.message}"${mainMoved ? `; ${defaultBranch} moved` : ''}: rebuilding ${branch} and retrying (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`,
+    );
+    await sleep(attempt * 1000);
+  }
+}
+
+function nextOf(config: PromotionConfig, environment: Environment): { next?: Environment } {
+  const next = nextEnvironment(config, environment.name);
+  return next ? { next } : {};
+}
+
+async function findPrevious(
+  git: Git,
+  deps: Deps,
+  main: string,
+  source: Environment,
+  service: Service,
+): Promise<PreviousPromotion> {
+  const history = await git.log(main, source.overlay, 30);
+  const number =
+    promotionPullFromHistory(history, service.name, source.name) ??
+    (await deps.pulls().findLatestMerged(promotionBranch(service.name, source.name), deps.defaultBranch))
+      ?.number;
+  return number === undefined ? { environment: source.name } : { environment: source.name, number };
+}
+
+/** One commit on top of main with the edited file; reuses the branch's commit when it already holds exactly that. */
+async function buildBranch(
+  git: Git,
+  main: string,
+  target: { path: string },
+  content: string,
+  branch: string,
+  message: string,
+): Promise<string> {
+  const tree = await git.treeWithFile(main, target.path, content);
+  const remoteHead = await git.remoteBranchHead(branch);
+  if (remoteHead) {
+    await git.fetchBranch(branch);
+    const [parents, remoteTree] = await Promise.all([git.parentsOf(remoteHead), git.treeOf(remoteHead)]);
+    if (remoteTree === tree && parents.length === 1 && parents[0] === main) return remoteHead;
+  }
+  const commit = await git.commitTree(tree, main, message, ACTIONS_BOT);
+  await git.pushWithLease(commit, branch, remoteHead);
+  return commit;
+}
+
+async function openOrRefresh(
+  deps: Deps,
+  branch: string,
+  base: string,
+  text: PromotionText,
+  environment: Environment,
+  config: PromotionConfig,
+  known: PullRequest | undefined,
+): Promise<PullRequest> {
+  const pulls = deps.pulls();
+  const title = promotionTitle(text);
+  const body = promotionBody(text);
+  const open = known ?? (await pulls.findOpen(branch, base));
+  if (open) {
+    if (open.title === title && open.body === body) return open;
+    deps.log.info(`Updating pull request #${open.number}`);
+    return pulls.update(open.number, title, body);
+  }
+  const created = await pulls.create(branch, base, title, body);
+  deps.log.info(`Opened pull request #${created.number}: ${created.url}`);
+  // Labels and reviewers help routing; a missing team must not undo a promotion that is already open.
+  const labels = [...new Set([...config.labels, ...environment.labels])];
+  const { users, teams } = environment.reviewers;
+  await Promise.all([
+    labels.length > 0 &&
+      pulls
+        .addLabels(created.number, labels)
+        .catch((error: Error) =>
+          deps.log.warning(
+            `Could not add labels ${labels.join(', ')} to #${created.number}: ${error.message}`,
+          ),
+        ),
+    users.length + teams.length > 0 &&
+      pulls
+        .requestReviewers(created.number, users, teams)
+        .catch((error: Error) =>
+          deps.log.warning(
+            `Could not request reviewers (${[...users, ...teams.map((t) => `team ${t}`)].join(', ')}) on #${created.number}: ${error.message}`,
+          ),
+        ),
+  ]);
+  return created;
+}

@@ -1,0 +1,30 @@
+/** Where in a file a problem is, so the runner can annotate the exact line. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+/**
+ * An error the user can fix: bad input, a malformed file. Entry points print
+ * its message (and annotate its location) without a stack trace.
+ */
+export class UserError extends Error {
+  override readonly name = 'UserError';
+  constructor(
+    message: string,
+    readonly location?: SourceLocation,
+  ) {
+    super(location ? `${location.file}:${location.line}:${location.column}: ${message}` : message);
+  }
+}
+
+/** A bad action input: the message always names the input and what it accepts. */
+export class InputError extends UserError {
+  constructor(
+    readonly input: string,
+    problem: string,
+  ) {
+    super(`Input '${input}': ${problem}`);
+  }
+}

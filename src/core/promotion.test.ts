@@ -1,0 +1,154 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from './config.js';
+import { planPromotion } from './promotion.js';
+import {
+  parsePromotionRecord,
+  promotionBody,
+  promotionPullFromHistory,
+  promotionTitle,
+  type PromotionText,
+} from './pull-request.js';
+
+const config = parseConfig(readFileSync('.github/promotion.yaml', 'utf8'));
+const [dev, uat, prod] = config.environments as [
+  (typeof config.environments)[0],
+  (typeof config.environments)[0],
+  (typeof config.environments)[0],
+];
+const orders = config.services.find((s) => s.name === 'orders')!;
+const DIGEST = `sha256:${'0f'.repeat(32)}`;
+
+describe('planPromotion', () => {
+  it('takes the requested version for the first environment and refuses none', () => {
+    const plan = planPromotion(
+      { service: orders, environment: dev, version: '1.6.0', digest: DIGEST, allowDowngrade: false },
+      { tag: '1.5.0' },
+      undefined,
+    );
+    expect(plan).toEqual({
+      change: 'upgrade',
+      target: { tag: '1.6.0', digest: DIGEST },
+      current: { tag: '1.5.0' },
+    });
+    expect(() =>
+      planPromotion({ service: orders, environment: dev, allowDowngrade: false }, {}, undefined),
+    ).toThrowError(/Input 'version': required for 'dev'/);
+  });
+
+  it('copies the previous environment, digest included', () => {
+    const plan = planPromotion(
+      { service: orders, environment: uat, source: dev, allowDowngrade: false },
+      { tag: '1.4.2' },
+      { tag: '1.5.0', digest: DIGEST },
+    );
+    expect(plan.change).toBe('upgrade');
+    expect(plan.target).toEqual({ tag: '1.5.0', digest: DIGEST });
+  });
+
+  it('refuses a version that differs from what the previous environment runs', () => {
+    expect(() =>
+      planPromotion(
+        { service: orders, environment: uat, source: dev, version: '9.9.9', allowDowngrade: false },
+        {},
+        { tag: '1.5.0' },
+      ),
+    ).toThrowError("Input 'version': 'uat' takes the version 'dev' runs (1.5.0), not 9.9.9");
+  });
+
+  it('refuses to promote what the previous environment does not run', () => {
+    expect(() =>
+      planPromotion({ service: orders, environment: prod, source: uat, allowDowngrade: false }, {}, {}),
+    ).toThrowError("'orders' has no version in 'uat'");
+  });
+
+  it('is a no-op when the environment already runs the version', () => {
+    expect(
+      planPromotion(
+        { service: orders, environment: uat, source: dev, allowDowngrade: false },
+        { tag: '1.5.0' },
+        { tag: '1.5.0' },
+      ).change,
+    ).toBe('none');
+  });
+
+  it('re-pins the same version to a new digest', () => {
+    const plan = planPromotion(
+      { service: orders, environment: uat, source: dev, allowDowngrade: false },
+      { tag: '1.5.0' },
+      { tag: '1.5.0', digest: DIGEST },
+    );
+    expect(plan.change).toBe('repin');
+  });
+
+  it('refuses a downgrade unless allowed, and then calls it a rollback', () => {
+    const request = { service: orders, environment: dev, version: '1.4.0', allowDowngrade: false };
+    expect(() => planPromotion(request, { tag: '1.5.0' }, undefined)).toThrowError(
+      "'dev' runs orders 1.5.0, newer than 1.4.0: a downgrade is refused unless 'allow-downgrade' is true",
+    );
+    expect(planPromotion({ ...request, allowDowngrade: true }, { tag: '1.5.0' }, undefined).change).toBe(
+      'rollback',
+    );
+  });
+});
+
+describe('promotion pull request text', () => {
+  const text: PromotionText = {
+    service: orders,
+    environment: uat,
+    next: prod,
+    previous: { environment: 'dev', number: 41 },
+    plan: { change: 'upgrade', current: { tag: '1.4.2' }, target: { tag: '1.5.0', digest: DIGEST } },
+  };
+
+  it('says service, environment, both versions, the image and where it came from', () => {
+    expect(promotionTitle(text)).toBe('Promote orders to 1.5.0 in uat (from 1.4.2)');
+    const body = promotionBody(text);
+    expect(body).toContain('| Service | `orders` |');
+    expect(body).toContain('| Environment | `uat` (`overlays/uat`) |');
+    expect(body).toContain('| Version | `1.4.2` → `1.5.0` |');
+    expect(body).toContain(`| Image | \`ghcr.io/acme/orders:1.5.0@${DIGEST}\` |`);
+    expect(body).toContain('| Comes from | `dev`, promoted in #41 |');
+    expect(body).toContain('needs a review');
+    expect(body).toContain('opens the promotion to `prod`');
+    expect(body).not.toContain('rollback');
+  });
+
+  it('carries a record that reads back, and marks a rollback', () => {
+    const rollback = promotionBody({
+      ...text,
+      plan: { change: 'rollback', current: { tag: '1.6.0' }, target: { tag: '1.5.0' } },
+    });
+    expect(parsePromotionRecord(rollback)).toEqual({
+      service: 'orders',
+      environment: 'uat',
+      version: '1.5.0',
+      from: '1.6.0',
+      rollback: true,
+    });
+    expect(rollback).toContain('This is a **rollback**');
+    expect(
+      promotionTitle({
+        ...text,
+        plan: { change: 'rollback', current: { tag: '1.6.0' }, target: { tag: '1.5.0' } },
+      }),
+    ).toMatch(/^Roll back orders/);
+    expect(parsePromotionRecord('just a PR')).toBeUndefined();
+    expect(parsePromotionRecord('<!-- gitops-promotion {"service":1} -->')).toBeUndefined();
+  });
+
+  it('finds the previous promotion PR in squash and merge commits', () => {
+    const squash = {
+      subject: 'Promote orders to 1.5.0 in dev (#12)',
+      body: 'Service: orders\nEnvironment: dev (overlays/dev)\nFrom: 1.4.2',
+    };
+    const merge = { subject: 'Merge pull request #7 from acme/release/orders/dev', body: 'Promote orders' };
+    const other = {
+      subject: 'Promote payments to 2.0.0 in dev (#13)',
+      body: 'Service: payments\nEnvironment: dev (overlays/dev)',
+    };
+    expect(promotionPullFromHistory([other, squash], 'orders', 'dev')).toBe(12);
+    expect(promotionPullFromHistory([other, merge], 'orders', 'dev')).toBe(7);
+    expect(promotionPullFromHistory([other], 'orders', 'dev')).toBeUndefined();
+  });
+});

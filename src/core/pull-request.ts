@@ -1,0 +1,176 @@
+import type { Environment, Service } from './config.js';
+import type { ImageVersion } from './kustomization.js';
+import type { PromotionPlan } from './promotion.js';
+
+/** GitHub refuses a pull request body over this many characters (422 "body is too long"). */
+export const MAX_BODY_LENGTH = 65_536;
+
+const MARKER = 'gitops-promotion';
+
+/** Machine-readable facts of a promotion, kept in the PR body for the deploy step and for status. */
+export interface PromotionRecord {
+  service: string;
+  environment: string;
+  version: string;
+  digest?: string;
+  from?: string;
+  rollback?: boolean;
+}
+
+export interface PreviousPromotion {
+  environment: string;
+  /** GitHub turns `#N` into a link in the PR page. */
+  number?: number;
+}
+
+export interface PromotionText {
+  service: Service;
+  environment: Environment;
+  next?: Environment;
+  plan: Exclude<PromotionPlan, { change: 'none' }>;
+  previous?: PreviousPromotion;
+}
+
+export function describeVersion(version: ImageVersion): string {
+  if (!version.tag) return version.digest ? `@${shortDigest(version.digest)}` : 'none';
+  return version.digest ? `${version.tag} (${shortDigest(version.digest)})` : version.tag;
+}
+
+export function shortDigest(digest: string): string {
+  const [algorithm, hex = ''] = digest.split(':');
+  return `${algorithm}:${hex.slice(0, 12)}`;
+}
+
+export function imageReference(service: Service, version: ImageVersion): string {
+  return `${service.image}:${version.tag}${version.digest ? `@${version.digest}` : ''}`;
+}
+
+export function promotionTitle({ service, environment, plan }: PromotionText): string {
+  const verb = plan.change === 'rollback' ? 'Roll back' : 'Promote';
+  const to = plan.target.tag;
+  return plan.current.tag && plan.current.tag !== to
+    ? `${verb} ${service.name} to ${to} in ${environment.name} (from ${plan.current.tag})`
+    : `${verb} ${service.name} to ${to} in ${environment.name}`;
+}
+
+export function commitMessage(text: PromotionText): string {
+  const { service, environment, plan } = text;
+  return [
+    promotionTitle(text),
+    '',
+    `Service: ${service.name}`,
+    `Environment: ${environment.name} (${environment.overlay})`,
+    `From: ${describeVersion(plan.current)}`,
+    `To: ${describeVersion(plan.target)}`,
+    ...(plan.change === 'rollback' ? ['Rollback: allowed by allow-downgrade'] : []),
+  ].join('\n');
+}
+
+function recordOf({ service, environment, plan }: PromotionText): PromotionRecord {
+  return {
+    service: service.name,
+    environment: environment.name,
+    version: plan.target.tag,
+    ...(plan.target.digest ? { digest: plan.target.digest } : {}),
+    ...(plan.current.tag ? { from: plan.current.tag } : {}),
+    ...(plan.change === 'rollback' ? { rollback: true } : {}),
+  };
+}
+
+export function promotionBody(text: PromotionText): string {
+  const { service, environment, next, plan, previous } = text;
+  const record = recordOf(text);
+  const source = previous
+    ? previous.number
+      ? `\`${previous.environment}\`, promoted in #${previous.number}`
+      : `\`${previous.environment}\``
+    : 'release';
+  const lines = [
+    `<!-- ${MARKER} ${JSON.stringify(record)} -->`,
+    `## ${plan.change === 'rollback' ? 'Rollback' : 'Promotion'}: \`${service.name}\` ${plan.target.tag} to \`${environment.name}\``,
+    '',
+    '| | |',
+    '|---|---|',
+    `| Service | \`${service.name}\` |`,
+    `| Environment | \`${environment.name}\` (\`${environment.overlay}\`) |`,
+    `| Version | ${plan.current.tag ? `\`${plan.current.tag}\`` : '_none_'} → \`${plan.target.tag}\` |`,
+    `| Image | \`${imageReference(service, plan.target)}\` |`,
+    `| Comes from | ${source} |`,
+    '',
+  ];
+  if (plan.change === 'rollback') {
+    lines.push(
+      '> [!WARNING]',
+      `> This is a **rollback**: \`${environment.name}\` runs ${plan.current.tag}, newer than ${plan.target.tag}. It was allowed with \`allow-downgrade: true\`.`,
+      '',
+    );
+  }
+  if (plan.change === 'unordered') {
+    lines.push(
+      '> [!NOTE]',
+      `> \`${environment.name}\` runs \`${plan.current.tag}\`, which is not a SemVer version, so the suite cannot tell whether this is an upgrade.`,
+      '',
+    );
+  }
+  lines.push(
+    environment.mergeWithoutReview
+      ? `\`${environment.name}\` merges without review: the promotion suite merges this pull request itself.`
+      : `\`${environment.name}\` needs a review: approve and merge this pull request to deploy.`,
+    `Merging deploys \`${service.name}\` ${plan.target.tag} to \`${environment.name}\`${
+      next ? ` and then opens the promotion to \`${next.name}\`` : ', the last environment of the chain'
+    }.`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** Reads the record a promotion body carries; undefined for any other body. */
+export function parsePromotionRecord(body: string | null | undefined): PromotionRecord | undefined {
+  const match = new RegExp(`<!-- ${MARKER} (\\{.*?\\}) -->`).exec(body ?? '');
+  if (!match?.[1]) return undefined;
+  try {
+    const value = JSON.parse(match[1]) as Partial<PromotionRecord>;
+    if (
+      typeof value.service !== 'string' ||
+      typeof value.environment !== 'string' ||
+      typeof value.version !== 'string'
+    ) {
+      return undefined;
+    }
+    return value as PromotionRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CommitSummary {
+  subject: string;
+  body: string;
+}
+
+/**
+ * The pull request that last promoted a service to an environment, read from
+ * the default branch's history: GitHub names it in the merge commit, as
+ * "... (#12)" for a squash or "Merge pull request #12 from ..." for a merge.
+ * Saves an API request per hop; undefined when history does not tell (rebase
+ * merges, shallow clones), and the caller asks the API.
+ */
+export function promotionPullFromHistory(
+  commits: CommitSummary[],
+  service: string,
+  environment: string,
+): number | undefined {
+  for (const commit of commits) {
+    const text = `${commit.subject}\n${commit.body}`;
+    const branch = `release/${service}/${environment}`;
+    const mentions =
+      text.includes(branch) ||
+      (new RegExp(`^Service: ${service}$`, 'm').test(text) &&
+        new RegExp(`^Environment: ${environment} `, 'm').test(text));
+    if (!mentions) continue;
+    const number =
+      /\(#(\d+)\)\s*$/.exec(commit.subject)?.[1] ??
+      /^Merge pull request #(\d+) from /.exec(commit.subject)?.[1];
+    return number ? Number(number) : undefined;
+  }
+  return undefined;
+}
