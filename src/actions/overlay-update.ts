@@ -36,7 +36,8 @@ await runAction(async () => {
   let pulls: PullRequests | undefined;
   const result: OverlayUpdateResult = await overlayUpdate(validated, {
     git: new Git(context.workspace),
-    pulls: () => (pulls ??= new PullRequests(createOctokit(token, log), context)),
+    pulls: () =>
+      (pulls ??= new PullRequests(createOctokit(token, log), { owner: context.owner, repo: context.repo })),
     workspace: context.workspace,
     defaultBranch: context.defaultBranch,
     log,

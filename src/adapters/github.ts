@@ -201,10 +201,10 @@ export class PullRequests {
   ): Promise<{ enabled: true } | { enabled: false; message: string }> {
     try {
       await this.octokit.graphql(
-        `mutation($id: ID!, $method: PullRequestMergeMethod!) {
-          enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $method }) { clientMutationId }
+        `mutation($pullRequestId: ID!, $mergeMethod: PullRequestMergeMethod!) {
+          enablePullRequestAutoMerge(input: { pullRequestId: $pullRequestId, mergeMethod: $mergeMethod }) { clientMutationId }
         }`,
-        { id: pull.nodeId, method: method.toUpperCase() },
+        { pullRequestId: pull.nodeId, mergeMethod: method.toUpperCase() },
       );
       return { enabled: true };
     } catch (error) {

@@ -260,7 +260,8 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
         log.info(`Auto-merge enabled on #${pull.number}: GitHub merges it when its required checks pass`);
         return { ...result, changed: true, merged: false, autoMerge: true, pullRequest: pull };
       }
-      if (attempt >= MAX_ATTEMPTS) {
+      // "clean status": GitHub finished computing mergeability in between, so merging again can work.
+      if (!/clean status/i.test(auto.message) || attempt >= MAX_ATTEMPTS) {
         throw new UserError(
           `Could not merge #${pull.number} (${pull.url}) into ${defaultBranch}: GitHub answered "${outcome.message}", and auto-merge could not be enabled ("${auto.message}"). Check the branch protection of ${defaultBranch} and "Allow auto-merge" in the repository settings.`,
         );
@@ -273,7 +274,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
     log.info(
       `Merge of #${pull.number} answered "${outcome.message}"${mainMoved ? `; ${defaultBranch} moved` : ''}: rebuilding ${branch} and retrying (attempt ${attempt + 1} of ${MAX_ATTEMPTS})`,
     );
-    await sleep(attempt * 1000);
+    if (!mainMoved) await sleep(attempt * 1000);
   }
 }
 

@@ -1,0 +1,392 @@
+// The committed bundle, run as a runner runs it, in a real clone whose origin is a real bare
+// repository, against the GitHub stand-in that holds every request to GitHub's OpenAPI description.
+import { chmod, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../sandbox/github/index.js';
+import { git } from '../sandbox/process.js';
+import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
+
+const TOKEN = 'ghs_promotionAppToken0123456789';
+const DIGEST = `sha256:${'7e'.repeat(32)}`;
+
+let repo: SandboxRepository;
+let github: GitHubStandIn;
+
+async function start(options: Partial<StandInOptions> = {}): Promise<void> {
+  github = await startGitHubStandIn({
+    bareRepo: repo.origin,
+    owner: repo.owner,
+    repo: repo.repo,
+    tokens: { [TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' } },
+    requireApproval: (files) => files.some((file) => /^overlays\/(uat|prod)\//.test(file)),
+    ...options,
+  });
+}
+
+beforeEach(async () => {
+  repo = await createSandboxRepository();
+});
+
+afterEach(async () => {
+  expect(github.violations, 'every request and response must satisfy the OpenAPI description').toEqual([]);
+  await github.close();
+  await repo.dispose();
+});
+
+async function overlayUpdate(inputs: Record<string, string>): Promise<ActionRun> {
+  const workspace = await repo.checkout();
+  return runAction({
+    action: 'actions/overlay-update',
+    inputs,
+    workspace,
+    repository: `${repo.owner}/${repo.repo}`,
+    token: TOKEN,
+    apiUrl: github.url,
+    event: { repository: { default_branch: 'main' } },
+  });
+}
+
+async function mainFile(path: string): Promise<string> {
+  return git(repo.origin, 'show', `main:${path}`);
+}
+
+interface ImageEntry {
+  name: string;
+  newTag?: string;
+  digest?: string;
+}
+
+async function imageOf(env: string, service: string): Promise<ImageEntry | Record<string, never>> {
+  const kustomization = parse(await mainFile(`overlays/${env}/kustomization.yaml`)) as {
+    images: ImageEntry[];
+  };
+  return kustomization.images.find((image) => image.name === `ghcr.io/acme/${service}`) ?? {};
+}
+
+async function releaseBranches(): Promise<string[]> {
+  const refs = await git(repo.origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/release/');
+  return refs.split('\n').filter(Boolean);
+}
+
+function writes(): string[] {
+  return github.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+}
+
+describe('overlay-update: the first environment', () => {
+  beforeEach(() => start());
+
+  it('sets the version and digest in dev with a one-commit branch, opens the PR and merges it', async () => {
+    const before = await git(repo.origin, 'rev-parse', 'main');
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    expect(run.stderr).toBe('');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      branch: 'release/orders/dev',
+      version: '1.6.0',
+      digest: DIGEST,
+      changed: 'true',
+      merged: 'true',
+      'pull-request-number': '1',
+    });
+    expect(run.outputs['pull-request-url']).toMatch(/\/acme\/platform\/pull\/1$/);
+
+    // The promotion is a one- or two-line diff of the one overlay file.
+    const diff = await git(repo.origin, 'diff', '--unified=0', before, 'main');
+    expect(diff.split('\n').filter((line) => /^[-+][^-+]/.test(line))).toEqual([
+      '-    newTag: 1.5.0',
+      '+    newTag: 1.6.0',
+      `+    digest: ${DIGEST}`,
+    ]);
+    expect(await git(repo.origin, 'diff', '--name-only', before, 'main')).toBe(
+      'overlays/dev/kustomization.yaml',
+    );
+
+    // One commit on the branch, on top of the main it started from, with a message that says it all.
+    const branchLog = await git(repo.origin, 'log', '--format=%s', `${before}..release/orders/dev`);
+    expect(branchLog).toBe('Promote orders to 1.6.0 in dev (from 1.5.0)');
+    expect(await git(repo.origin, 'log', '-1', '--format=%s%n%b', 'main')).toContain('Service: orders');
+
+    const pull = github.pulls[0]!;
+    expect(pull).toMatchObject({
+      state: 'closed',
+      merged: true,
+      title: 'Promote orders to 1.6.0 in dev (from 1.5.0)',
+    });
+    expect(pull.body).toContain('| Version | `1.5.0` → `1.6.0` |');
+    expect(writes()).toEqual(['POST /repos/acme/platform/pulls', 'PUT /repos/acme/platform/pulls/1/merge']);
+    expect(github.requests).toHaveLength(3);
+    expect(run.summary).toContain('| State | merged |');
+  });
+
+  it('never prints the token outside the mask command', async () => {
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(0);
+    const leaks = `${run.stdout}\n${run.stderr}`
+      .split('\n')
+      .filter((line) => line.includes(TOKEN) && line !== `::add-mask::${TOKEN}`);
+    expect(leaks).toEqual([]);
+  });
+
+  it('is a no-op when rerun: nothing pushed, no request, changed=false', async () => {
+    expect(
+      (await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' })).outputs.merged,
+    ).toBe('true');
+    const main = await git(repo.origin, 'rev-parse', 'main');
+    const requests = github.requests.length;
+    const rerun = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.outputs).toMatchObject({
+      changed: 'false',
+      merged: 'false',
+      version: '1.6.0',
+      'pull-request-number': '',
+    });
+    expect(await git(repo.origin, 'rev-parse', 'main')).toBe(main);
+    expect(github.requests.length).toBe(requests);
+    expect(github.pulls).toHaveLength(1);
+  });
+
+  it('refuses a downgrade without allow-downgrade and changes nothing', async () => {
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.4.0' });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        message: expect.stringContaining("a downgrade is refused unless 'allow-downgrade' is true"),
+      }),
+    );
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.requests).toEqual([]);
+  });
+
+  it('rolls back with allow-downgrade and says so in the PR', async () => {
+    const run = await overlayUpdate({
+      overlay: 'dev',
+      service: 'orders',
+      version: '1.4.0',
+      'allow-downgrade': 'true',
+    });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.merged).toBe('true');
+    expect(await imageOf('dev', 'orders')).toMatchObject({ newTag: '1.4.0' });
+    expect(github.pulls[0]!.title).toBe('Roll back orders to 1.4.0 in dev (from 1.5.0)');
+    expect(github.pulls[0]!.body).toContain('This is a **rollback**');
+  });
+
+  it.each([
+    [
+      'overlay',
+      { overlay: 'staging', service: 'orders', version: '1.6.0' },
+      "Input 'overlay': 'staging' is not an environment",
+    ],
+    [
+      'service',
+      { overlay: 'dev', service: '../x', version: '1.6.0' },
+      "Input 'service': '../x' is not a valid name",
+    ],
+    [
+      'service',
+      { overlay: 'dev', service: 'a/b', version: '1.6.0' },
+      "Input 'service': 'a/b' is not a valid name",
+    ],
+    [
+      'service',
+      { overlay: 'dev', service: 'billing', version: '1.6.0' },
+      "Input 'service': 'billing' is not a service",
+    ],
+    [
+      'version',
+      { overlay: 'dev', service: 'orders', version: '1.2.3; rm -rf /' },
+      "Input 'version': '1.2.3; rm -rf /' is not a SemVer version",
+    ],
+    [
+      'version',
+      { overlay: 'dev', service: 'orders', version: 'latest' },
+      "Input 'version': 'latest' is not a SemVer version",
+    ],
+    [
+      'version',
+      { overlay: 'dev', service: 'orders', version: '1.2' },
+      "Input 'version': '1.2' is not a SemVer version",
+    ],
+    ['version', { overlay: 'dev', service: 'orders', version: '' }, "Input 'version': required for 'dev'"],
+    [
+      'config',
+      { overlay: 'dev', service: 'orders', version: '1.6.0', config: '.github/nope.yaml' },
+      "Input 'config': '.github/nope.yaml' does not exist",
+    ],
+    [
+      'digest',
+      { overlay: 'dev', service: 'orders', version: '1.6.0', digest: 'sha256:xyz' },
+      "Input 'digest': 'sha256:xyz' is not an image digest",
+    ],
+  ])('refuses a bad %s (%j): exit 1, no branch, no PR', async (_input, inputs, message) => {
+    const run = await overlayUpdate(inputs);
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
+      expect.stringContaining(message),
+    ]);
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.requests).toEqual([]);
+  });
+
+  it('points a config error at its file and line', async () => {
+    await repo.pushToMain(
+      { '.github/promotion.yaml': 'environments:\n  - name: Dev\nservices: []\n' },
+      'Break the config',
+    );
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]).toMatchObject({
+      level: 'error',
+      properties: { file: '.github/promotion.yaml', line: '2', col: '11' },
+    });
+  });
+});
+
+describe('overlay-update: environments that copy the previous one', () => {
+  beforeEach(() => start());
+
+  it('opens the uat PR with the version dev runs, asks its reviewers, links the dev PR, and leaves it for review', async () => {
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    const before = github.requests.length;
+    const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({
+      branch: 'release/orders/uat',
+      version: '1.6.0',
+      digest: DIGEST,
+      changed: 'true',
+      merged: 'false',
+      'pull-request-number': '2',
+    });
+    const pull = github.pulls[1]!;
+    expect(pull).toMatchObject({
+      state: 'open',
+      requestedTeams: ['uat-approvers'],
+      labels: ['promotion', 'uat'],
+    });
+    expect(pull.body).toContain('| Comes from | `dev`, promoted in #1 |');
+    expect(pull.body).toContain('needs a review');
+    // The overlay on main is untouched until a reviewer merges.
+    expect(await imageOf('uat', 'orders')).toEqual({ name: 'ghcr.io/acme/orders', newTag: '1.4.2' });
+    expect(await git(repo.origin, 'show', 'release/orders/uat:overlays/uat/kustomization.yaml')).toContain(
+      `digest: ${DIGEST}`,
+    );
+    // The dev PR is found in main's history: list, create, labels, reviewers.
+    expect(github.requests.length - before).toBe(4);
+    expect(run.summary).toContain('waiting for review');
+  });
+
+  it('refreshes the open PR instead of opening a second one, and a rerun writes nothing', async () => {
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    const afterFirst = writes().length;
+    const rerun = await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    expect(rerun.outputs).toMatchObject({ changed: 'true', merged: 'false', 'pull-request-number': '2' });
+    expect(writes().length).toBe(afterFirst);
+
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.7.0' });
+    const head = await git(repo.origin, 'rev-parse', 'release/orders/uat');
+    const refreshed = await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    expect(refreshed.outputs).toMatchObject({ version: '1.7.0', 'pull-request-number': '2' });
+    expect(github.pulls.filter((p) => p.head.ref === 'release/orders/uat')).toHaveLength(1);
+    expect(github.pulls.find((p) => p.number === 2)!.title).toBe(
+      'Promote orders to 1.7.0 in uat (from 1.4.2)',
+    );
+    expect(await git(repo.origin, 'rev-parse', 'release/orders/uat')).not.toBe(head);
+    expect(writes().slice(-1)).toEqual(['PATCH /repos/acme/platform/pulls/2']);
+  });
+
+  it('refuses a uat version that dev does not run', async () => {
+    const run = await overlayUpdate({ overlay: 'uat', service: 'orders', version: '9.9.9' });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]?.message).toContain(
+      "Input 'version': 'uat' takes the version 'dev' runs (1.5.0), not 9.9.9",
+    );
+    expect(await releaseBranches()).toEqual([]);
+  });
+});
+
+/** A post-receive hook in origin that commits to main once, right after the promotion branch arrives. */
+async function moveMainWhenBranchArrives(file: string, edit: (text: string) => string): Promise<void> {
+  const content = edit(await mainFile(file));
+  const contentPath = join(repo.root, 'concurrent-content');
+  await writeFile(contentPath, content);
+  const hook = join(repo.origin, 'hooks', 'post-receive');
+  await writeFile(
+    hook,
+    `#!/bin/sh
+set -e
+[ -f "${repo.root}/moved" ] && exit 0
+grep -q 'refs/heads/release/' || exit 0
+touch "${repo.root}/moved"
+blob=$(git hash-object -w "${contentPath}")
+export GIT_INDEX_FILE="${repo.root}/concurrent-index"
+git read-tree refs/heads/main
+git update-index --cacheinfo "100644,$blob,${file}"
+tree=$(git write-tree)
+commit=$(GIT_AUTHOR_NAME=Other GIT_AUTHOR_EMAIL=o@example.invalid GIT_COMMITTER_NAME=Other GIT_COMMITTER_EMAIL=o@example.invalid git commit-tree "$tree" -p refs/heads/main -m "Another change lands first")
+git update-ref refs/heads/main "$commit"
+`,
+  );
+  await chmod(hook, 0o755);
+}
+
+describe('overlay-update: main moves under the promotion', () => {
+  beforeEach(() => start());
+
+  it('merges cleanly when another service landed on main first, keeping both changes', async () => {
+    await moveMainWhenBranchArrives('overlays/dev/kustomization.yaml', (text) =>
+      text.replace('newTag: 2.3.1', 'newTag: 2.4.0'),
+    );
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.merged).toBe('true');
+    expect(await imageOf('dev', 'orders')).toMatchObject({ newTag: '1.6.0' });
+    expect(await imageOf('dev', 'payments')).toMatchObject({ newTag: '2.4.0' });
+  });
+
+  it('rebuilds the branch on the new main when the merge is refused (405), never dropping the other change', async () => {
+    await moveMainWhenBranchArrives('overlays/dev/kustomization.yaml', (text) =>
+      text
+        .replace('newTag: 1.5.0', 'newTag: 1.5.1')
+        .replace('# orders: set by', '# orders (hotfix 1.5.1): set by'),
+    );
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('rebuilding release/orders/dev');
+    expect(run.outputs.merged).toBe('true');
+    const overlay = await mainFile('overlays/dev/kustomization.yaml');
+    expect(overlay).toContain('newTag: 1.6.0');
+    expect(overlay).toContain('# orders (hotfix 1.5.1): set by');
+    expect(github.pulls[0]!.title).toBe('Promote orders to 1.6.0 in dev (from 1.5.1)');
+    expect(github.requests.filter((r) => r.operationId === 'pulls/merge').map((r) => r.status)).toEqual([
+      405, 200,
+    ]);
+  });
+});
+
+describe('overlay-update: required checks pending', () => {
+  it('enables auto-merge when GitHub cannot merge yet', async () => {
+    await start({ requiredStatusChecks: ['ci'], allowAutoMerge: true });
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.stdout).not.toContain('::error');
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ changed: 'true', merged: 'false' });
+    expect(github.pulls[0]!.autoMerge).not.toBeNull();
+    expect(run.summary).toContain('auto-merge enabled');
+  });
+
+  it('fails with what to change when neither merging nor auto-merge is possible', async () => {
+    await start({ requiredStatusChecks: ['ci'], allowAutoMerge: false });
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /Could not merge #1 .*Allow auto-merge/s,
+    );
+  });
+});

@@ -1,0 +1,19 @@
+// A GitHub REST (and auto-merge GraphQL) stand-in held to GitHub's OpenAPI description.
+export { startGitHubStandIn } from './server.js';
+export type { GitHubStandIn } from './server.js';
+export type {
+  AutoMergeState,
+  CommitStatusState,
+  DeploymentState,
+  DeploymentStatusState,
+  EventMeta,
+  Identity,
+  MergeMethod,
+  MergeableState,
+  PullState,
+  RecordedEvent,
+  RecordedRequest,
+  ReviewState,
+  StandInHooks,
+  StandInOptions,
+} from './types.js';

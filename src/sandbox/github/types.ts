@@ -1,0 +1,179 @@
+// State the stand-in keeps, public so tests and the sandbox can inspect it directly.
+
+export interface Identity {
+  login: string;
+  type: 'User' | 'Bot';
+  /** The workflow's GITHUB_TOKEN: events it causes start no new workflow runs. */
+  isGithubToken?: boolean;
+}
+
+export type MergeMethod = 'merge' | 'squash' | 'rebase';
+
+export type MergeableState = 'clean' | 'dirty' | 'blocked' | 'draft' | 'unknown';
+
+export type ReviewStateName = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'PENDING' | 'DISMISSED';
+
+export interface ReviewState {
+  id: number;
+  nodeId: string;
+  user: Identity;
+  state: ReviewStateName;
+  body: string;
+  commitId: string;
+  submittedAt: string;
+}
+
+export interface AutoMergeState {
+  enabledBy: Identity;
+  mergeMethod: MergeMethod;
+  commitTitle: string;
+  commitMessage: string;
+  enabledAt: string;
+}
+
+export interface PullStats {
+  commits: number;
+  additions: number;
+  deletions: number;
+  changedFiles: number;
+  files: string[];
+}
+
+export interface PullState {
+  number: number;
+  id: number;
+  nodeId: string;
+  title: string;
+  body: string | null;
+  state: 'open' | 'closed';
+  draft: boolean;
+  locked: boolean;
+  maintainerCanModify: boolean;
+  head: { ref: string; sha: string };
+  base: { ref: string; sha: string };
+  user: Identity;
+  createdAt: string;
+  updatedAt: string;
+  closedAt: string | null;
+  mergedAt: string | null;
+  merged: boolean;
+  mergedBy: Identity | null;
+  mergeCommitSha: string | null;
+  /** Who closed it (merge or close), for the event's sender. */
+  closedBy: Identity | null;
+  labels: string[];
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  reviews: ReviewState[];
+  autoMerge: AutoMergeState | null;
+  /** Computed from the bare repository each time the pull request is read. */
+  mergeable: boolean | null;
+  mergeableState: MergeableState;
+  /** Why a merge would be refused right now (approval, status checks), GitHub's wording. */
+  blockers: string[];
+  stats: PullStats;
+}
+
+export interface DeploymentStatusState {
+  id: number;
+  nodeId: string;
+  state: 'error' | 'failure' | 'inactive' | 'in_progress' | 'queued' | 'pending' | 'success';
+  creator: Identity;
+  description: string;
+  environment: string;
+  targetUrl: string;
+  logUrl: string;
+  environmentUrl: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface DeploymentState {
+  id: number;
+  nodeId: string;
+  sha: string;
+  ref: string;
+  task: string;
+  payload: Record<string, unknown> | string;
+  environment: string;
+  originalEnvironment: string;
+  description: string | null;
+  creator: Identity;
+  createdAt: string;
+  updatedAt: string;
+  transientEnvironment: boolean;
+  productionEnvironment: boolean;
+  /** As sent, so tests can check the suite's choices (undefined = not sent). */
+  requested: { autoMerge?: boolean; requiredContexts?: string[] };
+  statuses: DeploymentStatusState[];
+}
+
+export interface CommitStatusState {
+  id: number;
+  nodeId: string;
+  sha: string;
+  context: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  description: string | null;
+  targetUrl: string | null;
+  creator: Identity;
+  createdAt: string;
+}
+
+export interface LabelState {
+  id: number;
+  nodeId: string;
+  name: string;
+  color: string;
+  description: string | null;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  body: unknown;
+  status: number;
+  /** The spec's operationId, 'graphql' for /graphql, undefined for unknown routes. */
+  operationId: string | undefined;
+  /** Login of the token's identity, when the request carried one. */
+  login: string | undefined;
+  response: unknown;
+}
+
+export interface EventMeta {
+  actor: Identity;
+  /** False when the GITHUB_TOKEN caused it: GitHub starts no workflow run for such events. */
+  triggersWorkflows: boolean;
+}
+
+export interface RecordedEvent extends EventMeta {
+  name: string;
+  action: string;
+  payload: Record<string, unknown>;
+}
+
+export interface StandInHooks {
+  /** Called synchronously after the state changed; a returned promise is not awaited. */
+  onEvent?: (name: string, payload: Record<string, unknown>, meta: EventMeta) => unknown;
+}
+
+export interface StandInOptions {
+  /** Path of the bare repository that plays "origin". */
+  bareRepo: string;
+  owner: string;
+  repo: string;
+  defaultBranch?: string;
+  /** token -> identity; without it any token is the User 'octocat'. */
+  tokens?: Record<string, Identity>;
+  /** A pull request whose changed files match needs an APPROVED review before it merges. */
+  requireApproval?: (files: string[]) => boolean;
+  /** Commit status contexts that must be `success` on the head before a merge. */
+  requiredStatusChecks?: string[];
+  /** Repository setting "Allow auto-merge". */
+  allowAutoMerge?: boolean;
+  /** Repository settings allow_merge_commit / allow_squash_merge / allow_rebase_merge (all by default). */
+  allowedMergeMethods?: MergeMethod[];
+  /** 'Organization' (default) or 'User'. */
+  ownerType?: 'Organization' | 'User';
+}

@@ -1,0 +1,38 @@
+import { spawn } from 'node:child_process';
+
+export interface ProcessResult {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a program with an argument array (never a shell) and collects its output. */
+export function runProcess(
+  command: string,
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+): Promise<ProcessResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ exitCode: code ?? 1, stdout, stderr }));
+    // A child that exits without reading its input must not crash the caller.
+    child.stdin?.on('error', () => undefined).end(options.input);
+  });
+}
+
+/** Runs git and fails with its stderr when it fails. */
+export async function git(cwd: string, ...args: string[]): Promise<string> {
+  const result = await runProcess('git', args, { cwd });
+  if (result.exitCode !== 0)
+    throw new Error(`git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim()}`);
+  return result.stdout.trim();
+}

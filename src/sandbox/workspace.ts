@@ -1,0 +1,74 @@
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { git } from './process.js';
+
+/** What a sandbox repository is seeded with: the parts of this repository a user copies. */
+export const SEED_PATHS = ['base', 'overlays', '.github', 'actions'] as const;
+
+export interface SandboxRepository {
+  root: string;
+  /** The bare repository every workspace has as `origin`. */
+  origin: string;
+  owner: string;
+  repo: string;
+  /** A fresh clone, as actions/checkout leaves it (full history, `origin` remote). */
+  checkout(name?: string): Promise<string>;
+  /** Commits files straight onto main of origin, as another engineer's push would. */
+  pushToMain(files: Record<string, string>, message: string): Promise<string>;
+  dispose(): Promise<void>;
+}
+
+const IDENTITY = ['-c', 'user.name=Sandbox', '-c', 'user.email=sandbox@example.invalid'];
+
+export async function createSandboxRepository(
+  options: { source?: string; owner?: string; repo?: string; paths?: readonly string[] } = {},
+): Promise<SandboxRepository> {
+  const source = resolve(options.source ?? process.cwd());
+  const root = await mkdtemp(join(tmpdir(), 'promotion-sandbox-'));
+  const origin = join(root, 'origin.git');
+  const seed = join(root, 'seed');
+  await git(root, 'init', '--quiet', '--bare', '--initial-branch=main', origin);
+  await mkdir(seed);
+  await git(seed, 'init', '--quiet', '--initial-branch=main');
+  for (const path of options.paths ?? SEED_PATHS) {
+    await cp(join(source, path), join(seed, path), { recursive: true, errorOnExist: false }).catch(
+      (error: NodeJS.ErrnoException) => {
+        if (error.code !== 'ENOENT') throw error;
+      },
+    );
+  }
+  await git(seed, 'add', '--all');
+  await git(seed, ...IDENTITY, 'commit', '--quiet', '-m', 'Seed the GitOps repository');
+  await git(seed, 'remote', 'add', 'origin', origin);
+  await git(seed, 'push', '--quiet', 'origin', 'main');
+  let clones = 0;
+  const checkout = async (name = `workspace-${++clones}`): Promise<string> => {
+    const path = join(root, name);
+    await rm(path, { recursive: true, force: true });
+    await git(root, 'clone', '--quiet', origin, path);
+    return path;
+  };
+
+  return {
+    root,
+    origin,
+    owner: options.owner ?? 'acme',
+    repo: options.repo ?? 'platform',
+    checkout,
+    async pushToMain(files, message) {
+      const work = await checkout(`push-${++clones}`);
+      for (const [path, content] of Object.entries(files)) {
+        await mkdir(dirname(join(work, path)), { recursive: true });
+        await writeFile(join(work, path), content);
+      }
+      await git(work, 'add', '--all');
+      await git(work, ...IDENTITY, 'commit', '--quiet', '-m', message);
+      await git(work, 'push', '--quiet', 'origin', 'main');
+      return git(work, 'rev-parse', 'HEAD');
+    },
+    async dispose() {
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
