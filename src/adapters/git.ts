@@ -63,6 +63,21 @@ export class Git {
     return this.output(['rev-parse', '--verify', `${tracking}^{commit}`]);
   }
 
+  /** Makes sure a commit is present locally, fetching it from the remote when it is not. */
+  async ensureCommit(commit: string): Promise<void> {
+    const present = await this.run(['cat-file', '-e', `${commit}^{commit}`], { allowFailure: true });
+    if (present.exitCode !== 0) await this.run(['fetch', '--no-tags', '--quiet', this.remote, commit]);
+  }
+
+  /** Checks a commit out into its own folder, leaving the workspace as it is. */
+  async addWorktree(commit: string, path: string): Promise<void> {
+    await this.run(['worktree', 'add', '--quiet', '--detach', path, commit]);
+  }
+
+  async removeWorktree(path: string): Promise<void> {
+    await this.run(['worktree', 'remove', '--force', path], { allowFailure: true });
+  }
+
   /** The commit a remote branch points at, or undefined when it does not exist. */
   async remoteBranchHead(branch: string): Promise<string | undefined> {
     const out = await this.output(['ls-remote', '--heads', this.remote, `refs/heads/${branch}`]);

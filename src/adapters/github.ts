@@ -212,3 +212,47 @@ export class PullRequests {
     }
   }
 }
+
+export type DeploymentState = 'in_progress' | 'success' | 'failure' | 'error' | 'inactive';
+
+/** GitHub deployments: what the Environments panel and the PR timeline show. */
+export class Deployments {
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly repo: Repo,
+  ) {}
+
+  async create(options: {
+    ref: string;
+    environment: string;
+    description: string;
+    payload: Record<string, string>;
+    production: boolean;
+  }): Promise<number> {
+    const { data } = await this.octokit.rest.repos.createDeployment({
+      ...this.repo,
+      ref: options.ref,
+      environment: options.environment,
+      description: options.description,
+      payload: options.payload,
+      production_environment: options.production,
+      transient_environment: false,
+      // GitHub's defaults would merge the default branch into ref and demand every status context.
+      auto_merge: false,
+      required_contexts: [],
+    });
+    if (!('id' in data)) throw new Error(`GitHub did not create the deployment: ${JSON.stringify(data)}`);
+    return data.id;
+  }
+
+  async setStatus(id: number, state: DeploymentState, description: string, logUrl?: string): Promise<void> {
+    await this.octokit.rest.repos.createDeploymentStatus({
+      ...this.repo,
+      deployment_id: id,
+      state,
+      // GitHub refuses a description over 140 characters.
+      description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
+      ...(logUrl ? { log_url: logUrl } : {}),
+    });
+  }
+}

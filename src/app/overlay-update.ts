@@ -1,20 +1,7 @@
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Environment, PromotionConfig, Service } from '../core/config.js';
-import {
-  findEnvironment,
-  findService,
-  nextEnvironment,
-  parseConfig,
-  previousEnvironment,
-} from '../core/config.js';
+import { findEnvironment, findService, nextEnvironment, previousEnvironment } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
-import {
-  KUSTOMIZATION_FILE_NAMES,
-  isDigest,
-  readImageVersion,
-  setImageVersion,
-} from '../core/kustomization.js';
+import { isDigest, readImageVersion, setImageVersion } from '../core/kustomization.js';
 import type { ImageVersion } from '../core/kustomization.js';
 import { checkName, promotionBranch } from '../core/names.js';
 import { planPromotion, type PromotionPlan } from '../core/promotion.js';
@@ -29,6 +16,7 @@ import {
 import { checkVersion } from '../core/version.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
+import { loadConfig, readKustomization } from './repository-files.js';
 
 export interface OverlayUpdateInputs {
   overlay: string;
@@ -96,16 +84,7 @@ export async function validateInputs(
       `'${inputs.config}' must be a path inside the repository, e.g. .github/promotion.yaml`,
     );
   }
-  let text: string;
-  try {
-    text = await readFile(join(workspace, inputs.config), 'utf8');
-  } catch {
-    throw new InputError(
-      'config',
-      `'${inputs.config}' does not exist in the checkout at ${workspace}; check out the repository first (actions/checkout) or set 'config'`,
-    );
-  }
-  const config = parseConfig(text, inputs.config);
+  const config = await loadConfig(workspace, inputs.config);
   const environment = findEnvironment(config, inputs.overlay);
   if (!environment) {
     throw new InputError(
@@ -136,21 +115,6 @@ export async function validateInputs(
     ...(inputs.digest ? { digest: inputs.digest } : {}),
     allowDowngrade: inputs.allowDowngrade,
   };
-}
-
-async function readKustomization(
-  git: Git,
-  commit: string,
-  environment: Environment,
-): Promise<{ path: string; text: string }> {
-  for (const name of KUSTOMIZATION_FILE_NAMES) {
-    const path = `${environment.overlay}/${name}`;
-    const text = await git.readFile(commit, path);
-    if (text !== undefined) return { path, text };
-  }
-  throw new UserError(
-    `'${environment.overlay}' has no kustomization.yaml on the default branch: create the overlay of '${environment.name}' first`,
-  );
 }
 
 /**

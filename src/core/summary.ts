@@ -44,3 +44,69 @@ export function overlayUpdateSummary(outcome: OverlayUpdateOutcome): string {
     '',
   ].join('\n');
 }
+
+export interface OverlayDeployOutcome {
+  service: Service;
+  environment: Environment;
+  version: { tag?: string; digest?: string };
+  image: string;
+  commit: string;
+  deployed: boolean;
+  dryRun: boolean;
+  workloads: { kind: string; name: string; namespace?: string }[];
+  next?: Environment;
+  diff?: string;
+  durationMs: number;
+  renderer: string;
+  pull?: { number: number; url: string };
+}
+
+/** The job summary of one overlay-deploy run, as Markdown. */
+export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
+  const { service, environment } = outcome;
+  const rows = [
+    ['Service', `\`${service.name}\``],
+    ['Environment', `\`${environment.name}\``],
+    ['Version', describeVersion(outcome.version)],
+    ['Image', `\`${outcome.image}\``],
+    ['Commit', `\`${outcome.commit.slice(0, 12)}\``],
+    ['Promoted in', outcome.pull ? `[#${outcome.pull.number}](${outcome.pull.url})` : '—'],
+    ['Workloads', outcome.workloads.map((w) => `\`${w.kind.toLowerCase()}/${w.name}\``).join(', ') || '—'],
+    ['Rendered with', `\`${outcome.renderer}\``],
+    ['Duration', `${(outcome.durationMs / 1000).toFixed(1)} s`],
+    [
+      'Result',
+      outcome.dryRun
+        ? 'dry run: nothing applied'
+        : outcome.deployed
+          ? 'deployed, rollout complete'
+          : 'not deployed',
+    ],
+    [
+      'Next',
+      outcome.next ? `promotion to \`${outcome.next.name}\`` : outcome.dryRun ? '—' : 'end of the chain',
+    ],
+  ];
+  const lines = [
+    `### overlay-deploy: \`${service.name}\` → \`${environment.name}\``,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
+    '',
+  ];
+  if (outcome.diff !== undefined) {
+    const fence = '`'.repeat(
+      Math.max(3, ...[...outcome.diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)),
+    );
+    lines.push(
+      '#### What the apply would change',
+      '',
+      `${fence}diff`,
+      outcome.diff.trimEnd() || '(no changes)',
+      fence,
+      '',
+    );
+  }
+  return lines.join('\n');
+}

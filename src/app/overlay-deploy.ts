@@ -1,0 +1,200 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Environment, Service } from '../core/config.js';
+import { nextEnvironment } from '../core/config.js';
+import { deployTarget } from '../core/deploy-target.js';
+import { UserError } from '../core/errors.js';
+import { readImageVersion, type ImageVersion } from '../core/kustomization.js';
+import {
+  parseManifests,
+  selectForService,
+  serializeManifests,
+  workloadsOf,
+  type Workload,
+} from '../core/manifests.js';
+import { imageReference } from '../core/pull-request.js';
+import type { Git } from '../adapters/git.js';
+import type { Deployments } from '../adapters/github.js';
+import { CommandError } from '../adapters/kubernetes.js';
+import { loadConfig, readKustomization } from './repository-files.js';
+
+export interface Cluster {
+  render(dir: string): Promise<{ manifests: string; renderer: string }>;
+  apply(manifests: string): Promise<string>;
+  diff(manifests: string): Promise<string>;
+  waitForRollout(workload: Workload, timeoutSeconds: number): Promise<string>;
+}
+
+export interface OverlayDeployInputs {
+  overlay: string;
+  service: string;
+  config: string;
+  dryRun: boolean;
+  rolloutTimeoutSeconds: number;
+}
+
+export interface DeployContext {
+  eventName: string;
+  event: unknown;
+  workspace: string;
+  defaultBranch: string;
+  runUrl?: string;
+}
+
+export interface Deps {
+  git: Git;
+  cluster: Cluster;
+  deployments: () => Deployments;
+  log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
+  now?: () => number;
+}
+
+export type OverlayDeployResult =
+  | { deployed: false; skipped: string }
+  | {
+      deployed: boolean;
+      dryRun: boolean;
+      service: Service;
+      environment: Environment;
+      version: ImageVersion;
+      image: string;
+      commit: string;
+      workloads: Workload[];
+      next?: Environment;
+      deploymentId?: number;
+      diff?: string;
+      durationMs: number;
+      renderer: string;
+      pull?: { number: number; url: string };
+    };
+
+/**
+ * Deploys one service to one environment from a commit of the default branch:
+ * render, apply the service's manifests server-side, wait for the rollout, and
+ * record it all as a GitHub deployment. Names the next environment only after
+ * a successful deploy.
+ */
+export async function overlayDeploy(
+  inputs: OverlayDeployInputs,
+  context: DeployContext,
+  deps: Deps,
+): Promise<OverlayDeployResult> {
+  const { git, cluster, log } = deps;
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const config = await loadConfig(context.workspace, inputs.config);
+  const target = deployTarget(context.eventName, context.event, inputs, config, context.defaultBranch);
+  if (target.kind === 'skip') {
+    log.notice(`Nothing to deploy: ${target.reason}`);
+    return { deployed: false, skipped: target.reason };
+  }
+  const { environment, service, pull } = target;
+
+  const commit = target.commit ?? (await git.fetchBranch(context.defaultBranch));
+  await git.ensureCommit(commit);
+  const kustomization = await readKustomization(git, commit, environment);
+  const version = readImageVersion(kustomization.text, service.kustomizeImage, kustomization.path);
+  if (!version.tag && !version.digest) {
+    throw new UserError(
+      `${kustomization.path} at ${commit.slice(0, 12)} sets no image for ${service.name} (${service.kustomizeImage}): nothing to deploy`,
+    );
+  }
+  const promoted = pull?.record;
+  if (
+    promoted &&
+    (promoted.version !== version.tag ||
+      (promoted.digest !== undefined && promoted.digest !== version.digest))
+  ) {
+    throw new UserError(
+      `#${pull.number} promoted ${service.name} ${promoted.version} to ${environment.name}, but ${kustomization.path} on the merged commit ${commit.slice(0, 12)} carries ${version.tag ?? version.digest}: it was changed in between, so nothing is deployed. Promote again to deploy a reviewed version.`,
+    );
+  }
+
+  const worktree = await mkdtemp(join(tmpdir(), 'overlay-deploy-'));
+  let rendered: { manifests: string; renderer: string };
+  try {
+    await git.addWorktree(commit, join(worktree, 'tree'));
+    rendered = await cluster.render(join(worktree, 'tree', environment.overlay)).catch((error: unknown) => {
+      throw new UserError(
+        `kustomize could not render ${environment.overlay} at ${commit.slice(0, 12)}: ${error instanceof CommandError ? error.stderr.trim() : String(error)}`,
+      );
+    });
+  } finally {
+    await git.removeWorktree(join(worktree, 'tree'));
+    await rm(worktree, { recursive: true, force: true });
+  }
+  const selected = selectForService(parseManifests(rendered.manifests), config, service);
+  const workloads = workloadsOf(selected);
+  const manifests = serializeManifests(selected);
+  const image = imageReference(service, version);
+  const base = {
+    service,
+    environment,
+    version,
+    image,
+    commit,
+    workloads,
+    renderer: rendered.renderer,
+    ...(pull ? { pull: { number: pull.number, url: pull.url } } : {}),
+  };
+
+  if (inputs.dryRun) {
+    const diff = await cluster.diff(manifests);
+    log.info(
+      `Dry run: ${selected.length} manifests rendered for ${service.name} in ${environment.name}; nothing applied`,
+    );
+    return { ...base, deployed: false, dryRun: true, diff, durationMs: now() - started };
+  }
+
+  const deployments = deps.deployments();
+  const deploymentId = await deployments.create({
+    ref: commit,
+    environment: environment.name,
+    description: `${service.name} ${version.tag ?? ''}`.trim(),
+    payload: {
+      service: service.name,
+      version: version.tag ?? '',
+      ...(version.digest ? { digest: version.digest } : {}),
+      image,
+    },
+    production: nextEnvironment(config, environment.name) === undefined,
+  });
+  await deployments.setStatus(
+    deploymentId,
+    'in_progress',
+    `Deploying ${service.name} ${version.tag ?? ''}`,
+    context.runUrl,
+  );
+  try {
+    log.info(await cluster.apply(manifests));
+    for (const workload of workloads)
+      log.info(await cluster.waitForRollout(workload, inputs.rolloutTimeoutSeconds));
+  } catch (error) {
+    await deployments.setStatus(
+      deploymentId,
+      'failure',
+      `${service.name} ${version.tag ?? ''} failed to deploy`,
+      context.runUrl,
+    );
+    const detail = error instanceof CommandError ? error.stderr.trim() : String(error);
+    throw new UserError(
+      `Deploying ${service.name} ${version.tag ?? ''} to ${environment.name} failed: ${detail}`,
+    );
+  }
+  await deployments.setStatus(
+    deploymentId,
+    'success',
+    `${service.name} ${version.tag ?? ''} is live`,
+    context.runUrl,
+  );
+  const next = nextEnvironment(config, environment.name);
+  return {
+    ...base,
+    deployed: true,
+    dryRun: false,
+    deploymentId,
+    durationMs: now() - started,
+    ...(next ? { next } : {}),
+  };
+}

@@ -1,0 +1,97 @@
+import type { Environment, PromotionConfig, Service } from './config.js';
+import { findEnvironment, findService } from './config.js';
+import { InputError } from './errors.js';
+import { checkName, parsePromotionBranch } from './names.js';
+import { parsePromotionRecord, type PromotionRecord } from './pull-request.js';
+
+export type DeployTarget =
+  | {
+      kind: 'deploy';
+      environment: Environment;
+      service: Service;
+      /** The commit to deploy; undefined: the head of the default branch. */
+      commit?: string;
+      /** The merged promotion PR, when a merge triggered the deploy. */
+      pull?: { number: number; url: string; record?: PromotionRecord };
+    }
+  | { kind: 'skip'; reason: string };
+
+interface PullRequestEvent {
+  action?: string;
+  pull_request?: {
+    number: number;
+    html_url: string;
+    merged?: boolean;
+    merge_commit_sha?: string | null;
+    body?: string | null;
+    head: { ref: string };
+    base: { ref: string };
+  };
+}
+
+/**
+ * What a run of overlay-deploy deploys. A pull_request event deploys only the
+ * merge of a known promotion branch into the default branch; anything else is
+ * a skip with a reason. Explicit inputs (dispatch, workflow_call) redeploy.
+ */
+export function deployTarget(
+  eventName: string,
+  event: unknown,
+  inputs: { overlay: string; service: string },
+  config: PromotionConfig,
+  defaultBranch: string,
+): DeployTarget {
+  if (eventName === 'pull_request' || eventName === 'pull_request_target') {
+    const pull = (event as PullRequestEvent).pull_request;
+    if (!pull) return { kind: 'skip', reason: 'the event carries no pull request' };
+    if (pull.merged !== true)
+      return { kind: 'skip', reason: `#${pull.number} was closed without merging: nothing to deploy` };
+    if (pull.base.ref !== defaultBranch) {
+      return { kind: 'skip', reason: `#${pull.number} merged into ${pull.base.ref}, not ${defaultBranch}` };
+    }
+    const branch = parsePromotionBranch(pull.head.ref);
+    if (!branch)
+      return {
+        kind: 'skip',
+        reason: `#${pull.number} comes from ${pull.head.ref}, not a release/<service>/<env> branch`,
+      };
+    const environment = findEnvironment(config, branch.environment);
+    const service = findService(config, branch.service);
+    if (!environment)
+      return {
+        kind: 'skip',
+        reason: `'${branch.environment}' (from ${pull.head.ref}) is not an environment of ${config.file}`,
+      };
+    if (!service)
+      return {
+        kind: 'skip',
+        reason: `'${branch.service}' (from ${pull.head.ref}) is not a service of ${config.file}`,
+      };
+    const record = parsePromotionRecord(pull.body);
+    return {
+      kind: 'deploy',
+      environment,
+      service,
+      ...(pull.merge_commit_sha ? { commit: pull.merge_commit_sha } : {}),
+      pull: { number: pull.number, url: pull.html_url, ...(record ? { record } : {}) },
+    };
+  }
+
+  checkName('overlay', inputs.overlay);
+  checkName('service', inputs.service);
+  const environment = findEnvironment(config, inputs.overlay);
+  if (!environment) {
+    throw new InputError(
+      'overlay',
+      `'${inputs.overlay}' is not an environment of ${config.file}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
+    );
+  }
+  const service = findService(config, inputs.service);
+  if (!service) {
+    throw new InputError(
+      'service',
+      `'${inputs.service}' is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
+    );
+  }
+  return { kind: 'deploy', environment, service };
+}
