@@ -1,6 +1,7 @@
 // The committed bundle, run as a runner runs it, in a real clone whose origin is a real bare
 // repository, against the GitHub stand-in that holds every request to GitHub's OpenAPI description.
-import { chmod, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -230,6 +231,25 @@ describe('overlay-update: the first environment', () => {
       expect.stringContaining(message),
     ]);
     expect(await releaseBranches()).toEqual([]);
+    expect(github.requests).toEqual([]);
+  });
+
+  it('says to check out first when the workspace is not a git checkout', async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'not-a-checkout-'));
+    await cp('.github', join(folder, '.github'), { recursive: true });
+    const run = await runAction({
+      action: 'actions/overlay-update',
+      inputs: { overlay: 'dev', service: 'orders', version: '1.6.0' },
+      workspace: folder,
+      repository: `${repo.owner}/${repo.repo}`,
+      token: TOKEN,
+      apiUrl: github.url,
+    });
+    await rm(folder, { recursive: true, force: true });
+    expect(run.exitCode).toBe(1);
+    expect(run.annotations[0]?.message).toMatch(
+      /is not a git checkout with an 'origin' remote: run actions\/checkout before this action/,
+    );
     expect(github.requests).toEqual([]);
   });
 

@@ -2,6 +2,7 @@ import { getExecOutput } from '@actions/exec';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { UserError } from '../core/errors.js';
 
 export interface GitIdentity {
   name: string;
@@ -54,6 +55,16 @@ export class Git {
 
   private async output(args: string[]): Promise<string> {
     return (await this.run(args)).stdout.trim();
+  }
+
+  /** Fails with what to do when the workspace is not a checkout with the expected remote. */
+  async ensureCheckout(): Promise<void> {
+    const remote = await this.run(['remote', 'get-url', this.remote], { allowFailure: true });
+    if (remote.exitCode !== 0) {
+      throw new UserError(
+        `${this.cwd} is not a git checkout with an '${this.remote}' remote: run actions/checkout before this action`,
+      );
+    }
   }
 
   /** Fetches one branch of the remote into its remote-tracking ref and returns its commit. */

@@ -91,6 +91,7 @@ export async function overlayDeploy(
   }
   const { environment, service, pull } = target;
 
+  await git.ensureCheckout();
   const commit = target.commit ?? (await git.fetchBranch(context.defaultBranch));
   await git.ensureCommit(commit);
   const kustomization = await readKustomization(git, commit, environment);

@@ -131,6 +131,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   let pull: PullRequest | undefined;
   let previous: PreviousPromotion | undefined;
 
+  await git.ensureCheckout();
   for (let attempt = 1; ; attempt++) {
     const main = await git.fetchBranch(defaultBranch);
     const target = await readKustomization(git, main, environment);
