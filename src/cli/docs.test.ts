@@ -1,0 +1,27 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { actionTables, withActionTables } from '../core/action-docs.js';
+import { DOCUMENT, renderActionDocs } from './docs.js';
+
+describe('action reference', () => {
+  it('matches every action.yml (run npm run docs when this fails)', async () => {
+    expect(await readFile(DOCUMENT, 'utf8')).toBe(await renderActionDocs());
+  });
+
+  it('replaces only the generated block and escapes pipes', () => {
+    const metadata = {
+      name: 'x',
+      description: 'Does x',
+      inputs: { a: { description: 'one | two', required: true } },
+      outputs: { b: { description: 'B' } },
+    };
+    const document = withActionTables('# Title\n\nIntro kept.\n', 'x', metadata);
+    expect(document).toContain('Intro kept.');
+    expect(document).toContain('| `a` | yes |  | one \\| two |');
+    const changed = withActionTables(document, 'x', { ...metadata, outputs: { c: { description: 'C' } } });
+    expect(changed).toContain('| `c` | C |');
+    expect(changed).not.toContain('| `b` | B |');
+    expect(changed.match(/action-docs:x:begin/g)).toHaveLength(1);
+    expect(actionTables({ name: 'y', description: 'Y' })).toContain('| output | description |');
+  });
+});
