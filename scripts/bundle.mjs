@@ -3,7 +3,7 @@ import ncc from '@vercel/ncc';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
-const ACTIONS = ['overlay-update', 'overlay-deploy'];
+const ACTIONS = ['overlay-update', 'overlay-deploy', 'release'];
 const check = process.argv.includes('--check');
 let stale = [];
 

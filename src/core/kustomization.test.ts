@@ -143,6 +143,154 @@ describe('setImageVersion keeps every other byte', () => {
   });
 });
 
+describe('shapes found in public kustomizations', () => {
+  it('reads a newTag YAML would take for a number as written', () => {
+    // Short commit hashes like 6e60951 are floats to YAML (Infinity); kustomize reads them as text.
+    for (const tag of ['1.0', '0123', '6e60951', '20230101']) {
+      expect(readImageVersion(`images:\n- name: app\n  newTag: ${tag}\n`, 'app')).toEqual({ tag });
+    }
+  });
+
+  it('writes a version into a numeric newTag so that it reads back as a string', () => {
+    const before = 'images:\n- name: app\n  newTag: 1.0\n';
+    expect(setImageVersion(before, { image: 'app', tag: '1.1' })).toBe(
+      'images:\n- name: app\n  newTag: "1.1"\n',
+    );
+    expect(setImageVersion(before, { image: 'app', tag: '1.2.0' })).toBe(
+      'images:\n- name: app\n  newTag: 1.2.0\n',
+    );
+  });
+
+  it('quotes tags that YAML 1.1, which kustomize reads, takes for a bool or a number', () => {
+    const before = 'images:\n- name: app\n  newTag: v1\n';
+    for (const tag of ['yes', 'off', '1_000', '0b101', '6e60951']) {
+      expect(setImageVersion(before, { image: 'app', tag })).toBe(
+        `images:\n- name: app\n  newTag: "${tag}"\n`,
+      );
+    }
+  });
+
+  it('finds an entry whose name YAML reads as a number', () => {
+    expect(setImageVersion('images:\n- name: 1.0\n  newTag: a\n', { image: '1.0', tag: 'b' })).toBe(
+      'images:\n- name: 1.0\n  newTag: b\n',
+    );
+  });
+
+  it('puts newTag where the dropped digest of a digest-only entry was', () => {
+    const before = `images:\n- name: app\n  newName: r/app\n  digest: ${DIGEST}\n- name: other\n  newTag: x\n`;
+    expect(setImageVersion(before, { image: 'app', tag: '1.1.0' })).toBe(
+      'images:\n- name: app\n  newName: r/app\n  newTag: 1.1.0\n- name: other\n  newTag: x\n',
+    );
+    expect(setImageVersion(`images:\n- name: app\n  digest: ${DIGEST}`, { image: 'app', tag: '1.1.0' })).toBe(
+      'images:\n- name: app\n  newTag: 1.1.0\n',
+    );
+    expect(
+      setImageVersion(`images:\n  - {name: app, digest: ${DIGEST}}\n`, { image: 'app', tag: '1.1.0' }),
+    ).toBe('images:\n  - {name: app, newTag: 1.1.0}\n');
+  });
+
+  it('adds newTag and digest as one block to an entry without either, also at the end of a file', () => {
+    expect(
+      setImageVersion('images:\n- name: app\n  newName: r/app', {
+        image: 'app',
+        tag: '1.0.0',
+        digest: DIGEST,
+      }),
+    ).toBe(`images:\n- name: app\n  newName: r/app\n  newTag: 1.0.0\n  digest: ${DIGEST}\n`);
+  });
+
+  it('appends to lists of flow entries in their own style', () => {
+    expect(setImageVersion('images:\n  - { name: a, newTag: 1.0.0 }\n', { image: 'b', tag: '2.0.0' })).toBe(
+      'images:\n  - { name: a, newTag: 1.0.0 }\n  - { name: b, newTag: 2.0.0 }\n',
+    );
+    const multiline = 'images: [\n  {name: a, newTag: 1.0.0},\n]\n';
+    expect(setImageVersion(multiline, { image: 'b', tag: '2.0.0' })).toBe(
+      'images: [\n  {name: a, newTag: 1.0.0},\n  {name: b, newTag: 2.0.0},\n]\n',
+    );
+  });
+
+  it('appends after entries with a wide dash or a dash on its own line', () => {
+    expect(
+      setImageVersion('images:\n    -   name: a\n        newTag: 1\n', { image: 'b', tag: '2.0.0' }),
+    ).toBe('images:\n    -   name: a\n        newTag: 1\n    -   name: b\n        newTag: 2.0.0\n');
+    expect(setImageVersion('images:\n-\n  name: a\n  newTag: x\n', { image: 'b', tag: '2.0.0' })).toBe(
+      'images:\n-\n  name: a\n  newTag: x\n- name: b\n  newTag: 2.0.0\n',
+    );
+  });
+
+  it('leaves a comment indented under the last entry with that entry', () => {
+    const before =
+      'images:\n- name: a\n  newTag: x\n  # digest: sha256:old\n# the bases\nresources:\n- ../base\n';
+    expect(setImageVersion(before, { image: 'b', tag: '2.0.0' })).toBe(
+      'images:\n- name: a\n  newTag: x\n  # digest: sha256:old\n- name: b\n  newTag: 2.0.0\n# the bases\nresources:\n- ../base\n',
+    );
+  });
+
+  it('reads through an alias and replaces it in that entry only', () => {
+    const before = 'images:\n- name: a\n  newTag: &v 1.0.0\n- name: b\n  newTag: *v\n';
+    expect(readImageVersion(before, 'b')).toEqual({ tag: '1.0.0' });
+    expect(setImageVersion(before, { image: 'b', tag: '2.0.0' })).toBe(before.replace('*v', '2.0.0'));
+  });
+
+  it('refuses to change an anchored value that other entries reuse', () => {
+    const before = 'images:\n- name: a\n  newTag: &v 1.0.0\n- name: b\n  newTag: *v\n';
+    const run = () => setImageVersion(before, { image: 'a', tag: '2.0.0' }, 'k.yaml');
+    expect(run).toThrowError(UserError);
+    expect(run).toThrowError(
+      'k.yaml:3:14: this value has anchor &v, which other nodes reuse; edit it by hand',
+    );
+  });
+
+  it('replaces a block scalar or a null newTag', () => {
+    expect(
+      setImageVersion('images:\n- name: a\n  newTag: |-\n    1.0.0\nnamespace: x\n', {
+        image: 'a',
+        tag: '2.0.0',
+      }),
+    ).toBe('images:\n- name: a\n  newTag: 2.0.0\nnamespace: x\n');
+    expect(setImageVersion('images:\n- name: a\n  newTag: ~\n', { image: 'a', tag: '2.0.0' })).toBe(
+      'images:\n- name: a\n  newTag: 2.0.0\n',
+    );
+  });
+
+  it('edits the first document only, as kustomize reads it, and keeps document markers', () => {
+    const trailing = '---\nimages:\n- name: a\n  newTag: 1.0.0\n---\n';
+    expect(setImageVersion(trailing, { image: 'a', tag: '2.0.0' })).toBe(trailing.replace('1.0.0', '2.0.0'));
+    expect(setImageVersion('resources:\n- x\n...\n', { image: 'a', tag: '2.0.0' })).toBe(
+      'resources:\n- x\nimages:\n- name: a\n  newTag: 2.0.0\n...\n',
+    );
+    expect(setImageVersion('resources:\n- x\n---\nimages: []\n', { image: 'a', tag: '2.0.0' })).toBe(
+      'resources:\n- x\nimages:\n- name: a\n  newTag: 2.0.0\n---\nimages: []\n',
+    );
+  });
+
+  it('creates the list in a file with a byte order mark, CRLF and no final newline', () => {
+    expect(setImageVersion('\uFEFFresources:\r\n- a', { image: 'app', tag: '1.0.0' })).toBe(
+      '\uFEFFresources:\r\n- a\r\nimages:\r\n- name: app\r\n  newTag: 1.0.0\r\n',
+    );
+  });
+
+  it('gives an inserted line the line ending of the line above it', () => {
+    const before = 'resources:\r\n- a\r\nimages:\n- name: app\n  newTag: 1\n';
+    expect(setImageVersion(before, { image: 'app', tag: '2.0.0', digest: DIGEST })).toBe(
+      `resources:\r\n- a\r\nimages:\n- name: app\n  newTag: 2.0.0\n  digest: ${DIGEST}\n`,
+    );
+  });
+
+  it('keeps a kustomization written as JSON valid JSON', () => {
+    expect(
+      setImageVersion('{"images": [{"name": "a", "newName": "r/a"}]}', {
+        image: 'a',
+        tag: '1.0',
+        digest: DIGEST,
+      }),
+    ).toBe(`{"images": [{"name": "a", "newName": "r/a", "newTag": "1.0", "digest": "${DIGEST}"}]}`);
+    expect(setImageVersion('{\n  "resources": ["a"]\n}\n', { image: 'a', tag: '1.0' })).toBe(
+      '{\n  "resources": ["a"],\n  "images": [{"name": "a", "newTag": "1.0"}]\n}\n',
+    );
+  });
+});
+
 describe('malformed kustomizations', () => {
   const update = { image: 'app', tag: '1.0.0' };
 
@@ -163,8 +311,20 @@ describe('malformed kustomizations', () => {
     expect(() => setImageVersion('- a\n- b\n', update, 'k.yaml')).toThrowError(
       'k.yaml:1:1: a kustomization must be a YAML mapping',
     );
+    expect(() => setImageVersion('# nothing yet\n', update, 'k.yaml')).toThrowError(
+      'k.yaml:1:1: a kustomization must be a YAML mapping',
+    );
     expect(() => setImageVersion('images:\n- name: app\n- name: app\n', update, 'k.yaml')).toThrowError(
       "k.yaml:3:3: image 'app' appears twice in 'images'",
+    );
+  });
+});
+
+describe('a Flux Kustomization resource', () => {
+  it('is refused: its images live under spec, and a top-level list would do nothing', () => {
+    const text = 'apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nspec:\n  images: []\n';
+    expect(() => setImageVersion(text, { image: 'app', tag: '1.0.0' }, 'k.yaml')).toThrowError(
+      'k.yaml:1:1: this is a Flux Kustomization resource (kustomize.toolkit.fluxcd.io/v1), not a kustomization file',
     );
   });
 });

@@ -1,11 +1,15 @@
 import {
+  isAlias,
   isMap,
   isScalar,
   isSeq,
   LineCounter,
   parse,
-  parseDocument,
+  parseAllDocuments,
   Scalar,
+  visit,
+  type CST,
+  type Document,
   type Node,
   type Pair,
   type YAMLMap,
@@ -30,23 +34,42 @@ export function isDigest(value: string): boolean {
 interface Parsed {
   text: string;
   file: string;
+  doc: Document.Parsed;
   root: YAMLMap;
   lineCounter: LineCounter;
-  eol: string;
+  /** Where new top-level keys go: the end of the first document, before a `...` or `---` that closes it. */
+  documentEnd: number;
 }
 
 function parseKustomization(text: string, file: string): Parsed {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, keepSourceTokens: true });
   const fail = (offset: number, message: string): never => {
     const pos = lineCounter.linePos(offset);
     throw new UserError(message, { file, line: pos.line, column: pos.col });
   };
-  const firstError = doc.errors[0];
-  if (firstError) fail(firstError.pos[0], `not valid YAML: ${firstError.message.split('\n')[0]}`);
-  const root = doc.contents as Node | null;
-  if (!isMap(root)) fail(root?.range?.[0] ?? 0, 'a kustomization must be a YAML mapping');
-  return { text, file, root: root as YAMLMap, lineCounter, eol: text.includes('\r\n') ? '\r\n' : '\n' };
+  // kustomize reads the first document and ignores the rest, so a trailing `---` is fine.
+  const parsedDocs = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: true });
+  const docs = Array.isArray(parsedDocs) ? parsedDocs : [];
+  for (const doc of docs) {
+    const firstError = doc.errors[0];
+    if (firstError) fail(firstError.pos[0], `not valid YAML: ${firstError.message.split('\n')[0]}`);
+  }
+  const doc = docs[0];
+  const root = (doc?.contents ?? null) as Node | null;
+  if (!doc || !isMap(root)) return fail(root?.range?.[0] ?? 0, 'a kustomization must be a YAML mapping');
+  const apiVersion = root.get('apiVersion');
+  if (typeof apiVersion === 'string' && apiVersion.startsWith('kustomize.toolkit.fluxcd.io/')) {
+    // Flux's Kustomization resource keeps its images under `spec`: a top-level list would do nothing.
+    fail(
+      root.range?.[0] ?? 0,
+      `this is a Flux Kustomization resource (${apiVersion}), not a kustomization file`,
+    );
+  }
+  const rootEnd = contentEnd(root);
+  const next = docs[1]?.range[0] ?? text.length;
+  const endMarker = /^\.\.\.(?=[ \t]|\r?\n|$)/m.exec(text.slice(rootEnd, next));
+  const documentEnd = endMarker ? rootEnd + endMarker.index : next;
+  return { text, file, doc, root, lineCounter, documentEnd };
 }
 
 class Locator {
@@ -66,11 +89,23 @@ function pairOf(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined 
   return map.items.find((pair) => keyOf(pair) === key) as Pair<Node, Node | null> | undefined;
 }
 
-function scalarString(locator: Locator, node: Node | null | undefined, what: string): string | undefined {
+/**
+ * A scalar as the string kustomize means by it. YAML reads a plain `1.0`,
+ * `0123` or `6e60951` (a short commit hash) as a number, but a tag is text:
+ * such a value reads as written, never as `1`, `123` or `Infinity`.
+ */
+function scalarString(
+  parsed: Parsed,
+  locator: Locator,
+  node: Node | null | undefined,
+  what: string,
+): string | undefined {
   if (node === null || node === undefined) return undefined;
-  if (!isScalar(node)) locator.fail(node, `${what} must be a string`);
-  if (node.value === null) return undefined;
-  return String(node.value);
+  const target = isAlias(node) ? node.resolve(parsed.doc) : node;
+  if (!isScalar(target)) return locator.fail(node, `${what} must be a string`);
+  if (target.value === null) return undefined;
+  if (typeof target.value === 'string') return target.value;
+  return target.source ?? String(target.value);
 }
 
 function imagesSeq(parsed: Parsed, locator: Locator): YAMLSeq | undefined {
@@ -85,7 +120,7 @@ function findImageEntry(parsed: Parsed, locator: Locator, image: string): YAMLMa
   if (!seq) return undefined;
   const matches = seq.items.filter((item) => {
     if (!isMap(item)) locator.fail(item as Node, "each entry of 'images' must be a mapping with a 'name'");
-    return scalarString(locator, pairOf(item, 'name')?.value, "'images[].name'") === image;
+    return scalarString(parsed, locator, pairOf(item, 'name')?.value, "'images[].name'") === image;
   }) as YAMLMap[];
   if (matches.length > 1) locator.fail(matches[1], `image '${image}' appears twice in 'images'`);
   return matches[0];
@@ -98,8 +133,8 @@ export function readImageVersion(text: string, image: string, file = 'kustomizat
   const entry = findImageEntry(parsed, locator, image);
   if (!entry) return {};
   const result: ImageVersion = {};
-  const tag = scalarString(locator, pairOf(entry, 'newTag')?.value, "'newTag'");
-  const digest = scalarString(locator, pairOf(entry, 'digest')?.value, "'digest'");
+  const tag = scalarString(parsed, locator, pairOf(entry, 'newTag')?.value, "'newTag'");
+  const digest = scalarString(parsed, locator, pairOf(entry, 'digest')?.value, "'digest'");
   if (tag !== undefined) result.tag = tag;
   if (digest !== undefined) result.digest = digest;
   return result;
@@ -111,10 +146,19 @@ interface Splice {
   insert: string;
 }
 
+/**
+ * Applies splices from the end of the text backwards. A removal and an
+ * insertion may start at one offset (`digest` goes, `newTag` comes in its
+ * place): the removal is applied first, so the insertion survives it.
+ */
 function applySplices(text: string, splices: Splice[]): string {
+  const ordered = [...splices].sort((a, b) => b.start - a.start || b.end - a.end);
   let result = text;
-  for (const splice of [...splices].sort((a, b) => b.start - a.start)) {
+  let limit = text.length;
+  for (const splice of ordered) {
+    if (splice.end > limit) throw new Error('internal error: overlapping kustomization edits');
     result = result.slice(0, splice.start) + splice.insert + result.slice(splice.end);
+    limit = splice.start;
   }
   return result;
 }
@@ -130,7 +174,24 @@ function lineEnd(text: string, offset: number): number {
 }
 
 function columnOf(text: string, offset: number): number {
-  return offset - lineStart(text, offset);
+  const start = lineStart(text, offset);
+  // A byte order mark is not indentation: columns on the first line start after it.
+  return offset - start - (start === 0 && text.startsWith('\uFEFF') ? 1 : 0);
+}
+
+/** The line ending for a line inserted at `offset`: that of the line above, else the file's usual one. */
+function eolBefore(text: string, offset: number): string {
+  if (offset > 0 && text[offset - 1] === '\n') return text[offset - 2] === '\r' ? '\r\n' : '\n';
+  const crlf = text.split('\r\n').length - 1;
+  const lf = text.split('\n').length - 1;
+  return crlf > 0 && crlf * 2 >= lf ? '\r\n' : '\n';
+}
+
+/** Inserts whole lines at `at`: a line start, or the end of a file whose last line has no newline yet. */
+function insertLines(text: string, at: number, lines: string[]): Splice {
+  const eol = eolBefore(text, at);
+  const lead = at === text.length && !text.endsWith('\n') ? eol : '';
+  return { start: at, end: at, insert: lead + lines.map((line) => line + eol).join('') };
 }
 
 type QuoteStyle = 'plain' | 'single' | 'double';
@@ -142,48 +203,94 @@ function quoteStyleOf(node: Node | null | undefined): QuoteStyle | undefined {
   return 'plain';
 }
 
-/** Writes a string in the requested quoting, falling back to double quotes when plain would not read back as the same string. */
-function formatScalar(value: string, style: QuoteStyle): string {
-  if (style === 'single') return `'${value.replace(/'/g, "''")}'`;
-  if (style === 'plain') {
-    try {
-      if (parse(`v: ${value}`)?.v === value && !/[#]/.test(value)) return value;
-    } catch {
-      // not a safe plain scalar; quote it
-    }
+/** Whether `value` written plain reads back as that same string. */
+function safePlain(value: string, flow: boolean): boolean {
+  if (value === '' || value.includes('#') || (flow && /[,[\]{}]/.test(value))) return false;
+  try {
+    // kustomize's YAML 1.1 reader takes `yes`, `1_000` or `0b1` for a bool or a
+    // number and then refuses the file: the value must be a string in both versions.
+    return parse(`v: ${value}`)?.v === value && parse(`v: ${value}`, { version: '1.1' })?.v === value;
+  } catch {
+    return false;
   }
+}
+
+/** Writes a string in the requested quoting, falling back to double quotes when plain would not read back as the same string. */
+function formatScalar(value: string, style: QuoteStyle, flow = false): string {
+  if (style === 'single') return `'${value.replace(/'/g, "''")}'`;
+  if (style === 'plain' && safePlain(value, flow)) return value;
   return JSON.stringify(value);
 }
 
-/** The quoting the file already uses for this key, so a new value looks like its neighbours. */
-function preferredStyle(seq: YAMLSeq | undefined, key: string): QuoteStyle {
-  for (const item of seq?.items ?? []) {
-    if (isMap(item)) {
-      const style = quoteStyleOf(pairOf(item, key)?.value);
+function mapsOf(seq: YAMLSeq | undefined): YAMLMap[] {
+  return (seq?.items ?? []).filter((item): item is YAMLMap => isMap(item));
+}
+
+/** How these maps quote their keys: a JSON-like file quotes them all. */
+function keyStyle(maps: readonly YAMLMap[]): QuoteStyle {
+  const first = maps.find((map) => map.items.length > 0)?.items[0];
+  return quoteStyleOf(first?.key as Node | undefined) ?? 'plain';
+}
+
+/** The quoting the file uses for this key's values, else for any value: a new value looks like its neighbours. */
+function preferredStyle(maps: readonly YAMLMap[], key: string): QuoteStyle {
+  for (const map of maps) {
+    const style = quoteStyleOf(pairOf(map, key)?.value);
+    if (style) return style;
+  }
+  for (const map of maps) {
+    for (const pair of map.items) {
+      const style = quoteStyleOf(pair.value as Node | null);
       if (style) return style;
     }
   }
-  return 'plain';
+  // Nothing to imitate: JSON quotes every string, YAML needs no quotes.
+  return keyStyle(maps) === 'double' ? 'double' : 'plain';
+}
+
+/** `key: value`, quoted the way these maps quote theirs. */
+function field(maps: readonly YAMLMap[], key: string, value: string, flow: boolean): string {
+  return `${formatScalar(key, keyStyle(maps))}: ${formatScalar(value, preferredStyle(maps, key), flow)}`;
 }
 
 function replaceValue(
-  text: string,
+  parsed: Parsed,
+  locator: Locator,
   pair: Pair<Node, Node | null>,
   value: string,
   fallback: QuoteStyle,
+  flow: boolean,
 ): Splice {
+  const { text } = parsed;
   const node = pair.value;
-  const key = pair.key;
-  if (node && isScalar(node) && node.value !== null && node.range) {
-    return {
-      start: node.range[0],
-      end: node.range[1],
-      insert: formatScalar(value, quoteStyleOf(node) ?? fallback),
-    };
+  refuseSharedAnchor(parsed, locator, node);
+  if (node && (isScalar(node) || isAlias(node)) && node.range && node.range[1] > node.range[0]) {
+    const [start, end] = node.range;
+    if (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) {
+      // `newTag: |-` and its indented line become one line; the line break after them stays.
+      const trailing = /\s*$/.exec(text.slice(start, end))![0];
+      return { start, end: end - trailing.length, insert: formatScalar(value, fallback, flow) };
+    }
+    // A `*alias` gives way to the entry's own value; `~` and `null` are replaced like any scalar.
+    const style = (isScalar(node) ? quoteStyleOf(node) : undefined) ?? fallback;
+    return { start, end, insert: formatScalar(value, style, flow) };
   }
   // `newTag:` with no value: write after the colon.
-  const colon = text.indexOf(':', key.range![1]);
-  return { start: colon + 1, end: colon + 1, insert: ` ${formatScalar(value, fallback)}` };
+  const colon = text.indexOf(':', pair.key.range![1]);
+  return { start: colon + 1, end: colon + 1, insert: ` ${formatScalar(value, fallback, flow)}` };
+}
+
+/** A value other nodes read through `*anchor` would change them too: leave that to a person. */
+function refuseSharedAnchor(parsed: Parsed, locator: Locator, node: Node | null): void {
+  const anchor = node?.anchor;
+  if (!anchor) return;
+  let used = false;
+  visit(parsed.doc, {
+    Alias(_key, alias) {
+      if (alias.source === anchor) used = true;
+    },
+  });
+  if (used) locator.fail(node, `this value has anchor &${anchor}, which other nodes reuse; edit it by hand`);
 }
 
 export interface ImageUpdate {
@@ -204,59 +311,63 @@ export function setImageVersion(text: string, update: ImageUpdate, file = 'kusto
   const seq = imagesSeq(parsed, locator);
   const entry = findImageEntry(parsed, locator, update.image);
   const splices = entry
-    ? editEntry(parsed, entry, seq, update)
+    ? editEntry(parsed, locator, entry, seq, update)
     : seq
       ? [appendEntry(parsed, seq, update)]
       : appendImagesList(parsed, update);
   const result = applySplices(text, splices);
-  verifyEdit(text, result, update, file);
+  verifyEdit(parsed, result, update);
   return result;
 }
 
-function editEntry(parsed: Parsed, entry: YAMLMap, seq: YAMLSeq | undefined, update: ImageUpdate): Splice[] {
-  const { text } = parsed;
+function editEntry(
+  parsed: Parsed,
+  locator: Locator,
+  entry: YAMLMap,
+  seq: YAMLSeq | undefined,
+  update: ImageUpdate,
+): Splice[] {
   const splices: Splice[] = [];
-  const namePair = pairOf(entry, 'name')!;
+  const maps = mapsOf(seq);
+  const flow = entry.flow === true;
   const tagPair = pairOf(entry, 'newTag');
   const digestPair = pairOf(entry, 'digest');
-  const flow = entry.flow === true;
+  // Keys the entry lacks go in together after `newName` (or `name`), newTag first.
+  const missing: string[] = [];
 
   if (tagPair) {
-    splices.push(replaceValue(text, tagPair, update.tag, preferredStyle(seq, 'newTag')));
+    splices.push(replaceValue(parsed, locator, tagPair, update.tag, preferredStyle(maps, 'newTag'), flow));
   } else {
-    const after = pairOf(entry, 'newName') ?? namePair;
-    splices.push(
-      insertPair(parsed, entry, after, 'newTag', formatScalar(update.tag, preferredStyle(seq, 'newTag'))),
-    );
+    missing.push(field(maps, 'newTag', update.tag, flow));
   }
 
   if (update.digest !== undefined) {
-    if (digestPair) {
-      splices.push(replaceValue(text, digestPair, update.digest, preferredStyle(seq, 'digest')));
-    } else {
-      const after = tagPair ?? pairOf(entry, 'newName') ?? namePair;
-      const value = formatScalar(update.digest, preferredStyle(seq, 'digest'));
-      // Both inserts land at the same offset: keep newTag first by folding them into one splice.
-      const previous = splices[splices.length - 1]!;
-      const insert = insertPair(parsed, entry, after, 'digest', value);
-      if (!tagPair && insert.start === previous.start) previous.insert += insert.insert;
-      else splices.push(insert);
-    }
+    const style = preferredStyle(maps, 'digest');
+    if (digestPair) splices.push(replaceValue(parsed, locator, digestPair, update.digest, style, flow));
+    else if (tagPair)
+      splices.push(insertFields(parsed, entry, tagPair, [field(maps, 'digest', update.digest, flow)]));
+    else missing.push(field(maps, 'digest', update.digest, flow));
   } else if (digestPair) {
+    refuseSharedAnchor(parsed, locator, digestPair.value);
     splices.push(removePair(parsed, entry, digestPair, flow));
+  }
+
+  if (missing.length > 0) {
+    splices.push(insertFields(parsed, entry, pairOf(entry, 'newName') ?? pairOf(entry, 'name')!, missing));
   }
   return splices;
 }
 
-function insertPair(parsed: Parsed, entry: YAMLMap, after: Pair, key: string, value: string): Splice {
-  const { text, eol } = parsed;
+function insertFields(parsed: Parsed, entry: YAMLMap, after: Pair, fields: string[]): Splice {
+  const { text } = parsed;
   const afterEnd = (after.value as Node | null)?.range?.[1] ?? (after.key as Node).range![1];
-  if (entry.flow) return { start: afterEnd, end: afterEnd, insert: `, ${key}: ${value}` };
+  if (entry.flow) return { start: afterEnd, end: afterEnd, insert: fields.map((f) => `, ${f}`).join('') };
   const indent = ' '.repeat(columnOf(text, (entry.items[0]!.key as Node).range![0]));
-  const at = lineEnd(text, afterEnd);
-  // A file whose last line has no newline: start the new line ourselves.
-  const lead = at === text.length && !text.endsWith('\n') ? eol : '';
-  return { start: at, end: at, insert: `${lead}${indent}${key}: ${value}${lead ? '' : eol}` };
+  return insertLines(
+    text,
+    lineEnd(text, afterEnd),
+    fields.map((f) => indent + f),
+  );
 }
 
 function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null>, flow: boolean): Splice {
@@ -279,43 +390,82 @@ function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null
   return { start: lineStart(text, pair.key.range![0]), end: lineEnd(text, valueEnd), insert: '' };
 }
 
-function newEntryLines(
-  indent: string,
-  itemIndent: string,
+/** The new entry's fields: name, newTag and, when pinned, digest. */
+function entryFields(update: ImageUpdate, maps: readonly YAMLMap[], flow: boolean): string[] {
+  const fields = [field(maps, 'name', update.image, flow), field(maps, 'newTag', update.tag, flow)];
+  if (update.digest !== undefined) fields.push(field(maps, 'digest', update.digest, flow));
+  return fields;
+}
+
+/** `{name: x, newTag: y}`, for a flow list or a `- {...}` entry; `{ name: x }` when `like` is spaced so. */
+function flowEntry(update: ImageUpdate, maps: readonly YAMLMap[], like?: string): string {
+  const space = like?.startsWith('{ ') ? ' ' : '';
+  return `{${space}${entryFields(update, maps, true).join(', ')}${space}}`;
+}
+
+/** `- name: x` and its other keys, the dash at `dashColumn` and the keys at `keyColumn`. */
+function blockEntryLines(
   update: ImageUpdate,
-  seq: YAMLSeq | undefined,
-  eol: string,
-): string {
-  const lines = [`${indent}- name: ${formatScalar(update.image, preferredStyle(seq, 'name'))}`];
-  lines.push(`${indent}${itemIndent}newTag: ${formatScalar(update.tag, preferredStyle(seq, 'newTag'))}`);
-  if (update.digest !== undefined) {
-    lines.push(`${indent}${itemIndent}digest: ${formatScalar(update.digest, preferredStyle(seq, 'digest'))}`);
-  }
-  return lines.join(eol) + eol;
+  maps: readonly YAMLMap[],
+  dashColumn: number,
+  keyColumn: number,
+): string[] {
+  const [first, ...rest] = entryFields(update, maps, false);
+  const dash = `${' '.repeat(dashColumn)}-${' '.repeat(Math.max(1, keyColumn - dashColumn - 1))}`;
+  return [dash + first!, ...rest.map((f) => ' '.repeat(keyColumn) + f)];
+}
+
+/** What goes between the last item of a flow collection and a new one: a new line when the last item has its own. */
+function flowSeparator(text: string, lastStart: number): string {
+  const start = lineStart(text, lastStart);
+  if (text.slice(start, lastStart).trim() !== '') return ', ';
+  return `,${eolBefore(text, start)}${' '.repeat(columnOf(text, lastStart))}`;
 }
 
 function appendEntry(parsed: Parsed, seq: YAMLSeq, update: ImageUpdate): Splice {
-  const { text, eol } = parsed;
+  const { text } = parsed;
+  const maps = mapsOf(seq);
+  const last = seq.items[seq.items.length - 1] as YAMLMap | undefined;
+  const lastText = last?.range ? text.slice(last.range[0], last.range[1]) : undefined;
   if (seq.flow) {
-    const close = text.lastIndexOf(']', seq.range![1]);
-    const entry = `{name: ${formatScalar(update.image, 'plain')}, newTag: ${formatScalar(update.tag, 'plain')}${
-      update.digest !== undefined ? `, digest: ${formatScalar(update.digest, 'plain')}` : ''
-    }}`;
-    return { start: close, end: close, insert: seq.items.length > 0 ? `, ${entry}` : entry };
+    if (!last) {
+      const close = text.lastIndexOf(']', seq.range![1]);
+      return { start: close, end: close, insert: flowEntry(update, maps) };
+    }
+    // Right after the last entry, so a trailing comma and the closing bracket stay where they are.
+    const end = last.range![1];
+    return {
+      start: end,
+      end,
+      insert: flowSeparator(text, last.range![0]) + flowEntry(update, maps, lastText),
+    };
   }
-  const last = seq.items[seq.items.length - 1] as YAMLMap;
-  const firstKey = (last.items[0]!.key as Node).range![0];
-  const dash = text.lastIndexOf('-', firstKey);
-  const indent = ' '.repeat(columnOf(text, dash));
-  const itemIndent = ' '.repeat(firstKey - dash);
-  const at = lineEnd(text, contentEnd(last));
-  const lead = at === text.length && !text.endsWith('\n') ? eol : '';
-  return { start: at, end: at, insert: lead + newEntryLines(indent, itemIndent, update, seq, eol) };
+  // The dash, not the first key, says where an entry starts: `-   name:` and a `-` on its own line exist.
+  const token = (seq.srcToken as CST.BlockSequence).items[seq.items.length - 1]!;
+  const dashColumn = columnOf(text, token.start.find((t) => t.type === 'seq-item-ind')!.offset);
+  const lines = last!.flow
+    ? [`${' '.repeat(dashColumn)}- ${flowEntry(update, maps, lastText)}`]
+    : blockEntryLines(update, maps, dashColumn, columnOf(text, (last!.items[0]!.key as Node).range![0]));
+  return insertLines(text, entryEnd(text, contentEnd(last!), dashColumn), lines);
 }
 
-/** Where a node's own text ends: collection ranges also take in trailing blank lines and comments. */
+/**
+ * Where the line after an entry starts. Comment lines indented under the entry
+ * (a commented-out `# digest:`) belong to it; comments at the dash's column or
+ * left of it are about what follows, and stay after the new entry.
+ */
+function entryEnd(text: string, end: number, dashColumn: number): number {
+  let at = lineEnd(text, end);
+  for (;;) {
+    const comment = /^([ \t]*)#[^\n]*(?:\n|$)/.exec(text.slice(at));
+    if (!comment || comment[1]!.length <= dashColumn) return at;
+    at += comment[0].length;
+  }
+}
+
+/** Where a node's own text ends: block collection ranges also take in trailing blank lines and comments. */
 function contentEnd(node: Node): number {
-  if (isMap(node) || isSeq(node)) {
+  if ((isMap(node) || isSeq(node)) && !node.flow) {
     const last = node.items[node.items.length - 1] as Pair | Node | undefined;
     if (last === undefined) return node.range![1];
     if (isMap(node)) {
@@ -328,49 +478,76 @@ function contentEnd(node: Node): number {
 }
 
 function appendImagesList(parsed: Parsed, update: ImageUpdate): Splice[] {
-  const { text, eol, root } = parsed;
-  const list = newEntryLines(sequenceIndent(parsed), '  ', update, undefined, eol);
+  const { text, root } = parsed;
+  if (root.flow) return [appendImagesPair(parsed, update)];
+  const indent = sequenceIndent(parsed);
+  const list = blockEntryLines(update, [], indent, indent + 2);
   const existing = pairOf(root, 'images');
-  if (!existing) {
-    const lead = text === '' || text.endsWith('\n') ? '' : eol;
-    return [{ start: text.length, end: text.length, insert: `${lead}images:${eol}${list}` }];
-  }
+  if (!existing) return [insertLines(text, parsed.documentEnd, ['images:', ...list])];
   // `images:` with no entries yet (empty, `~` or `null`): drop the null, the list goes under the key.
   const afterColon = text.indexOf(':', (existing.key as Node).range![1]) + 1;
   const valueEnd = Math.max(afterColon, existing.value?.range?.[1] ?? afterColon);
-  const at = lineEnd(text, valueEnd);
-  const lead = at === text.length && !text.endsWith('\n') ? eol : '';
-  return [
-    { start: afterColon, end: valueEnd, insert: '' },
-    { start: at, end: at, insert: lead + list },
-  ];
+  return [{ start: afterColon, end: valueEnd, insert: '' }, insertLines(text, lineEnd(text, valueEnd), list)];
+}
+
+/** A kustomization written as one flow mapping (JSON is YAML): the list goes in as a flow pair. */
+function appendImagesPair(parsed: Parsed, update: ImageUpdate): Splice {
+  const { text, root } = parsed;
+  const list = `[${flowEntry(update, [root])}]`;
+  const existing = pairOf(root, 'images');
+  if (existing) {
+    const value = existing.value;
+    if (value?.range && value.range[1] > value.range[0])
+      return { start: value.range[0], end: value.range[1], insert: list };
+    const colon = text.indexOf(':', (existing.key as Node).range![1]) + 1;
+    return { start: colon, end: colon, insert: ` ${list}` };
+  }
+  const pair = `${formatScalar('images', keyStyle([root]))}: ${list}`;
+  const last = root.items[root.items.length - 1];
+  if (!last) return { start: root.range![0] + 1, end: root.range![0] + 1, insert: pair };
+  const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
+  return { start: end, end, insert: flowSeparator(text, (last.key as Node).range![0]) + pair };
 }
 
 /** How far this file indents a block list under its key (`resources:\n  - x` or `resources:\n- x`). */
-function sequenceIndent(parsed: Parsed): string {
+function sequenceIndent(parsed: Parsed): number {
   for (const pair of parsed.root.items) {
     const value = pair.value as Node | null;
     if (isSeq(value) && !value.flow && value.range) {
-      return ' '.repeat(
-        columnOf(parsed.text, value.range[0]) - columnOf(parsed.text, (pair.key as Node).range![0]),
-      );
+      const indent =
+        columnOf(parsed.text, value.range[0]) - columnOf(parsed.text, (pair.key as Node).range![0]);
+      return Math.max(0, indent);
     }
   }
-  return '  ';
+  return 2;
 }
 
 /** Re-reads the result: the image must carry the new version and nothing else may differ. */
-function verifyEdit(before: string, after: string, update: ImageUpdate, file: string): void {
-  const written = readImageVersion(after, update.image, file);
-  const withoutImage = (text: string): unknown => {
-    const value = (parse(text) ?? {}) as Record<string, unknown>;
-    const images = Array.isArray(value.images) ? value.images : [];
-    return { ...value, images: images.filter((entry: { name?: unknown }) => entry?.name !== update.image) };
+function verifyEdit(before: Parsed, after: string, update: ImageUpdate): void {
+  const fail = (why: string): never => {
+    throw new Error(`internal error: editing ${before.file} for image '${update.image}' ${why}`);
   };
-  const same = JSON.stringify(withoutImage(before)) === JSON.stringify(withoutImage(after));
-  if (written.tag !== update.tag || written.digest !== update.digest || !same) {
-    throw new Error(
-      `internal error: editing ${file} for image '${update.image}' did not produce the expected document`,
-    );
+  let reparsed: Parsed;
+  let written: ImageVersion;
+  try {
+    // A UserError here would point at a line of our output, not of the user's file.
+    reparsed = parseKustomization(after, before.file);
+    written = readImageVersion(after, update.image, before.file);
+  } catch (error) {
+    return fail(`produced a file that does not read back: ${(error as Error).message}`);
   }
+  if (written.tag !== update.tag || written.digest !== update.digest) fail('did not write the new version');
+  if (withoutImage(before, update.image) !== withoutImage(reparsed, update.image))
+    fail('changed more than that image');
+}
+
+/** The document as JSON, without the one image entry. */
+function withoutImage(parsed: Parsed, image: string): string {
+  const locator = new Locator(parsed);
+  const seq = imagesSeq(parsed, locator);
+  const entry = findImageEntry(parsed, locator, image);
+  const index = entry && seq ? seq.items.indexOf(entry) : -1;
+  const value = parsed.doc.toJS() as Record<string, unknown>;
+  const images = Array.isArray(value.images) ? (value.images as unknown[]) : [];
+  return JSON.stringify({ ...value, images: images.filter((_, i) => i !== index) });
 }

@@ -1,0 +1,46 @@
+import { release, validateReleaseInputs } from '../app/release.js';
+import { runBuilder } from '../adapters/builder.js';
+import { findCredentials, RegistryClient } from '../adapters/registry.js';
+import { booleanInput, input, log, runAction, setOutputs, writeSummary } from '../adapters/runner.js';
+import { releaseSummary } from '../core/release.js';
+
+await runAction(async () => {
+  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
+  const validated = await validateReleaseInputs(
+    {
+      service: input('service'),
+      version: input('version'),
+      config: input('config') || '.github/promotion.yaml',
+      push: booleanInput('push', true),
+      builder: input('builder') || 'docker',
+    },
+    workspace,
+  );
+
+  const result = await release(validated, {
+    registry: async (repository) => {
+      const found = await findCredentials(repository);
+      log.info(
+        found
+          ? `Registry credentials for ${repository.registry}: from ${found.source}`
+          : `No registry credentials for ${repository.registry} on this runner: reading it anonymously`,
+      );
+      return new RegistryClient(repository, found ? { credentials: found.credentials } : {});
+    },
+    run: (command) => runBuilder(command, { cwd: workspace }),
+    log,
+    facts: {
+      serverUrl: process.env.GITHUB_SERVER_URL,
+      repository: process.env.GITHUB_REPOSITORY,
+      revision: process.env.GITHUB_SHA,
+    },
+  });
+
+  setOutputs({
+    image: result.reference,
+    digest: result.digest ?? '',
+    version: result.version,
+    'first-overlay': result.firstEnvironment ?? '',
+  });
+  await writeSummary(releaseSummary(result));
+});
