@@ -246,7 +246,7 @@ describe('release: bad inputs change nothing', () => {
     [{ service: '', version: '1.0.0' }, "Input 'service': is required"],
     [
       { service: 'shipping', version: '1.0.0' },
-      "Input 'service': 'shipping' is not a service in .github/promotion.yaml; known services: orders, payments, catalog",
+      "Input 'service': 'shipping' is not a service of .github/promotion.yaml; allowed: orders, payments, catalog",
     ],
     [{ service: 'orders', version: 'v1..2' }, "Input 'version': 'v1..2' is not a SemVer version"],
     [{ service: 'orders', version: '1.2.3 && id' }, "Input 'version': '1.2.3 && id' is not a SemVer version"],

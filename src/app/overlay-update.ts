@@ -1,5 +1,5 @@
 import type { Environment, PromotionConfig, Service } from '../core/config.js';
-import { findEnvironment, findService, nextEnvironment, previousEnvironment } from '../core/config.js';
+import { nextEnvironment, previousEnvironment, requireEnvironment, requireService } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
 import { isDigest, readImageVersion, setImageVersion } from '../core/kustomization.js';
 import type { ImageVersion } from '../core/kustomization.js';
@@ -78,27 +78,9 @@ export async function validateInputs(
       `'${inputs.digest}' is not an image digest: use algorithm:hex, e.g. sha256:0123…`,
     );
   }
-  if (inputs.config === '' || inputs.config.split('/').includes('..') || inputs.config.startsWith('/')) {
-    throw new InputError(
-      'config',
-      `'${inputs.config}' must be a path inside the repository, e.g. .github/promotion.yaml`,
-    );
-  }
   const config = await loadConfig(workspace, inputs.config);
-  const environment = findEnvironment(config, inputs.overlay);
-  if (!environment) {
-    throw new InputError(
-      'overlay',
-      `'${inputs.overlay}' is not an environment of ${inputs.config}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
-    );
-  }
-  const service = findService(config, inputs.service);
-  if (!service) {
-    throw new InputError(
-      'service',
-      `'${inputs.service}' is not a service of ${inputs.config}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
-    );
-  }
+  const environment = requireEnvironment(config, 'overlay', inputs.overlay);
+  const service = requireService(config, 'service', inputs.service);
   const source = previousEnvironment(config, environment.name);
   if (!source && version === undefined) {
     throw new InputError(

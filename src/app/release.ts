@@ -1,8 +1,8 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PromotionConfig, Service } from '../core/config.js';
-import { findService } from '../core/config.js';
-import { InputError, UserError } from '../core/errors.js';
+import { requireService } from '../core/config.js';
+import { UserError } from '../core/errors.js';
 import { checkName } from '../core/names.js';
 import {
   buildPlan,
@@ -64,13 +64,7 @@ export async function validateReleaseInputs(
   const version = checkVersion('version', inputs.version);
   const builder = checkBuilder('builder', inputs.builder);
   const config = await loadConfig(workspace, inputs.config);
-  const service = findService(config, inputs.service);
-  if (!service) {
-    throw new InputError(
-      'service',
-      `'${inputs.service}' is not a service in ${config.file}; known services: ${config.services.map((s) => s.name).join(', ')}`,
-    );
-  }
+  const service = requireService(config, 'service', inputs.service);
   const context = join(workspace, service.context);
   if (!(await isDirectory(context))) {
     throw new UserError(

@@ -1,5 +1,5 @@
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node, type YAMLMap } from 'yaml';
-import { UserError } from './errors.js';
+import { InputError, UserError } from './errors.js';
 import { NAME_RULE, isValidName } from './names.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/promotion.yaml';
@@ -242,6 +242,26 @@ export function findEnvironment(config: PromotionConfig, name: string): Environm
 
 export function findService(config: PromotionConfig, name: string): Service | undefined {
   return config.services.find((service) => service.name === name);
+}
+
+/** The environment an input names, or an InputError that lists the allowed ones. */
+export function requireEnvironment(config: PromotionConfig, input: string, name: string): Environment {
+  const environment = findEnvironment(config, name);
+  if (environment) return environment;
+  throw new InputError(
+    input,
+    `'${name}' is not an environment of ${config.file}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
+  );
+}
+
+/** The service an input names, or an InputError that lists the allowed ones. */
+export function requireService(config: PromotionConfig, input: string, name: string): Service {
+  const service = findService(config, name);
+  if (service) return service;
+  throw new InputError(
+    input,
+    `'${name}' is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
+  );
 }
 
 /** The environment a version comes from, or undefined for the first one in the chain. */

@@ -1,6 +1,5 @@
 import type { Environment, PromotionConfig, Service } from './config.js';
-import { findEnvironment, findService } from './config.js';
-import { InputError } from './errors.js';
+import { findEnvironment, findService, requireEnvironment, requireService } from './config.js';
 import { checkName, parsePromotionBranch } from './names.js';
 import { parsePromotionRecord, type PromotionRecord } from './pull-request.js';
 
@@ -79,19 +78,7 @@ export function deployTarget(
 
   checkName('overlay', inputs.overlay);
   checkName('service', inputs.service);
-  const environment = findEnvironment(config, inputs.overlay);
-  if (!environment) {
-    throw new InputError(
-      'overlay',
-      `'${inputs.overlay}' is not an environment of ${config.file}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
-    );
-  }
-  const service = findService(config, inputs.service);
-  if (!service) {
-    throw new InputError(
-      'service',
-      `'${inputs.service}' is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
-    );
-  }
+  const environment = requireEnvironment(config, 'overlay', inputs.overlay);
+  const service = requireService(config, 'service', inputs.service);
   return { kind: 'deploy', environment, service };
 }

@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { summarySection } from './summary.js';
 
 /**
  * The pure part of a release: which registry an image lives in, how to talk to it,
@@ -350,7 +351,7 @@ export function releaseSummary(outcome: ReleaseOutcome): string {
     : outcome.pushed
       ? 'built and pushed'
       : 'built only (push: false)';
-  const rows = [
+  const rows: [string, string][] = [
     ['Service', `\`${outcome.service}\``],
     ['Image', `\`${outcome.reference}\``],
     ['Digest', outcome.digest ? `\`${outcome.digest}\`` : '—'],
@@ -365,12 +366,7 @@ export function releaseSummary(outcome: ReleaseOutcome): string {
   ];
   const labels = Object.entries(outcome.labels);
   return [
-    `### release: \`${outcome.service}\` ${outcome.version}`,
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
-    '',
+    ...summarySection(`release: \`${outcome.service}\` ${outcome.version}`, rows),
     ...(labels.length && !outcome.existed
       ? [
           '<details><summary>Labels</summary>',

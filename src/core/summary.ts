@@ -14,6 +14,18 @@ export interface OverlayUpdateOutcome {
   pullRequest?: { number: number; url: string };
 }
 
+/** A job summary section: a heading and a two-column table of facts. */
+export function summarySection(heading: string, rows: [string, string][]): string[] {
+  return [
+    `### ${heading}`,
+    '',
+    '| | |',
+    '|---|---|',
+    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
+    '',
+  ];
+}
+
 /** The job summary of one overlay-update run, as Markdown. */
 export function overlayUpdateSummary(outcome: OverlayUpdateOutcome): string {
   const { service, environment, plan, pullRequest } = outcome;
@@ -24,7 +36,7 @@ export function overlayUpdateSummary(outcome: OverlayUpdateOutcome): string {
       : outcome.autoMerge
         ? 'auto-merge enabled: merges when required checks pass'
         : 'waiting for review';
-  const rows = [
+  const rows: [string, string][] = [
     ['Service', `\`${service.name}\``],
     ['Environment', `\`${environment.name}\` (\`${outcome.kustomization}\`)`],
     [
@@ -35,14 +47,9 @@ export function overlayUpdateSummary(outcome: OverlayUpdateOutcome): string {
     ['Pull request', pullRequest ? `[#${pullRequest.number}](${pullRequest.url})` : '—'],
     ['State', state],
   ];
-  return [
-    `### overlay-update: \`${service.name}\` → \`${environment.name}\``,
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
-    '',
-  ].join('\n');
+  return [...summarySection(`overlay-update: \`${service.name}\` → \`${environment.name}\``, rows)].join(
+    '\n',
+  );
 }
 
 export interface OverlayDeployOutcome {
@@ -64,7 +71,7 @@ export interface OverlayDeployOutcome {
 /** The job summary of one overlay-deploy run, as Markdown. */
 export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
   const { service, environment } = outcome;
-  const rows = [
+  const rows: [string, string][] = [
     ['Service', `\`${service.name}\``],
     ['Environment', `\`${environment.name}\``],
     ['Version', describeVersion(outcome.version)],
@@ -87,14 +94,7 @@ export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
       outcome.next ? `promotion to \`${outcome.next.name}\`` : outcome.dryRun ? '—' : 'end of the chain',
     ],
   ];
-  const lines = [
-    `### overlay-deploy: \`${service.name}\` → \`${environment.name}\``,
-    '',
-    '| | |',
-    '|---|---|',
-    ...rows.map(([key, value]) => `| ${key} | ${value} |`),
-    '',
-  ];
+  const lines = [...summarySection(`overlay-deploy: \`${service.name}\` → \`${environment.name}\``, rows)];
   if (outcome.diff !== undefined) {
     const fence = '`'.repeat(
       Math.max(3, ...[...outcome.diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)),

@@ -16,4 +16,5 @@ export type {
   ReviewState,
   StandInHooks,
   StandInOptions,
+  WorkflowDispatchState,
 } from './types.js';

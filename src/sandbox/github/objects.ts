@@ -459,7 +459,7 @@ function exampleFor(name: string, action: string): Record<string, unknown> {
     examples = require('@octokit/webhooks-examples') as WebhookDefinition[];
   }
   const definition = examples.find((d) => d.name === name);
-  const candidates = (definition?.examples ?? []).filter((e) => e['action'] === action);
+  const candidates = (definition?.examples ?? []).filter((e) => (e['action'] ?? '') === action);
   const chosen = candidates.find((e) => 'organization' in e) ?? candidates[0] ?? definition?.examples[0];
   if (!chosen) throw new Error(`no webhook example for ${name}.${action}`);
   return structuredClone(chosen);
@@ -498,6 +498,43 @@ export function pullRequestEventPayload(
   if (ctx.ownerType === 'Organization') payload['organization'] = organizationWebhookObject(ctx);
   else delete payload['organization'];
   // Only GitHub Apps (bots that are not the Actions token) deliver an installation.
+  if (sender.type === 'Bot' && !sender.isGithubToken) {
+    payload['installation'] = {
+      id: installationId,
+      node_id: nodeId('MDIzOkludGVncmF0aW9uSW5zdGFsbGF0aW9u', installationId),
+    };
+  } else {
+    delete payload['installation'];
+  }
+  delete payload['enterprise'];
+  payload['sender'] = userObject(ctx, sender);
+  return payload;
+}
+
+/** The numeric id GitHub would give a workflow file (stable per path, like GitHub's). */
+export function workflowIdFor(path: string): number {
+  return idForLogin(`workflow:${path}`);
+}
+
+/**
+ * A `workflow_dispatch` webhook payload: the example's shape with the dispatch's ref, inputs and
+ * workflow path, the stand-in's repository and the identity that dispatched it as `sender`.
+ */
+export function workflowDispatchEventPayload(
+  ctx: RepoContext,
+  dispatch: { ref: string; inputs: Record<string, string>; path: string },
+  repository: Obj,
+  sender: Identity,
+  installationId: number,
+): Record<string, unknown> {
+  const payload = exampleFor('workflow_dispatch', '');
+  const exampleRepo = (payload['repository'] ?? {}) as Obj;
+  payload['inputs'] = { ...dispatch.inputs };
+  payload['ref'] = dispatch.ref;
+  payload['workflow'] = dispatch.path;
+  payload['repository'] = { ...exampleRepo, ...repository };
+  if (ctx.ownerType === 'Organization') payload['organization'] = organizationWebhookObject(ctx);
+  else delete payload['organization'];
   if (sender.type === 'Bot' && !sender.isGithubToken) {
     payload['installation'] = {
       id: installationId,

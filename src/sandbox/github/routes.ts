@@ -263,7 +263,23 @@ const listDeploymentStatuses: Handler = async (c) => {
   };
 };
 
+const createWorkflowDispatch: Handler = async (c) => {
+  const body = obj(c.body) as { ref: string; inputs?: Record<string, unknown>; return_run_details?: boolean };
+  const dispatch = await c.store.dispatchWorkflow(c.identity, c.params['workflow_id'] ?? '', body);
+  if (body.return_run_details !== true) return { status: 204 };
+  const { api, html, owner, repo } = c.store.ctx;
+  return {
+    status: 200,
+    body: {
+      workflow_run_id: dispatch.runId,
+      run_url: `${api}/repos/${owner}/${repo}/actions/runs/${dispatch.runId}`,
+      html_url: `${html}/${owner}/${repo}/actions/runs/${dispatch.runId}`,
+    },
+  };
+};
+
 export const handlers: Record<string, Handler> = {
+  'actions/create-workflow-dispatch': createWorkflowDispatch,
   'repos/get': getRepo,
   'pulls/list': listPulls,
   'pulls/create': createPull,

@@ -24,6 +24,7 @@ import type {
   RecordedRequest,
   StandInHooks,
   StandInOptions,
+  WorkflowDispatchState,
 } from './types.js';
 
 export interface GitHubStandIn {
@@ -40,6 +41,8 @@ export interface GitHubStandIn {
   commitStatuses: CommitStatusState[];
   /** Webhook events emitted, with the identity that caused them. */
   events: RecordedEvent[];
+  /** Workflow dispatches accepted (`POST .../actions/workflows/{id}/dispatches`), in order. */
+  dispatches: WorkflowDispatchState[];
   /** Exceptions thrown by hooks.onEvent (they never break the request that caused them). */
   hookErrors: unknown[];
   hooks: StandInHooks;
@@ -54,6 +57,32 @@ export interface GitHubStandIn {
   ): Promise<void>;
   /** Plays a person pressing the merge button; rejects with GitHub's message when GitHub would. */
   mergePull(number: number, options?: { login?: string; mergeMethod?: MergeMethod }): Promise<string>;
+  /**
+   * Plays a person pressing "Run workflow" in the Actions tab: the same checks and event as the
+   * REST call. Rejects with GitHub's message when GitHub would refuse.
+   */
+  dispatchWorkflow(
+    workflowId: string,
+    options?: { ref?: string; inputs?: Record<string, string>; login?: string },
+  ): Promise<WorkflowDispatchState>;
+  /**
+   * What GitHub Actions records by itself when a job references an `environment:` (unless it says
+   * `deployment: false`): a deployment made by the job's identity, then its statuses. Returns its id.
+   */
+  recordEnvironmentDeployment(
+    environment: string,
+    options: { ref: string; creator: Identity; logUrl?: string },
+  ): Promise<number>;
+  /** A status on a deployment {@link recordEnvironmentDeployment} made (auto_inactive as GitHub). */
+  recordEnvironmentDeploymentStatus(
+    id: number,
+    state: DeploymentState['statuses'][number]['state'],
+    options: { creator: Identity; logUrl?: string; environmentUrl?: string },
+  ): Promise<void>;
+  /** Makes a token known after start (a run's GITHUB_TOKEN, an App installation token). */
+  registerToken(token: string, identity: Identity): void;
+  /** The identity a token authenticates as, or undefined when the stand-in does not know it. */
+  identify(token: string): Identity | undefined;
   /** Resolves when queued work (requests, auto-merges) has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
@@ -146,10 +175,15 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     status: String(status),
   });
 
+  // Tokens made known after start (registerToken); looked up before options.tokens.
+  const registered = new Map<string, Identity>();
+  const identityOf = (token: string): Identity | undefined =>
+    registered.get(token) ?? (options.tokens ? options.tokens[token] : DEFAULT_IDENTITY);
+
   const identify = (req: IncomingMessage, record: RecordedRequest): Identity | undefined => {
     const token = tokenOf(req);
     if (token === undefined) return undefined;
-    const identity = options.tokens ? options.tokens[token] : DEFAULT_IDENTITY;
+    const identity = identityOf(token);
     if (identity) record.login = identity.login;
     return identity;
   };
@@ -353,6 +387,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     deployments: store.deployments,
     commitStatuses: store.commitStatuses,
     events: store.events,
+    dispatches: store.dispatches,
     hookErrors: store.hookErrors,
     hooks: store.hooks,
     approve(number, login) {
@@ -380,6 +415,40 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
         ),
       );
     },
+    dispatchWorkflow(workflowId, dispatchOptions = {}) {
+      return store.serial(() =>
+        store.dispatchWorkflow(person(dispatchOptions.login ?? 'octocat'), workflowId, {
+          ref: dispatchOptions.ref ?? ctx.defaultBranch,
+          ...(dispatchOptions.inputs ? { inputs: dispatchOptions.inputs } : {}),
+        }),
+      );
+    },
+    recordEnvironmentDeployment(environment, deploymentOptions) {
+      return store.serial(async () => {
+        const deployment = await store.createDeployment(deploymentOptions.creator, {
+          ref: deploymentOptions.ref,
+          environment,
+          auto_merge: false,
+          required_contexts: [],
+          payload: {},
+          description: null,
+        });
+        return deployment.id;
+      });
+    },
+    recordEnvironmentDeploymentStatus(id, state, statusOptions) {
+      return store.serial(async () => {
+        store.createDeploymentStatus(statusOptions.creator, store.findDeployment(id), {
+          state,
+          ...(statusOptions.logUrl ? { log_url: statusOptions.logUrl } : {}),
+          ...(statusOptions.environmentUrl ? { environment_url: statusOptions.environmentUrl } : {}),
+        });
+      });
+    },
+    registerToken(token, identity) {
+      registered.set(token, identity);
+    },
+    identify: identityOf,
     idle: () => store.idle(),
     async close() {
       await store.idle();

@@ -1,6 +1,7 @@
 // The stand-in's repository state and GitHub's rules for it: pull requests, reviews, merges,
 // statuses, deployments, auto-merge. Routes and GraphQL translate HTTP into calls on this.
 import type { BareRepo, GitPerson } from './git.js';
+import { parse as parseYaml } from 'yaml';
 import {
   deploymentObject,
   idForLogin,
@@ -10,6 +11,8 @@ import {
   pullRequestEventPayload,
   pullSimpleObject,
   repositoryObject,
+  workflowDispatchEventPayload,
+  workflowIdFor,
 } from './objects.js';
 import type { RepoContext } from './objects.js';
 import { validateComponent } from './spec.js';
@@ -17,6 +20,7 @@ import type {
   CommitStatusState,
   DeploymentState,
   DeploymentStatusState,
+  EventMeta,
   Identity,
   LabelState,
   MergeMethod,
@@ -26,6 +30,7 @@ import type {
   ReviewStateName,
   StandInHooks,
   StandInOptions,
+  WorkflowDispatchState,
 } from './types.js';
 
 /** An HTTP answer other than success; the server adds documentation_url and status. */
@@ -93,6 +98,7 @@ export class Store {
   readonly commitStatuses: CommitStatusState[] = [];
   readonly labels: LabelState[] = [];
   readonly events: RecordedEvent[] = [];
+  readonly dispatches: WorkflowDispatchState[] = [];
   readonly hookErrors: unknown[] = [];
   readonly hooks: StandInHooks = {};
   private nextId = 100_000;
@@ -774,13 +780,15 @@ export class Store {
     });
     deployment.statuses.push(status);
     deployment.updatedAt = now;
-    // auto_inactive (default true): a new success retires earlier deployments of the environment.
+    // auto_inactive (default true): a new success retires earlier non-transient, non-production
+    // deployments of the environment (GitHub's description of the parameter).
     if (input.state === 'success' && input.auto_inactive !== false) {
       for (const other of this.deployments) {
         if (
           other === deployment ||
           other.environment !== deployment.environment ||
-          other.transientEnvironment
+          other.transientEnvironment ||
+          other.productionEnvironment
         )
           continue;
         if (other.statuses.at(-1)?.state === 'success') {
@@ -794,6 +802,120 @@ export class Store {
 
   deploymentJson(d: DeploymentState): Record<string, unknown> {
     return deploymentObject(this.ctx, d);
+  }
+
+  // ---- workflow dispatches ------------------------------------------------------------------
+
+  /**
+   * `POST .../actions/workflows/{workflow_id}/dispatches`: GitHub's checks (the ref, the workflow
+   * file at that ref, its `workflow_dispatch` trigger and declared inputs), then a
+   * `workflow_dispatch` event. Dispatches are the exception to the GITHUB_TOKEN rule: the event
+   * starts the workflow whoever sent it.
+   */
+  async dispatchWorkflow(
+    actor: Identity,
+    workflowId: string,
+    input: { ref: string; inputs?: Record<string, unknown> },
+  ): Promise<WorkflowDispatchState> {
+    const ref = await this.qualifyRef(input.ref);
+    const sha = ref === undefined ? undefined : await this.git.resolveCommit(ref);
+    if (ref === undefined || !sha) throw new HttpError(422, { message: `No ref found for: ${input.ref}` });
+    const path = await this.workflowPath(sha, workflowId);
+    if (path === undefined) throw notFound();
+    const text = await this.git.git(['show', `${sha}:${path}`]);
+    let on: unknown;
+    try {
+      on = (parseYaml(text) as { on?: unknown } | null)?.on;
+    } catch {
+      on = undefined;
+    }
+    const triggers =
+      typeof on === 'string'
+        ? { [on]: null }
+        : Array.isArray(on)
+          ? Object.fromEntries(on.map((name) => [String(name), null]))
+          : typeof on === 'object' && on !== null
+            ? (on as Record<string, unknown>)
+            : {};
+    if (!('workflow_dispatch' in triggers)) {
+      throw new HttpError(422, { message: "Workflow does not have 'workflow_dispatch' trigger" });
+    }
+    const definitions = ((triggers['workflow_dispatch'] as { inputs?: unknown } | null)?.inputs ??
+      {}) as Record<string, { required?: boolean; default?: unknown; type?: string; options?: unknown[] }>;
+    const given = input.inputs ?? {};
+    const unexpected = Object.keys(given).filter((name) => !(name in definitions));
+    if (unexpected.length > 0) {
+      throw new HttpError(422, { message: `Unexpected inputs provided: ${JSON.stringify(unexpected)}` });
+    }
+    const inputs: Record<string, string> = {};
+    for (const [name, definition] of Object.entries(definitions)) {
+      const value = given[name] ?? definition?.default;
+      if (value === undefined || value === null) {
+        if (definition?.required)
+          throw new HttpError(422, { message: `Required input '${name}' not provided` });
+        continue;
+      }
+      const text = String(value);
+      if (definition?.type === 'choice' && !(definition.options ?? []).map(String).includes(text)) {
+        throw new HttpError(422, {
+          message: `Provided value '${text}' for input '${name}' not in the list of allowed values`,
+        });
+      }
+      inputs[name] = text;
+    }
+    const dispatch: WorkflowDispatchState = {
+      runId: this.id(),
+      workflowId,
+      path,
+      ref,
+      sha,
+      inputs,
+      actor,
+      createdAt: isoNow(),
+    };
+    this.dispatches.push(dispatch);
+    const payload = workflowDispatchEventPayload(
+      this.ctx,
+      dispatch,
+      this.repository(),
+      actor,
+      this.installationId,
+    );
+    for (const problem of validateComponent('webhook-workflow-dispatch', payload)) {
+      this.violations.push(`workflow_dispatch event payload: ${problem}`);
+    }
+    // Dispatches start workflows even when GITHUB_TOKEN made them (GitHub's documented exception).
+    this.deliver('workflow_dispatch', '', payload, {
+      actor,
+      triggersWorkflows: true,
+      workflowRunId: dispatch.runId,
+    });
+    return dispatch;
+  }
+
+  /** A branch or tag name (or a full refs/heads/, refs/tags/ ref) as GitHub qualifies it. */
+  private async qualifyRef(ref: string): Promise<string | undefined> {
+    if (ref.startsWith('refs/heads/') || ref.startsWith('refs/tags/')) {
+      return (await this.git.resolveCommit(ref)) ? ref : undefined;
+    }
+    for (const candidate of [`refs/heads/${ref}`, `refs/tags/${ref}`]) {
+      if (await this.git.resolveCommit(candidate)) return candidate;
+    }
+    return undefined;
+  }
+
+  /** `.github/workflows/<file>` for a file name or a numeric workflow id, when it exists at sha. */
+  private async workflowPath(sha: string, workflowId: string): Promise<string | undefined> {
+    const listing = await this.git
+      .git(['ls-tree', '--name-only', `${sha}:.github/workflows`])
+      .catch(() => '');
+    const files = listing
+      .split('\n')
+      .filter((name) => /\.ya?ml$/.test(name))
+      .map((name) => `.github/workflows/${name}`);
+    return files.find(
+      (path) => path === `.github/workflows/${workflowId}` || String(workflowIdFor(path)) === workflowId,
+    );
   }
 
   // ---- events -------------------------------------------------------------------------------
@@ -811,10 +933,14 @@ export class Store {
     for (const problem of validateComponent(`webhook-pull-request-${action}`, payload)) {
       this.violations.push(`pull_request.${action} event payload: ${problem}`);
     }
-    const meta = { actor, triggersWorkflows: !actor.isGithubToken };
-    this.events.push({ name: 'pull_request', action, payload, ...meta });
+    this.deliver('pull_request', action, payload, { actor, triggersWorkflows: !actor.isGithubToken });
+  }
+
+  /** Records an event and hands it to the hook (whose failures never break the request). */
+  private deliver(name: string, action: string, payload: Record<string, unknown>, meta: EventMeta): void {
+    this.events.push({ name, action, payload, ...meta });
     try {
-      const result = this.hooks.onEvent?.('pull_request', payload, meta);
+      const result = this.hooks.onEvent?.(name, payload, meta);
       if (result instanceof Promise) result.catch((error: unknown) => this.hookErrors.push(error));
     } catch (error) {
       this.hookErrors.push(error);

@@ -145,6 +145,26 @@ export interface EventMeta {
   actor: Identity;
   /** False when the GITHUB_TOKEN caused it: GitHub starts no workflow run for such events. */
   triggersWorkflows: boolean;
+  /** workflow_dispatch only: the run id GitHub assigned (what `return_run_details` answers). */
+  workflowRunId?: number;
+}
+
+/** A `POST .../actions/workflows/{workflow_id}/dispatches` GitHub accepted. */
+export interface WorkflowDispatchState {
+  /** The workflow run id GitHub assigned to the run this dispatch starts. */
+  runId: number;
+  /** As the caller named it: a file name (`overlay-deploy.yaml`) or a numeric id. */
+  workflowId: string;
+  /** `.github/workflows/<file>` in the repository. */
+  path: string;
+  /** Fully qualified: `refs/heads/main` or `refs/tags/v1`. */
+  ref: string;
+  /** The commit the ref pointed at when the dispatch was made (the run's GITHUB_SHA). */
+  sha: string;
+  /** As they go into the event payload: strings, with the workflow's defaults filled in. */
+  inputs: Record<string, string>;
+  actor: Identity;
+  createdAt: string;
 }
 
 export interface RecordedEvent extends EventMeta {

@@ -1,0 +1,280 @@
+/**
+ * GitHub's side of "an event happened": every workflow whose `on:` matches the event starts a run,
+ * unless the GITHUB_TOKEN caused the event (then none does; workflow_dispatch excepted, which the
+ * stand-in already marks). Runs are queued and run one at a time.
+ */
+import { readdirSync } from 'node:fs';
+import { join, relative, resolve, sep } from 'node:path';
+import type { EventMeta, GitHubStandIn } from '../github/index.js';
+import type { SandboxRepository } from '../workspace.js';
+import { loadWorkflow, type LoadedWorkflow } from './parser.js';
+import type { SandboxApp } from './stand-ins.js';
+import {
+  runWorkflow,
+  type EnvironmentSettings,
+  type RunWorkflowOptions,
+  type TokenMode,
+  type WorkflowRunResult,
+} from './runner.js';
+
+export interface WorkflowDispatcherOptions {
+  repository: SandboxRepository;
+  github: GitHubStandIn;
+  tokenMode: TokenMode;
+  /** The folder holding the workflow files, e.g. `<repo>/.github/workflows`. */
+  workflowsDir: string;
+  secrets?: Record<string, string>;
+  vars?: Record<string, string>;
+  environments?: Record<string, EnvironmentSettings>;
+  app?: SandboxApp;
+  /** The runner machine's environment (e.g. the recording kubectl's PATH). */
+  env?: Record<string, string>;
+  onProgress?: (line: string) => void;
+}
+
+export interface DispatchedRun {
+  runId: number;
+  /** `.github/workflows/<file>`. */
+  file: string;
+  event: string;
+  action?: string;
+  actor: string;
+  /** Set once the run has finished. */
+  result?: WorkflowRunResult;
+  /** Set when the runner itself threw (not a failed workflow: that is `result.conclusion`). */
+  error?: unknown;
+}
+
+export interface EventLogEntry {
+  event: string;
+  action?: string;
+  actor: string;
+  triggersWorkflows: boolean;
+  /** Runs the event started (their run ids and files). */
+  started: { runId: number; file: string }[];
+  /** Why nothing started, when nothing did. */
+  note?: string;
+}
+
+export interface WorkflowDispatcher {
+  /** Every run started, in start order. */
+  readonly runs: DispatchedRun[];
+  /** Every event the stand-in emitted and what it started. */
+  readonly log: EventLogEntry[];
+  /** Resolves when the stand-in is idle and no run is queued or running. */
+  idle(): Promise<void>;
+  /** Runs that finished with conclusion failure or threw. */
+  failures(): DispatchedRun[];
+  /** Stops listening (queued runs still finish). */
+  dispose(): void;
+}
+
+/** GitHub's branch filter globs: `*` (no slash), `**` (anything), `?`, `!` negation, last match wins. */
+export function matchesBranchFilters(branch: string, patterns: string[]): boolean {
+  let matched = false;
+  for (const pattern of patterns) {
+    const negated = pattern.startsWith('!');
+    const glob = negated ? pattern.slice(1) : pattern;
+    const source = glob
+      .split(/(\*\*|\*|\?)/)
+      .map((part) =>
+        part === '**'
+          ? '.*'
+          : part === '*'
+            ? '[^/]*'
+            : part === '?'
+              ? '[^/]'
+              : part.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+      )
+      .join('');
+    if (new RegExp(`^${source}$`).test(branch)) matched = !negated;
+  }
+  return matched;
+}
+
+const DEFAULT_PULL_REQUEST_TYPES = ['opened', 'synchronize', 'reopened'];
+
+/** Whether a workflow's `on:` starts a run for this event. */
+export function workflowMatches(
+  loaded: LoadedWorkflow,
+  name: string,
+  payload: Record<string, unknown>,
+): boolean {
+  const events = loaded.template.events ?? {};
+  if (name === 'workflow_dispatch') {
+    // GitHub checked the trigger when it accepted the dispatch; a file that no longer parses still
+    // gets its run, which then fails with the parser's findings ("Invalid workflow file").
+    return payload['workflow'] === loaded.file && (name in events || loaded.problems.length > 0);
+  }
+  if (!(name in events)) return false;
+  if (name === 'pull_request' || name === 'pull_request_target') {
+    const filter = (events[name] ?? {}) as {
+      types?: string[];
+      branches?: string[];
+      'branches-ignore'?: string[];
+      paths?: string[];
+      'paths-ignore'?: string[];
+    };
+    if (filter.paths || filter['paths-ignore']) {
+      throw new Error(`${loaded.file}: on.${name}.paths filters are not supported by the sandbox dispatcher`);
+    }
+    const action = String(payload['action'] ?? '');
+    if (!(filter.types ?? DEFAULT_PULL_REQUEST_TYPES).includes(action)) return false;
+    const base = String(((payload['pull_request'] ?? {}) as { base?: { ref?: string } }).base?.ref ?? '');
+    if (filter.branches && !matchesBranchFilters(base, filter.branches)) return false;
+    if (filter['branches-ignore'] && matchesBranchFilters(base, filter['branches-ignore'])) return false;
+    return true;
+  }
+  throw new Error(`${loaded.file}: the sandbox dispatcher does not start workflows on '${name}' events`);
+}
+
+export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): WorkflowDispatcher {
+  const runs: DispatchedRun[] = [];
+  const log: EventLogEntry[] = [];
+  const queue: { run: DispatchedRun; options: RunWorkflowOptions }[] = [];
+  let active: Promise<void> | undefined;
+  // Events are handled one after the other, in the order the stand-in emitted them.
+  let handling: Promise<void> = Promise.resolve();
+  let pendingEvents = 0;
+  let nextRunId = 9_000_000_001;
+  let disposed = false;
+  const previous = options.github.hooks.onEvent;
+  const workflowsDir = resolve(options.workflowsDir);
+
+  const files = (): string[] =>
+    readdirSync(workflowsDir)
+      .filter((name) => /\.ya?ml$/.test(name))
+      .sort()
+      .map((name) => join(workflowsDir, name));
+
+  const drain = async (): Promise<void> => {
+    while (queue.length > 0) {
+      const next = queue.shift()!;
+      try {
+        next.run.result = await runWorkflow(next.options);
+      } catch (error) {
+        next.run.error = error;
+        options.onProgress?.(`✗ run ${next.run.runId} (${next.run.file}) threw: ${String(error)}`);
+      }
+    }
+  };
+
+  const onEvent = async (name: string, payload: Record<string, unknown>, meta: EventMeta): Promise<void> => {
+    const entry: EventLogEntry = {
+      event: name,
+      ...(typeof payload['action'] === 'string' ? { action: payload['action'] } : {}),
+      actor: meta.actor.login,
+      triggersWorkflows: meta.triggersWorkflows,
+      started: [],
+    };
+    log.push(entry);
+    if (disposed) {
+      entry.note = 'dispatcher disposed';
+      return;
+    }
+    if (!meta.triggersWorkflows) {
+      entry.note = `caused by GITHUB_TOKEN (${meta.actor.login}): GitHub starts no workflow run for it`;
+      options.onProgress?.(
+        `· ${name}${entry.action ? `.${entry.action}` : ''} by ${meta.actor.login}: ${entry.note}`,
+      );
+      return;
+    }
+    const snapshot = payload;
+    const matching: string[] = [];
+    for (const file of files()) {
+      const loaded = await loadWorkflow(file);
+      if (workflowMatches(loaded, name, snapshot)) matching.push(file);
+    }
+    if (matching.length === 0) {
+      entry.note = 'no workflow matches';
+      return;
+    }
+    for (const file of matching) {
+      const runId = meta.workflowRunId ?? nextRunId++;
+      const run: DispatchedRun = {
+        runId,
+        file: relative(resolve(workflowsDir, '..', '..'), file)
+          .split(sep)
+          .join('/'),
+        event: name,
+        ...(entry.action ? { action: entry.action } : {}),
+        actor: meta.actor.login,
+      };
+      runs.push(run);
+      entry.started.push({ runId, file: run.file });
+      const dispatch = options.github.dispatches.find((d) => d.runId === meta.workflowRunId);
+      queue.push({
+        run,
+        options: {
+          file,
+          event: { name, payload: snapshot },
+          repository: options.repository,
+          github: options.github,
+          tokenMode: options.tokenMode,
+          runId,
+          runNumber: runs.filter((r) => r.file === run.file).length,
+          ...(dispatch ? { sha: dispatch.sha } : {}),
+          ...(options.secrets ? { secrets: options.secrets } : {}),
+          ...(options.vars ? { vars: options.vars } : {}),
+          ...(options.environments ? { environments: options.environments } : {}),
+          ...(options.app ? { app: options.app } : {}),
+          ...(options.env ? { env: options.env } : {}),
+          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        },
+      });
+    }
+    active ??= drain().finally(() => {
+      active = undefined;
+    });
+  };
+
+  options.github.hooks.onEvent = (name, payload, meta) => {
+    const previousResult = previous?.(name, payload, meta);
+    if (previousResult instanceof Promise) previousResult.catch(() => undefined);
+    // Snapshot the payload now: later changes to the pull request must not leak into the run.
+    const snapshot = structuredClone(payload);
+    pendingEvents++;
+    handling = handling
+      .then(() => onEvent(name, snapshot, meta))
+      .catch((error: unknown) => {
+        options.onProgress?.(`✗ ${name} event could not be dispatched: ${String(error)}`);
+        log.push({
+          event: name,
+          actor: meta.actor.login,
+          triggersWorkflows: meta.triggersWorkflows,
+          started: [],
+          note: `dispatch error: ${String(error)}`,
+        });
+      })
+      .finally(() => {
+        pendingEvents--;
+      });
+    return handling;
+  };
+
+  return {
+    runs,
+    log,
+    async idle() {
+      for (;;) {
+        await options.github.idle();
+        await handling;
+        if (active) {
+          await active;
+          continue;
+        }
+        // A request still in flight may emit an event after the stand-in looked idle: settle once more.
+        await new Promise((resolveTick) => setTimeout(resolveTick, 10));
+        await options.github.idle();
+        if (!active && queue.length === 0 && pendingEvents === 0) return;
+      }
+    },
+    failures() {
+      return runs.filter((run) => run.error !== undefined || run.result?.conclusion === 'failure');
+    },
+    dispose() {
+      disposed = true;
+      options.github.hooks.onEvent = previous;
+    },
+  };
+}

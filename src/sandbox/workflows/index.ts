@@ -1,0 +1,27 @@
+// Runs this repository's real workflow files against the sandbox: GitHub's parser and expression
+// engine, the committed action bundles, explicit stand-ins for what cannot run here.
+export { createWorkflowDispatcher, matchesBranchFilters, workflowMatches } from './dispatcher.js';
+export type {
+  DispatchedRun,
+  EventLogEntry,
+  WorkflowDispatcher,
+  WorkflowDispatcherOptions,
+} from './dispatcher.js';
+export { formatProblem, loadWorkflow } from './parser.js';
+export type { LoadedWorkflow, WorkflowProblem } from './parser.js';
+export { GITHUB_ACTIONS_BOT, runWorkflow } from './runner.js';
+export type {
+  Condition,
+  EnvironmentSettings,
+  JobResult,
+  RunWorkflowOptions,
+  StandInRecord,
+  Status,
+  StepResult,
+  TokenMode,
+  WorkflowEvent,
+  WorkflowRunResult,
+} from './runner.js';
+export { SANDBOX_APP, STAND_INS, appIdentity } from './stand-ins.js';
+export type { SandboxApp, StandInAction } from './stand-ins.js';
+export { formatRun } from './format.js';

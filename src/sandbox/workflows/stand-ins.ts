@@ -1,0 +1,286 @@
+/**
+ * Third-party actions cannot run here (they need github.com, a Docker engine or GitHub's App JWT
+ * exchange). Each one a workflow of this repository uses has an explicit stand-in that does the
+ * same observable thing against the sandbox, and says why it is stood in for; any other
+ * third-party action fails the job at set-up, as an action GitHub cannot download would.
+ */
+import { randomBytes } from 'node:crypto';
+import { relative, resolve } from 'node:path';
+import type { GitHubStandIn, Identity } from '../github/index.js';
+import { git, runProcess } from '../process.js';
+import type { SandboxRepository } from '../workspace.js';
+
+/** The GitHub App the sandbox plays (what `tokenMode: 'app'` puts into the secrets). */
+export interface SandboxApp {
+  slug: string;
+  clientId: string;
+  privateKey: string;
+}
+
+export const SANDBOX_APP: SandboxApp = {
+  slug: 'promotion-app',
+  clientId: 'Iv23liSandboxPromotionApp',
+  privateKey: [
+    '-----BEGIN RSA PRIVATE KEY-----',
+    'c2FuZGJveCBzdGFuZC1pbjogbm90IGEga2V5LCBvbmx5IHJlY29nbmlzZWQgYnkgdGhl',
+    'IHNhbmRib3gncyBjcmVhdGUtZ2l0aHViLWFwcC10b2tlbiBzdGFuZC1pbg==',
+    '-----END RSA PRIVATE KEY-----',
+  ].join('\n'),
+};
+
+export function appIdentity(app: SandboxApp): Identity {
+  return { login: `${app.slug}[bot]`, type: 'Bot' };
+}
+
+export interface StandInContext {
+  inputs: Record<string, string>;
+  workspace: string;
+  repository: SandboxRepository;
+  github: GitHubStandIn;
+  app: SandboxApp;
+  /** The run's `github` context values the stand-ins need. */
+  run: { repository: string; ref: string; sha: string; token: string };
+  /** Registers a value the runner then masks in every log (`::add-mask::`). */
+  mask(value: string): void;
+}
+
+export interface StandInOutcome {
+  outputs: Record<string, string>;
+  /** Why and how the step was stood in for, shown in the run's list of stand-ins. */
+  reason: string;
+  log: string;
+  /** Set when the real action would have failed too; the step fails with this message. */
+  failure?: string;
+}
+
+export interface StandInAction {
+  /** Inputs the real action declares (names; a trailing `*` matches a prefix). */
+  inputs: string[];
+  /** Outputs the real action declares. */
+  outputs: string[];
+  run(context: StandInContext): Promise<StandInOutcome>;
+}
+
+/** `owner/repo[/path]@ref` → `owner/repo[/path]`. */
+export function actionName(uses: string): string {
+  const at = uses.indexOf('@');
+  return (at >= 0 ? uses.slice(0, at) : uses).toLowerCase();
+}
+
+async function tryGit(cwd: string, ...args: string[]): Promise<{ ok: boolean; out: string }> {
+  const result = await runProcess('git', args, { cwd });
+  return { ok: result.exitCode === 0, out: (result.exitCode === 0 ? result.stdout : result.stderr).trim() };
+}
+
+const checkout: StandInAction = {
+  // actions/checkout v4-v7 action.yml
+  inputs: [
+    'repository',
+    'ref',
+    'token',
+    'ssh-key',
+    'ssh-known-hosts',
+    'ssh-strict',
+    'ssh-user',
+    'persist-credentials',
+    'path',
+    'clean',
+    'filter',
+    'sparse-checkout',
+    'sparse-checkout-cone-mode',
+    'fetch-depth',
+    'fetch-tags',
+    'show-progress',
+    'lfs',
+    'submodules',
+    'set-safe-directory',
+    'github-server-url',
+  ],
+  outputs: ['ref', 'commit'],
+  async run(ctx) {
+    const { inputs } = ctx;
+    const fail = (failure: string): StandInOutcome => ({
+      outputs: {},
+      reason: 'actions/checkout',
+      log: '',
+      failure,
+    });
+    const repository = inputs['repository'] || ctx.run.repository;
+    if (repository.toLowerCase() !== ctx.run.repository.toLowerCase()) {
+      return fail(`the sandbox can only check out ${ctx.run.repository}, not ${repository}`);
+    }
+    const token = inputs['token'] || ctx.run.token;
+    if (!ctx.github.identify(token)) {
+      return fail(
+        'remote: Invalid username or token. Password authentication is not supported for Git operations.',
+      );
+    }
+    const target = resolve(ctx.workspace, inputs['path'] || '.');
+    if (relative(ctx.workspace, target).startsWith('..')) {
+      return fail(`Repository path '${target}' is not under '${ctx.workspace}'`);
+    }
+    const depth = Number(inputs['fetch-depth'] ?? '1');
+    if (!Number.isInteger(depth) || depth < 0) return fail(`The input 'fetch-depth' must be a number >= 0`);
+
+    // What to check out: the input ref (branch, tag, refs/..., or SHA), else the run's ref and SHA.
+    const requested = inputs['ref'] ?? '';
+    let branch: string | undefined;
+    let commit: string | undefined;
+    let shownRef: string;
+    const origin = ctx.repository.origin;
+    const resolveIn = async (ref: string): Promise<string | undefined> => {
+      const found = await tryGit(origin, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
+      return found.ok ? found.out : undefined;
+    };
+    if (requested) {
+      shownRef = requested;
+      if (/^[0-9a-f]{40}$/i.test(requested)) commit = await resolveIn(requested);
+      else {
+        const name = requested.replace(/^refs\/heads\//, '');
+        const asBranch = await resolveIn(`refs/heads/${name}`);
+        if (asBranch && !requested.startsWith('refs/tags/')) {
+          branch = name;
+          commit = asBranch;
+        } else commit = await resolveIn(requested.startsWith('refs/') ? requested : `refs/tags/${requested}`);
+      }
+      if (!commit) return fail(`A branch or tag with the name '${requested}' could not be found`);
+    } else {
+      shownRef = ctx.run.ref;
+      commit = await resolveIn(ctx.run.sha);
+      if (ctx.run.ref.startsWith('refs/heads/')) branch = ctx.run.ref.slice('refs/heads/'.length);
+      if (!commit) return fail(`The commit ${ctx.run.sha} of ${ctx.run.ref} is not in the repository`);
+    }
+
+    const lines: string[] = [];
+    if (depth === 0) {
+      // Full history, `origin` remote: as repository.checkout() leaves it.
+      await ctx.repository.checkout(relative(ctx.repository.root, target));
+      lines.push(`cloned ${origin} (full history)`);
+    } else {
+      // actions/checkout fetches only the one commit (shallow) by default.
+      await git(ctx.repository.root, 'init', '--quiet', target);
+      await git(target, 'remote', 'add', 'origin', `file://${origin}`);
+      const into = branch ? `refs/remotes/origin/${branch}` : 'refs/remotes/origin/checkout';
+      await git(target, 'fetch', '--quiet', '--no-tags', `--depth=${depth}`, 'origin', `+${commit}:${into}`);
+      lines.push(`fetched ${commit} from file://${origin} with --depth=${depth}`);
+    }
+    if (branch) {
+      await git(target, 'checkout', '--quiet', '--force', '-B', branch, commit);
+      await git(target, 'branch', '--quiet', '--set-upstream-to', `origin/${branch}`, branch).catch(() => '');
+    } else {
+      await git(target, 'checkout', '--quiet', '--force', '--detach', commit);
+    }
+    lines.push(`checked out ${branch ? `branch ${branch}` : 'detached HEAD'} at ${commit}`);
+    return {
+      outputs: { ref: branch ? `refs/heads/${branch}` : shownRef, commit },
+      reason:
+        `actions/checkout needs github.com: stood in by a clone of the sandbox origin at ${shownRef} (${commit.slice(0, 7)}), ` +
+        `${depth === 0 ? 'full history' : `depth ${depth}`}` +
+        (inputs['persist-credentials'] === 'false' ? ', no credentials persisted' : ''),
+      log: lines.join('\n'),
+    };
+  },
+};
+
+const createGithubAppToken: StandInAction = {
+  // actions/create-github-app-token v2-v3 action.yml
+  inputs: [
+    'app-id',
+    'client-id',
+    'private-key',
+    'owner',
+    'repositories',
+    'skip-token-revoke',
+    'github-api-url',
+    'permission-*',
+  ],
+  outputs: ['token', 'installation-id', 'app-slug'],
+  async run(ctx) {
+    const clientId = ctx.inputs['client-id'] || ctx.inputs['app-id'] || '';
+    const privateKey = ctx.inputs['private-key'] ?? '';
+    const fail = (failure: string): StandInOutcome => ({
+      outputs: {},
+      reason: 'actions/create-github-app-token',
+      log: '',
+      failure,
+    });
+    if (!clientId) return fail('Input required and not supplied: client-id (or the deprecated app-id)');
+    if (!privateKey) return fail('Input required and not supplied: private-key');
+    if (clientId !== ctx.app.clientId || privateKey.trim() !== ctx.app.privateKey.trim()) {
+      return fail(
+        `[@octokit/auth-app] the client ID and private key are not those of the sandbox App (${ctx.app.slug}); ` +
+          'GitHub would answer 401 "A JSON web token could not be decoded"',
+      );
+    }
+    const token = `ghs_${randomBytes(18).toString('hex')}`;
+    ctx.github.registerToken(token, appIdentity(ctx.app));
+    ctx.mask(token);
+    return {
+      outputs: { token, 'installation-id': '4200000', 'app-slug': ctx.app.slug },
+      reason:
+        `actions/create-github-app-token exchanges a JWT with github.com: stood in by an installation token ` +
+        `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN)`,
+      log: `created an installation access token for ${ctx.app.slug} (masked)`,
+    };
+  },
+};
+
+/** A stand-in that changes nothing, for actions whose only effect is on a Docker engine. */
+function noDockerEngine(inputs: string[], outputs: string[], why: string): StandInAction {
+  return {
+    inputs,
+    outputs,
+    async run(ctx) {
+      return {
+        outputs: Object.fromEntries(outputs.map((name) => [name, ''])),
+        reason: why,
+        log: `inputs: ${Object.keys(ctx.inputs).join(', ') || '(none)'}`,
+      };
+    },
+  };
+}
+
+/** Built-in stand-ins, by lower-case `owner/repo`. */
+export const STAND_INS: Record<string, StandInAction> = {
+  'actions/checkout': checkout,
+  'actions/create-github-app-token': createGithubAppToken,
+  'docker/login-action': noDockerEngine(
+    ['registry', 'username', 'password', 'ecr', 'logout', 'scope'],
+    [],
+    'docker/login-action needs a Docker engine (none here): the sandbox registry on 127.0.0.1 needs no login',
+  ),
+  'docker/setup-buildx-action': noDockerEngine(
+    [
+      'version',
+      'driver',
+      'driver-opts',
+      'buildkitd-flags',
+      'buildkitd-config',
+      'buildkitd-config-inline',
+      'install',
+      'use',
+      'name',
+      'endpoint',
+      'platforms',
+      'append',
+      'keep-state',
+      'cache-binary',
+      'cleanup',
+    ],
+    ['name', 'driver', 'platforms', 'nodes'],
+    'docker/setup-buildx-action needs a Docker engine (none here): images are built with buildah from PATH',
+  ),
+  'docker/setup-qemu-action': noDockerEngine(
+    ['image', 'platforms', 'cache-image'],
+    ['platforms'],
+    'docker/setup-qemu-action needs a Docker engine (none here): the sandbox builds for the host platform only',
+  ),
+};
+
+/** Whether the real action declares an input (`permission-*` style prefixes allowed). */
+export function acceptsInput(action: StandInAction, name: string): boolean {
+  const lower = name.toLowerCase();
+  return action.inputs.some((input) =>
+    input.endsWith('*') ? lower.startsWith(input.slice(0, -1)) : input === lower,
+  );
+}
