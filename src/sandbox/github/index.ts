@@ -3,6 +3,10 @@ export { startGitHubStandIn } from './server.js';
 export type { GitHubStandIn } from './server.js';
 export type {
   AutoMergeState,
+  BranchProtectionState,
+  EnvironmentState,
+  PrincipalNames,
+  RepoSettingsState,
   CommitStatusState,
   DeploymentState,
   DeploymentStatusState,

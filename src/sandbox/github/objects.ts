@@ -28,6 +28,7 @@ export interface RepoContext {
   allowMergeCommit: boolean;
   allowSquashMerge: boolean;
   allowRebaseMerge: boolean;
+  deleteBranchOnMerge: boolean;
 }
 
 type Obj = Record<string, unknown>;
@@ -176,7 +177,7 @@ export function repositoryObject(ctx: RepoContext, openIssues: number): Obj {
     allow_squash_merge: ctx.allowSquashMerge,
     allow_merge_commit: ctx.allowMergeCommit,
     allow_auto_merge: ctx.allowAutoMerge,
-    delete_branch_on_merge: false,
+    delete_branch_on_merge: ctx.deleteBranchOnMerge,
     allow_update_branch: false,
     use_squash_pr_title_as_default: false,
     squash_merge_commit_title: 'PR_TITLE',
@@ -487,7 +488,7 @@ export function pullRequestEventPayload(
     ...pull,
     allow_auto_merge: ctx.allowAutoMerge,
     allow_update_branch: false,
-    delete_branch_on_merge: false,
+    delete_branch_on_merge: ctx.deleteBranchOnMerge,
     merge_commit_message: 'PR_TITLE',
     merge_commit_title: 'MERGE_MESSAGE',
     squash_merge_commit_message: 'COMMIT_MESSAGES',

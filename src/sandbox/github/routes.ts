@@ -7,6 +7,7 @@ import {
   repoPath,
   reviewObject,
 } from './objects.js';
+import { settingsHandlers } from './settings.js';
 import { notFound } from './store.js';
 import type { MergeRequest, Store } from './store.js';
 import type { CommitStatusState, DeploymentStatusState, Identity, PullState } from './types.js';
@@ -299,4 +300,5 @@ export const handlers: Record<string, Handler> = {
   'repos/get-deployment': getDeployment,
   'repos/create-deployment-status': createDeploymentStatus,
   'repos/list-deployment-statuses': listDeploymentStatuses,
+  ...settingsHandlers,
 };

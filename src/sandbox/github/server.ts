@@ -22,6 +22,7 @@ import type {
   PullState,
   RecordedEvent,
   RecordedRequest,
+  RepoSettingsState,
   StandInHooks,
   StandInOptions,
   WorkflowDispatchState,
@@ -41,6 +42,8 @@ export interface GitHubStandIn {
   commitStatuses: CommitStatusState[];
   /** Webhook events emitted, with the identity that caused them. */
   events: RecordedEvent[];
+  /** Workflow permissions, branch protection and environments, as the last writes left them. */
+  settings: RepoSettingsState;
   /** Workflow dispatches accepted (`POST .../actions/workflows/{id}/dispatches`), in order. */
   dispatches: WorkflowDispatchState[];
   /** Exceptions thrown by hooks.onEvent (they never break the request that caused them). */
@@ -135,6 +138,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     allowMergeCommit: allowed.includes('merge'),
     allowSquashMerge: allowed.includes('squash'),
     allowRebaseMerge: allowed.includes('rebase'),
+    deleteBranchOnMerge: options.deleteBranchOnMerge ?? false,
   };
   const store = new Store(options, git, ctx, violations);
 
@@ -387,6 +391,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     deployments: store.deployments,
     commitStatuses: store.commitStatuses,
     events: store.events,
+    settings: store.settings,
     dispatches: store.dispatches,
     hookErrors: store.hookErrors,
     hooks: store.hooks,

@@ -26,6 +26,7 @@ import type {
   MergeMethod,
   PullState,
   RecordedEvent,
+  RepoSettingsState,
   ReviewState,
   ReviewStateName,
   StandInHooks,
@@ -101,6 +102,12 @@ export class Store {
   readonly dispatches: WorkflowDispatchState[] = [];
   readonly hookErrors: unknown[] = [];
   readonly hooks: StandInHooks = {};
+  /** Workflow permissions, branch protection, environments (served by settings.ts). */
+  readonly settings: RepoSettingsState = {
+    workflowPermissions: { defaultWorkflowPermissions: 'read', canApprovePullRequestReviews: false },
+    protections: new Map(),
+    environments: [],
+  };
   private nextId = 100_000;
   private nextNumber = 1;
   private queue: Promise<unknown> = Promise.resolve();

@@ -128,6 +128,60 @@ export interface LabelState {
   description: string | null;
 }
 
+// ---- repository administration (settings.ts) ----------------------------------------------
+
+export interface PrincipalNames {
+  users: string[];
+  teams: string[];
+  apps: string[];
+}
+
+/** Classic branch protection as the last `PUT .../branches/{branch}/protection` set it. */
+export interface BranchProtectionState {
+  requiredStatusChecks: { strict: boolean; contexts: string[] } | null;
+  enforceAdmins: boolean;
+  requiredPullRequestReviews: {
+    dismissStaleReviews: boolean;
+    requireCodeOwnerReviews: boolean;
+    requiredApprovingReviewCount: number;
+    requireLastPushApproval: boolean;
+    dismissalRestrictions: PrincipalNames | null;
+    bypassPullRequestAllowances: PrincipalNames | null;
+  } | null;
+  restrictions: PrincipalNames | null;
+  requiredLinearHistory: boolean;
+  allowForcePushes: boolean;
+  allowDeletions: boolean;
+  blockCreations: boolean;
+  requiredConversationResolution: boolean;
+  lockBranch: boolean;
+  allowForkSyncing: boolean;
+}
+
+export interface EnvironmentState {
+  id: number;
+  nodeId: string;
+  name: string;
+  createdAt: string;
+  updatedAt: string;
+  waitTimer: number;
+  preventSelfReview: boolean;
+  deploymentBranchPolicy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+}
+
+/** Repository administration the stand-in keeps: what setup-repo reads and writes. */
+export interface RepoSettingsState {
+  /** `read` and false on a new repository, as GitHub does since 2023. */
+  workflowPermissions: {
+    defaultWorkflowPermissions: 'read' | 'write';
+    canApprovePullRequestReviews: boolean;
+  };
+  /** Branch name -> protection; a branch without an entry is not protected. */
+  protections: Map<string, BranchProtectionState>;
+  /** Includes the environments deployments created (GitHub creates one when a deployment names it). */
+  environments: EnvironmentState[];
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -196,4 +250,11 @@ export interface StandInOptions {
   allowedMergeMethods?: MergeMethod[];
   /** 'Organization' (default) or 'User'. */
   ownerType?: 'Organization' | 'User';
+  /** Repository setting "Automatically delete head branches" (default false, as on GitHub). */
+  deleteBranchOnMerge?: boolean;
+  /**
+   * Logins with administration rights: only they may change settings, branch protection and
+   * environments (others get GitHub's 403). Without it every identity may.
+   */
+  administrators?: string[];
 }

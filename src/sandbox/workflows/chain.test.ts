@@ -43,6 +43,7 @@ async function sandbox(tokenMode: TokenMode) {
     github,
     tokenMode,
     workflowsDir: WORKFLOWS,
+    workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
     env: kubectl.env,
     ...(process.env.SANDBOX_TRACE ? { onProgress: (line: string) => console.log(line) } : {}),
   });

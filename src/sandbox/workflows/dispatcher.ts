@@ -23,6 +23,8 @@ export interface WorkflowDispatcherOptions {
   tokenMode: TokenMode;
   /** The folder holding the workflow files, e.g. `<repo>/.github/workflows`. */
   workflowsDir: string;
+  /** File names the sandbox may start (default: all); the project's own CI is not part of a promotion. */
+  workflows?: string[];
   secrets?: Record<string, string>;
   vars?: Record<string, string>;
   environments?: Record<string, EnvironmentSettings>;
@@ -143,7 +145,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
 
   const files = (): string[] =>
     readdirSync(workflowsDir)
-      .filter((name) => /\.ya?ml$/.test(name))
+      .filter((name) => /\.ya?ml$/.test(name) && (!options.workflows || options.workflows.includes(name)))
       .sort()
       .map((name) => join(workflowsDir, name));
 
