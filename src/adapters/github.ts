@@ -29,11 +29,15 @@ interface Logger {
  * GitHub's recommended throttling and retries of transient failures. 405 and
  * 409 are answers about the pull request, not transient: never retried here.
  */
-export function createOctokit(token: string, log: Logger): Octokit {
+export function createOctokit(
+  token: string,
+  log: Logger,
+  baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com',
+): Octokit {
   return getOctokit(
     token,
     {
-      baseUrl: process.env.GITHUB_API_URL ?? 'https://api.github.com',
+      baseUrl: baseUrl.replace(/\/+$/, ''),
       retry: { doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
       throttle: {
         onRateLimit: (

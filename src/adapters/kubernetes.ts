@@ -1,7 +1,6 @@
 import { getExecOutput } from '@actions/exec';
-import { access, constants } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
 import type { Workload } from '../core/manifests.js';
+import { findOnPath } from './path.js';
 
 /** The field manager of every apply, so server-side apply knows which fields the suite owns. */
 export const FIELD_MANAGER = 'gitops-promotion';
@@ -15,19 +14,6 @@ export class CommandError extends Error {
   ) {
     super(`${command} failed (exit ${exitCode}): ${stderr.trim()}`);
   }
-}
-
-async function findOnPath(program: string): Promise<string | undefined> {
-  for (const folder of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
-    const candidate = join(folder, program);
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this folder
-    }
-  }
-  return undefined;
 }
 
 async function run(
@@ -49,9 +35,9 @@ async function run(
 
 /** Renders an overlay: a standalone `kustomize` when the runner has one, else the one built into kubectl. */
 export async function renderOverlay(dir: string): Promise<{ manifests: string; renderer: string }> {
-  const kustomize = await findOnPath('kustomize');
+  const kustomize = await findOnPath(['kustomize']);
   if (kustomize) return { manifests: await run(kustomize, ['build', dir]), renderer: 'kustomize build' };
-  const kubectl = await findOnPath('kubectl');
+  const kubectl = await findOnPath(['kubectl']);
   if (!kubectl)
     throw new CommandError(
       'kustomize',

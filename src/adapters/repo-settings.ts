@@ -28,19 +28,9 @@ interface Logger {
   warning(message: string): void;
 }
 
-/**
- * An Octokit for `apiUrl`. createOctokit reads GITHUB_API_URL from process.env when it builds the
- * client, so the URL the caller was given is put there for that one synchronous call.
- */
+/** An Octokit for `apiUrl`, the URL the command was given. */
 export function createSettingsOctokit(token: string, apiUrl: string, log: Logger): Octokit {
-  const previous = process.env.GITHUB_API_URL;
-  process.env.GITHUB_API_URL = apiUrl.replace(/\/+$/, '');
-  try {
-    return createOctokit(token, log);
-  } finally {
-    if (previous === undefined) delete process.env.GITHUB_API_URL;
-    else process.env.GITHUB_API_URL = previous;
-  }
+  return createOctokit(token, log, apiUrl);
 }
 
 function statusOf(error: unknown): number | undefined {

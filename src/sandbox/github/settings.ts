@@ -1,7 +1,7 @@
 // Repository administration in the stand-in: merge settings (PATCH /repos/{owner}/{repo}), the
 // Actions workflow permissions, classic branch protection and environments. Stored, so every GET
 // reflects the last write, and answered with objects valid for GitHub's description.
-import { idForLogin, isoNow, nodeId, repoPath, userObject } from './objects.js';
+import { idForLogin, isoNow, nodeId, repoPath, teamObject, userObject } from './objects.js';
 import type { RepoContext } from './objects.js';
 import type { RouteContext, RouteResult } from './routes.js';
 import { HttpError, notFound } from './store.js';
@@ -46,27 +46,6 @@ function requireAdmin(c: RouteContext): void {
 
 function isApp(identity: Identity): boolean {
   return identity.type === 'Bot';
-}
-
-function teamObject(ctx: RepoContext, slug: string): Obj {
-  const id = idForLogin(`team:${slug}`);
-  const url = `${ctx.api}/organizations/${idForLogin(ctx.owner)}/team/${id}`;
-  return {
-    id,
-    node_id: nodeId('T', id),
-    url,
-    html_url: `${ctx.html}/orgs/${ctx.owner}/teams/${slug}`,
-    name: slug,
-    slug,
-    description: null,
-    privacy: 'closed',
-    notification_setting: 'notifications_enabled',
-    permission: 'push',
-    members_url: `${url}/members{/member}`,
-    repositories_url: `${url}/repos`,
-    parent: null,
-    type: 'organization',
-  };
 }
 
 function appObject(ctx: RepoContext, slug: string): Obj {

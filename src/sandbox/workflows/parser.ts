@@ -26,6 +26,8 @@ export interface ParserModules {
   workflow: WorkflowParserModule;
   tokens: TokenGuards;
   model: ModelGuards;
+  action: typeof import('@actions/workflow-parser/actions/index');
+  schema: typeof import('@actions/workflow-parser/workflows/workflow-schema');
 }
 
 const JSON_IMPORT_HOOK = `
@@ -43,12 +45,14 @@ let modules: Promise<ParserModules> | undefined;
 export function loadParserModules(): Promise<ParserModules> {
   modules ??= (async () => {
     register(`data:text/javascript,${encodeURIComponent(JSON_IMPORT_HOOK)}`);
-    const [workflow, tokens, model] = await Promise.all([
+    const [workflow, tokens, model, action, schema] = await Promise.all([
       import('@actions/workflow-parser'),
       import('@actions/workflow-parser/templates/tokens/type-guards'),
       import('@actions/workflow-parser/model/type-guards'),
+      import('@actions/workflow-parser/actions/index'),
+      import('@actions/workflow-parser/workflows/workflow-schema'),
     ]);
-    return { workflow, tokens, model };
+    return { workflow, tokens, model, action, schema };
   })();
   return modules;
 }
