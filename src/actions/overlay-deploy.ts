@@ -50,7 +50,15 @@ await runAction(async () => {
     },
   );
   if ('skipped' in result) {
-    setOutputs({ service: '', overlay: '', version: '', digest: '', deployed: false, 'next-overlay': '' });
+    setOutputs({
+      service: '',
+      overlay: '',
+      version: '',
+      digest: '',
+      deployed: false,
+      'next-overlay': '',
+      rollback: false,
+    });
     await writeSummary(`### overlay-deploy: nothing to deploy\n\n${result.skipped}\n`);
     return;
   }
@@ -61,6 +69,7 @@ await runAction(async () => {
     digest: result.version.digest ?? '',
     deployed: result.deployed,
     'next-overlay': result.next?.name ?? '',
+    rollback: result.rollback,
   });
   await writeSummary(overlayDeploySummary(result));
 });

@@ -13,7 +13,7 @@ import {
   workloadsOf,
   type Workload,
 } from '../core/manifests.js';
-import { imageReference } from '../core/pull-request.js';
+import { imageReference, isRollbackCommit, lastPromotionCommit } from '../core/pull-request.js';
 import type { Git } from '../adapters/git.js';
 import type { Deployments } from '../adapters/github.js';
 import { CommandError } from '../adapters/kubernetes.js';
@@ -67,6 +67,8 @@ export type OverlayDeployResult =
       durationMs: number;
       renderer: string;
       pull?: { number: number; url: string };
+      /** The version came by a rollback: the next promotion carries it on (allow-downgrade). */
+      rollback: boolean;
     };
 
 /**
@@ -112,6 +114,10 @@ export async function overlayDeploy(
     );
   }
 
+  const rollback = promoted
+    ? promoted.rollback === true
+    : await promotedByRollback(git, commit, kustomization.path, service, environment);
+
   const worktree = await mkdtemp(join(tmpdir(), 'overlay-deploy-'));
   let rendered: { manifests: string; renderer: string };
   try {
@@ -137,6 +143,7 @@ export async function overlayDeploy(
     commit,
     workloads,
     renderer: rendered.renderer,
+    rollback,
     ...(pull ? { pull: { number: pull.number, url: pull.url } } : {}),
   };
 
@@ -198,4 +205,16 @@ export async function overlayDeploy(
     durationMs: now() - started,
     ...(next ? { next } : {}),
   };
+}
+
+/** Without the merged PR (a dispatch), the commit that last promoted the service tells. */
+async function promotedByRollback(
+  git: Git,
+  commit: string,
+  path: string,
+  service: Service,
+  environment: Environment,
+): Promise<boolean> {
+  const promotion = lastPromotionCommit(await git.log(commit, path, 30), service.name, environment.name);
+  return promotion !== undefined && isRollbackCommit(promotion);
 }

@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { planPromotion } from './promotion.js';
 import {
+  commitMessage,
+  isRollbackCommit,
+  lastPromotionCommit,
   parsePromotionRecord,
   promotionBody,
   promotionPullFromHistory,
@@ -150,5 +153,35 @@ describe('promotion pull request text', () => {
     expect(promotionPullFromHistory([other, squash], 'orders', 'dev')).toBe(12);
     expect(promotionPullFromHistory([other, merge], 'orders', 'dev')).toBe(7);
     expect(promotionPullFromHistory([other], 'orders', 'dev')).toBeUndefined();
+  });
+
+  it('tells a rollback from the commit that last promoted the service, whatever else landed since', () => {
+    const rollbackText: PromotionText = {
+      service: orders,
+      environment: dev,
+      plan: { change: 'rollback', current: { tag: '1.6.0' }, target: { tag: '1.5.0' } },
+    };
+    const [subject = '', ...rest] = commitMessage(rollbackText).split('\n');
+    const rolledBack = { subject: `${subject} (#21)`, body: rest.join('\n').trim() };
+    const upgrade = {
+      subject: 'Promote orders to 1.6.0 in dev (#20)',
+      body: 'Service: orders\nEnvironment: dev (overlays/dev)\nFrom: 1.5.0\nTo: 1.6.0',
+    };
+    const otherService = {
+      subject: 'Promote payments to 2.4.0 in dev (#22)',
+      body: 'Service: payments\nEnvironment: dev (overlays/dev)',
+    };
+    // Newest first, as git log lists them.
+    const history = [otherService, rolledBack, upgrade];
+    expect(lastPromotionCommit(history, 'orders', 'dev')).toBe(rolledBack);
+    expect(isRollbackCommit(rolledBack)).toBe(true);
+    expect(isRollbackCommit(upgrade)).toBe(false);
+    expect(lastPromotionCommit(history, 'orders', 'uat')).toBeUndefined();
+    // A squash merge that took the pull request body keeps the record instead.
+    const squashedBody = {
+      subject: 'Roll back orders to 1.5.0 in uat (#23)',
+      body: promotionBody({ ...rollbackText, environment: uat }),
+    };
+    expect(isRollbackCommit(squashedBody)).toBe(true);
   });
 });

@@ -7,6 +7,9 @@ export const MAX_BODY_LENGTH = 65_536;
 
 const MARKER = 'gitops-promotion';
 
+/** Written into a rollback's commit message; the deploy reads it back to carry the rollback on. */
+const ROLLBACK_LINE = 'Rollback: allowed by allow-downgrade';
+
 /** Machine-readable facts of a promotion, kept in the PR body for the deploy step and for status. */
 export interface PromotionRecord {
   service: string;
@@ -62,7 +65,7 @@ export function commitMessage(text: PromotionText): string {
     `Environment: ${environment.name} (${environment.overlay})`,
     `From: ${describeVersion(plan.current)}`,
     `To: ${describeVersion(plan.target)}`,
-    ...(plan.change === 'rollback' ? ['Rollback: allowed by allow-downgrade'] : []),
+    ...(plan.change === 'rollback' ? [ROLLBACK_LINE] : []),
   ].join('\n');
 }
 
@@ -148,6 +151,27 @@ export interface CommitSummary {
 }
 
 /**
+ * The commit that last promoted a service to an environment, from the default branch's history
+ * (newest first): it names the branch, or carries the Service and Environment lines of
+ * {@link commitMessage}. Undefined when history does not tell (shallow clones).
+ */
+export function lastPromotionCommit(
+  commits: CommitSummary[],
+  service: string,
+  environment: string,
+): CommitSummary | undefined {
+  const branch = `release/${service}/${environment}`;
+  return commits.find((commit) => {
+    const text = `${commit.subject}\n${commit.body}`;
+    return (
+      text.includes(branch) ||
+      (new RegExp(`^Service: ${service}$`, 'm').test(text) &&
+        new RegExp(`^Environment: ${environment} `, 'm').test(text))
+    );
+  });
+}
+
+/**
  * The pull request that last promoted a service to an environment, read from
  * the default branch's history: GitHub names it in the merge commit, as
  * "... (#12)" for a squash or "Merge pull request #12 from ..." for a merge.
@@ -159,18 +183,21 @@ export function promotionPullFromHistory(
   service: string,
   environment: string,
 ): number | undefined {
-  for (const commit of commits) {
-    const text = `${commit.subject}\n${commit.body}`;
-    const branch = `release/${service}/${environment}`;
-    const mentions =
-      text.includes(branch) ||
-      (new RegExp(`^Service: ${service}$`, 'm').test(text) &&
-        new RegExp(`^Environment: ${environment} `, 'm').test(text));
-    if (!mentions) continue;
-    const number =
-      /\(#(\d+)\)\s*$/.exec(commit.subject)?.[1] ??
-      /^Merge pull request #(\d+) from /.exec(commit.subject)?.[1];
-    return number ? Number(number) : undefined;
-  }
-  return undefined;
+  const commit = lastPromotionCommit(commits, service, environment);
+  if (!commit) return undefined;
+  const number =
+    /\(#(\d+)\)\s*$/.exec(commit.subject)?.[1] ??
+    /^Merge pull request #(\d+) from /.exec(commit.subject)?.[1];
+  return number ? Number(number) : undefined;
+}
+
+/**
+ * Whether a promotion commit was a rollback: the suite's commit message says so, and so does the
+ * record a squash merge may copy from the pull request body.
+ */
+export function isRollbackCommit(commit: CommitSummary): boolean {
+  return (
+    commit.body.split('\n').some((line) => line.trim() === ROLLBACK_LINE) ||
+    parsePromotionRecord(commit.body)?.rollback === true
+  );
 }

@@ -66,6 +66,7 @@ export interface OverlayDeployOutcome {
   durationMs: number;
   renderer: string;
   pull?: { number: number; url: string };
+  rollback: boolean;
 }
 
 /** The job summary of one overlay-deploy run, as Markdown. */
@@ -91,7 +92,11 @@ export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
     ],
     [
       'Next',
-      outcome.next ? `promotion to \`${outcome.next.name}\`` : outcome.dryRun ? '—' : 'end of the chain',
+      outcome.next
+        ? `${outcome.rollback ? 'rollback' : 'promotion'} to \`${outcome.next.name}\``
+        : outcome.dryRun
+          ? '—'
+          : 'end of the chain',
     ],
   ];
   const lines = [...summarySection(`overlay-deploy: \`${service.name}\` → \`${environment.name}\``, rows)];

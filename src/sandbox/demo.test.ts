@@ -3,7 +3,19 @@
 // in for it, so "deployed" means the exact apply and rollout calls were made and succeeded.
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from './process.js';
-import { playPromotion, startSandbox, type Sandbox } from './demo.js';
+import {
+  approveAndMerge,
+  playPromotion,
+  promotionPull,
+  releaseService,
+  serviceDeployments,
+  startSandbox,
+  type Sandbox,
+} from './demo.js';
+
+// A whole chain is three workflow runs of real git, kustomize and node processes, with Octokit
+// spacing writes a second apart as it does against GitHub: far above the suite's default timeout.
+const CHAIN_TIMEOUT = 240_000;
 
 let sandbox: Sandbox | undefined;
 
@@ -17,82 +29,234 @@ const cells = (result: Awaited<ReturnType<typeof playPromotion>>, service: strin
 
 const applies = async (s: Sandbox) => (await s.kubectl.calls()).filter((call) => call.argv[0] === 'apply');
 
+const deployStates = (s: Sandbox, service: string) =>
+  serviceDeployments(s, service).map((d) => [d.environment, d.statuses.at(-1)?.state]);
+
+/** Every branch of origin with its commit: what a push would change. */
+const originRefs = (s: Sandbox) => git(s.repo.origin, 'for-each-ref', '--format=%(refname) %(objectname)');
+
+const imageLine = (text: string, service: string) =>
+  /newTag: (\S+)/.exec(text.slice(text.indexOf(`/acme/${service}\n`)))?.[1];
+
 describe.each(['app', 'github-token'] as const)('the whole chain in %s token mode', (tokenMode) => {
-  it('releases orders and promotes exactly that image through dev, uat and prod, one deploy per environment', async () => {
-    sandbox = await startSandbox({ tokenMode });
-    const result = await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
+  it(
+    'releases orders and promotes exactly that image through dev, uat and prod, one deploy per environment',
+    async () => {
+      sandbox = await startSandbox({ tokenMode });
+      const log: string[] = [];
+      const result = await playPromotion(sandbox, {
+        service: 'orders',
+        version: '1.6.0',
+        log: (line) => log.push(line),
+      });
 
-    expect(cells(result, 'orders')).toEqual(['1.6.0', '1.6.0', '1.6.0']);
-    const digests = result.rows.find((row) => row.service === 'orders')!.cells.map((cell) => cell.digest);
-    expect(new Set(digests).size).toBe(1);
-    expect(digests[0]).toBe(await sandbox.registry.digest('acme/orders', '1.6.0'));
-    // Other services are untouched.
-    expect(cells(result, 'payments')).toEqual(['2.3.1', '2.3.1', '2.2.0']);
+      expect(cells(result, 'orders')).toEqual(['1.6.0', '1.6.0', '1.6.0']);
+      const digests = result.rows.find((row) => row.service === 'orders')!.cells.map((cell) => cell.digest);
+      expect(new Set(digests).size).toBe(1);
+      expect(digests[0]).toBe(await sandbox.registry.digest('acme/orders', '1.6.0'));
+      // Other services are untouched.
+      expect(cells(result, 'payments')).toEqual(['2.3.1', '2.3.1', '2.2.0']);
 
-    expect(result.pulls.map((pull) => [pull.state, pull.title])).toEqual([
-      ['merged', 'Promote orders to 1.6.0 in dev (from 1.5.0)'],
-      ['merged', 'Promote orders to 1.6.0 in uat (from 1.4.2)'],
-      ['merged', 'Promote orders to 1.6.0 in prod (from 1.4.2)'],
-    ]);
-    const deploys = result.runs.filter((run) => run.file === 'overlay-deploy.yaml');
-    expect(deploys).toHaveLength(3);
-    expect(deploys.every((run) => run.conclusion === 'success')).toBe(true);
-    // The dev merge starts the deploy by its event with an App token, by a dispatch with GITHUB_TOKEN.
-    expect(deploys[0]!.event).toBe(tokenMode === 'app' ? 'pull_request' : 'workflow_dispatch');
-    expect((await applies(sandbox)).length).toBe(3);
-    const recorded = sandbox.github.deployments.filter(
-      (d) => typeof d.payload === 'object' && 'service' in d.payload,
-    );
-    expect(recorded.map((d) => [d.environment, d.statuses.at(-1)?.state])).toEqual([
-      ['dev', 'success'],
-      ['uat', 'success'],
-      ['prod', 'success'],
-    ]);
-  });
+      expect(result.pulls.map((pull) => [pull.state, pull.title])).toEqual([
+        ['merged', 'Promote orders to 1.6.0 in dev (from 1.5.0)'],
+        ['merged', 'Promote orders to 1.6.0 in uat (from 1.4.2)'],
+        ['merged', 'Promote orders to 1.6.0 in prod (from 1.4.2)'],
+      ]);
+      const deploys = result.runs.filter((run) => run.file === 'overlay-deploy.yaml');
+      expect(deploys).toHaveLength(3);
+      expect(deploys.every((run) => run.conclusion === 'success')).toBe(true);
+      // The dev merge starts the deploy by its event with an App token, by a dispatch with GITHUB_TOKEN.
+      expect(deploys[0]!.event).toBe(tokenMode === 'app' ? 'pull_request' : 'workflow_dispatch');
+      expect((await applies(sandbox)).length).toBe(3);
+      expect(deployStates(sandbox, 'orders')).toEqual([
+        ['dev', 'success'],
+        ['uat', 'success'],
+        ['prod', 'success'],
+      ]);
+      // One line per step of docs/process.md, numbered as there, 1 to 19.
+      const numbered = log.flatMap((line) => /^ {2}(\d+(?:-\d+)?) /.exec(line)?.[1] ?? []);
+      expect(numbered).toEqual(['1-5', '6-8', '9-12', '13', '14', '15', '16', '17', '18', '19']);
+      expect(result.steps.map((step) => step.process)).toEqual(['1-13', '14-16', '17-19']);
+    },
+    CHAIN_TIMEOUT,
+  );
 });
 
 describe('when things go wrong', () => {
-  it('a failed rollout stops the chain: failure status, no next promotion', async () => {
-    sandbox = await startSandbox({ tokenMode: 'app', failRollout: ['deployment/orders'] });
-    await expect(playPromotion(sandbox, { service: 'orders', version: '1.6.0' })).rejects.toThrow(
-      /The release failed/,
-    );
-    const recorded = sandbox.github.deployments.filter(
-      (d) => typeof d.payload === 'object' && 'service' in d.payload,
-    );
-    expect(recorded.map((d) => [d.environment, d.statuses.at(-1)?.state])).toEqual([['dev', 'failure']]);
-    expect(sandbox.github.pulls.filter((pull) => pull.head.ref === 'release/orders/uat')).toEqual([]);
-  });
+  it(
+    'a failed rollout in uat stops the chain there: a failure deployment status and no prod PR',
+    async () => {
+      sandbox = await startSandbox({ tokenMode: 'app', failRollout: ['shop-uat/deployment/orders'] });
+      await releaseService(sandbox, 'orders', '1.6.0');
+      expect(sandbox.dispatcher.failures()).toEqual([]);
+      await approveAndMerge(sandbox, 'orders', 'uat');
 
-  it('three services released at once all land on main without losing a change', async () => {
-    sandbox = await startSandbox({ tokenMode: 'app' });
-    const releases = [
-      ['orders', '1.6.0'],
-      ['payments', '2.4.0'],
-      ['catalog', '1.0.0'],
-    ];
-    for (const [service, version] of releases) {
-      await sandbox.github.dispatchWorkflow('service-release.yaml', {
-        inputs: { service: service!, version: version! },
+      expect(deployStates(sandbox, 'orders')).toEqual([
+        ['dev', 'success'],
+        ['uat', 'failure'],
+      ]);
+      const failed = sandbox.dispatcher.failures();
+      expect(failed.map((run) => [run.file, run.event])).toEqual([
+        ['.github/workflows/overlay-deploy.yaml', 'pull_request'],
+      ]);
+      const promote = failed[0]!.result!.jobs.find((job) => job.id === 'promote');
+      expect(promote?.status).toBe('skipped');
+      expect(promotionPull(sandbox, 'orders', 'prod')).toBeUndefined();
+      expect(sandbox.github.violations).toEqual([]);
+    },
+    CHAIN_TIMEOUT,
+  );
+
+  it(
+    'a uat PR closed without merging deploys nothing and promotes nothing',
+    async () => {
+      sandbox = await startSandbox({ tokenMode: 'app' });
+      await releaseService(sandbox, 'orders', '1.6.0');
+      const uat = promotionPull(sandbox, 'orders', 'uat')!;
+      const appliesBefore = (await applies(sandbox)).length;
+      const mainBefore = await git(sandbox.repo.origin, 'rev-parse', 'main');
+
+      await sandbox.github.closePull(uat.number, { login: 'uat-lead' });
+      await sandbox.dispatcher.idle();
+
+      // The close event starts overlay-deploy, whose first job sees an unmerged PR and skips all.
+      const closedRun = sandbox.dispatcher.runs.at(-1)!;
+      expect([closedRun.file, closedRun.event, closedRun.action]).toEqual([
+        '.github/workflows/overlay-deploy.yaml',
+        'pull_request',
+        'closed',
+      ]);
+      expect(closedRun.result?.jobs.map((job) => [job.id, job.status])).toEqual([
+        ['target', 'skipped'],
+        ['deploy', 'skipped'],
+        ['promote', 'skipped'],
+      ]);
+      expect((await applies(sandbox)).length).toBe(appliesBefore);
+      expect(deployStates(sandbox, 'orders')).toEqual([['dev', 'success']]);
+      expect(promotionPull(sandbox, 'orders', 'prod')).toBeUndefined();
+      expect(await git(sandbox.repo.origin, 'rev-parse', 'main')).toBe(mainBefore);
+      expect(sandbox.dispatcher.failures()).toEqual([]);
+    },
+    CHAIN_TIMEOUT,
+  );
+
+  it(
+    'three services released at once all land on main without losing a change',
+    async () => {
+      sandbox = await startSandbox({ tokenMode: 'app' });
+      const releases = [
+        ['orders', '1.6.0'],
+        ['payments', '2.4.0'],
+        ['catalog', '1.0.0'],
+      ] as const;
+      for (const [service, version] of releases) {
+        await sandbox.github.dispatchWorkflow('service-release.yaml', {
+          inputs: { service, version },
+          login: 'release-manager',
+        });
+      }
+      await sandbox.dispatcher.idle();
+      expect(sandbox.dispatcher.failures()).toEqual([]);
+      const overlay = await git(sandbox.repo.origin, 'show', 'main:overlays/dev/kustomization.yaml');
+      for (const [service, version] of releases) expect(imageLine(overlay, service)).toBe(version);
+      const uat = sandbox.github.pulls.filter(
+        (pull) => pull.head.ref.endsWith('/uat') && pull.state === 'open',
+      );
+      expect(uat.map((pull) => pull.head.ref).sort()).toEqual([
+        'release/catalog/uat',
+        'release/orders/uat',
+        'release/payments/uat',
+      ]);
+      // ... and all three reach prod.
+      for (const environment of ['uat', 'prod'])
+        for (const [service] of releases) await approveAndMerge(sandbox, service, environment);
+      expect(sandbox.dispatcher.failures()).toEqual([]);
+      const prod = await git(sandbox.repo.origin, 'show', 'main:overlays/prod/kustomization.yaml');
+      for (const [service, version] of releases) expect(imageLine(prod, service)).toBe(version);
+      expect(sandbox.github.violations).toEqual([]);
+    },
+    CHAIN_TIMEOUT * 2,
+  );
+});
+
+describe('reruns and rollbacks', () => {
+  it(
+    'rerunning every run of a finished chain changes nothing on main and opens nothing new',
+    async () => {
+      sandbox = await startSandbox({ tokenMode: 'app' });
+      await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
+      const refsBefore = await originRefs(sandbox);
+      const pullsBefore = sandbox.github.pulls.length;
+      const digestBefore = await sandbox.registry.digest('acme/orders', '1.6.0');
+      const firstApplies = (await applies(sandbox)).map((call) => call.stdin);
+      const finished = [...sandbox.dispatcher.runs];
+
+      // "Re-run all jobs" on each run, in the order they ran, then a promotion dispatched by hand.
+      for (const run of finished) {
+        const again = await sandbox.dispatcher.rerun(run.runId);
+        expect([again.attempt, again.result?.conclusion]).toEqual([2, 'success']);
+      }
+      await sandbox.github.dispatchWorkflow('overlay-update.yaml', {
+        inputs: { overlay: 'prod', service: 'orders' },
         login: 'release-manager',
       });
-    }
-    await sandbox.dispatcher.idle();
-    expect(sandbox.dispatcher.failures()).toEqual([]);
-    const overlay = await git(sandbox.repo.origin, 'show', 'main:overlays/dev/kustomization.yaml');
-    for (const [service, version] of releases) {
-      expect(overlay).toMatch(
-        new RegExp(`name: [^\\n]*/acme/${service}\\n\\s+newTag: ${version!.replaceAll('.', '\\.')}\\n`),
-      );
-    }
-    const uat = sandbox.github.pulls.filter(
-      (pull) => pull.head.ref.endsWith('/uat') && pull.state === 'open',
-    );
-    expect(uat.map((pull) => pull.head.ref).sort()).toEqual([
-      'release/catalog/uat',
-      'release/orders/uat',
-      'release/payments/uat',
-    ]);
-    expect(sandbox.github.violations).toEqual([]);
-  });
+      await sandbox.dispatcher.idle();
+
+      expect(sandbox.dispatcher.failures()).toEqual([]);
+      expect(await originRefs(sandbox)).toBe(refsBefore);
+      expect(sandbox.github.pulls.length).toBe(pullsBefore);
+      expect(await sandbox.registry.digest('acme/orders', '1.6.0')).toBe(digestBefore);
+      // A rerun deploy applies the very same manifests again (a no-op for the cluster).
+      const rerunApplies = (await applies(sandbox)).slice(firstApplies.length).map((call) => call.stdin);
+      expect(rerunApplies).toEqual(firstApplies);
+      expect(sandbox.github.violations).toEqual([]);
+    },
+    CHAIN_TIMEOUT * 2,
+  );
+
+  it(
+    'a rollback with allow-downgrade reaches prod through reviewed PRs; without it, it is refused',
+    async () => {
+      sandbox = await startSandbox({ tokenMode: 'app' });
+      await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
+      const refsBefore = await originRefs(sandbox);
+      const pullsBefore = sandbox.github.pulls.length;
+      const rollback = (allow: boolean) =>
+        sandbox!.github.dispatchWorkflow('overlay-update.yaml', {
+          inputs: { overlay: 'dev', service: 'orders', version: '1.5.0', 'allow-downgrade': String(allow) },
+          login: 'release-manager',
+        });
+
+      await rollback(false);
+      await sandbox.dispatcher.idle();
+      const refused = sandbox.dispatcher.failures();
+      expect(refused).toHaveLength(1);
+      expect(JSON.stringify(refused[0]!.result)).toContain('a downgrade is refused unless');
+      expect(await originRefs(sandbox)).toBe(refsBefore);
+      expect(sandbox.github.pulls.length).toBe(pullsBefore);
+
+      await rollback(true);
+      await sandbox.dispatcher.idle();
+      await approveAndMerge(sandbox, 'orders', 'uat');
+      await approveAndMerge(sandbox, 'orders', 'prod');
+
+      expect(sandbox.dispatcher.failures()).toEqual(refused);
+      expect(sandbox.github.pulls.slice(pullsBefore).map((pull) => [pull.title, pull.merged])).toEqual([
+        ['Roll back orders to 1.5.0 in dev (from 1.6.0)', true],
+        ['Roll back orders to 1.5.0 in uat (from 1.6.0)', true],
+        ['Roll back orders to 1.5.0 in prod (from 1.6.0)', true],
+      ]);
+      expect(sandbox.github.pulls.at(-1)!.reviews.map((review) => review.state)).toEqual(['APPROVED']);
+      const prod = await git(sandbox.repo.origin, 'show', 'main:overlays/prod/kustomization.yaml');
+      expect(imageLine(prod, 'orders')).toBe('1.5.0');
+      expect(prod.slice(prod.indexOf('/acme/orders\n')).split('- name:')[0]).not.toContain('digest:');
+      expect(deployStates(sandbox, 'orders').slice(-3)).toEqual([
+        ['dev', 'success'],
+        ['uat', 'success'],
+        ['prod', 'success'],
+      ]);
+      expect(sandbox.github.violations).toEqual([]);
+    },
+    CHAIN_TIMEOUT * 2,
+  );
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { readStatus } from '../cli/status.js';
+import { shortDigest } from '../core/pull-request.js';
 import { statusTable, type StatusRow } from '../core/status.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github/index.js';
 import { createRecordingKubectl, type RecordingKubectl } from './kubectl-recorder.js';
@@ -153,7 +154,8 @@ async function reviewedOverlays(): Promise<string[]> {
 }
 
 export interface DemoStep {
-  number: number;
+  /** The steps of docs/process.md this phase covers, e.g. `1-13`. */
+  process: string;
   title: string;
   seconds: number;
 }
@@ -169,7 +171,7 @@ export interface DemoResult {
 }
 
 /** Fails with the run's own report when a workflow run the events started did not succeed. */
-function expectClean(sandbox: Sandbox, what: string): void {
+export function expectClean(sandbox: Sandbox, what: string): void {
   const failures = sandbox.dispatcher.failures();
   if (failures.length > 0) {
     const reports = failures
@@ -195,53 +197,136 @@ function standInSummary(dispatcher: WorkflowDispatcher): string[] {
   );
 }
 
+/**
+ * The numbers docs/process.md gives the steps of one environment: the first one is updated (6-8)
+ * and deployed (9-12) by the release; each later one gets its PR, its review and its deploy.
+ */
+export function processSteps(index: number): { update: string; review?: string; deploy: string } {
+  if (index === 0) return { update: '6-8', deploy: '9-12' };
+  const first = 13 + 3 * (index - 1);
+  return { update: String(first), review: String(first + 1), deploy: String(first + 2) };
+}
+
+async function chainOf(): Promise<string[]> {
+  const config = parse(await readFile(join(ROOT, '.github/promotion.yaml'), 'utf8')) as {
+    environments: { name: string }[];
+  };
+  return config.environments.map((env) => env.name);
+}
+
+/** The newest promotion PR of a service into an environment, open or not. */
+export function promotionPull(sandbox: Sandbox, service: string, environment: string) {
+  return sandbox.github.pulls.findLast((pr) => pr.head.ref === `release/${service}/${environment}`);
+}
+
+/** The deployments overlay-deploy recorded for a service (GitHub's own environment records left out). */
+export function serviceDeployments(sandbox: Sandbox, service: string) {
+  return sandbox.github.deployments.filter(
+    (d) => typeof d.payload === 'object' && d.payload['service'] === service,
+  );
+}
+
+/**
+ * What GitHub shows after a phase that started at environment `from` of the chain, one line per
+ * step of docs/process.md: each PR the phase merged or opened, each deploy, and where the chain ends.
+ */
+export function narrate(sandbox: Sandbox, service: string, chain: string[], from: number): string[] {
+  const lines: string[] = [];
+  const line = (steps: string, text: string) => lines.push(`  ${steps.padEnd(5)} ${text}`);
+  for (let index = from; index < chain.length; index++) {
+    const environment = chain[index]!;
+    const steps = processSteps(index);
+    const pull = promotionPull(sandbox, service, environment);
+    if (!pull) break;
+    if (index > from || !steps.review) {
+      if (!pull.merged) {
+        line(steps.update, `#${pull.number} ${pull.title}: opened, waits for review`);
+        break;
+      }
+      line(steps.update, `#${pull.number} ${pull.title}: opened and merged by ${pull.mergedBy?.login}`);
+    } else if (pull.merged) {
+      line(steps.review, `${pull.mergedBy?.login} approves and merges #${pull.number}`);
+    } else {
+      line(steps.review, `#${pull.number} closed without merging: nothing deploys, the chain stops`);
+      break;
+    }
+    const deployment = serviceDeployments(sandbox, service).findLast((d) => d.environment === environment);
+    if (!deployment) break;
+    const state = deployment.statuses.at(-1)?.state ?? 'created';
+    line(steps.deploy, `overlay-deploy: ${deployment.description ?? service} in ${environment}: ${state}`);
+    if (state !== 'success') break;
+    if (index === chain.length - 1)
+      line(String(Number(steps.deploy) + 1), `${environment} is the last environment: the chain ends`);
+  }
+  return lines;
+}
+
+/** Dispatches service-release as a person would from the Actions tab, and waits for all it starts. */
+export async function releaseService(sandbox: Sandbox, service: string, version: string): Promise<void> {
+  await sandbox.github.dispatchWorkflow('service-release.yaml', {
+    inputs: { service, version },
+    login: 'release-manager',
+  });
+  await sandbox.dispatcher.idle();
+}
+
+/** Plays the environment's reviewer approving and merging the open promotion PR, and waits for its deploy. */
+export async function approveAndMerge(
+  sandbox: Sandbox,
+  service: string,
+  environment: string,
+): Promise<number> {
+  const pull = promotionPull(sandbox, service, environment);
+  if (pull?.state !== 'open')
+    throw new Error(`No open promotion PR for ${service} in ${environment}: the chain stopped before it`);
+  await sandbox.github.approve(pull.number, `${environment}-lead`);
+  await sandbox.github.mergePull(pull.number, { login: `${environment}-lead` });
+  await sandbox.dispatcher.idle();
+  return pull.number;
+}
+
 /** Releases one service and plays the whole chain: dev by itself, then a reviewer approving and merging uat and prod. */
 export async function playPromotion(
   sandbox: Sandbox,
   options: { service: string; version: string; log?: (line: string) => void },
 ): Promise<DemoResult> {
   const log = options.log ?? (() => undefined);
+  const { service, version } = options;
+  const chain = await chainOf();
   const steps: DemoStep[] = [];
-  const step = async (title: string, action: () => Promise<void>) => {
-    const number = steps.length + 1;
-    log(`[${number}] ${title}`);
+  const phase = async (from: number, title: string, action: () => Promise<void>) => {
+    log(title);
     const started = performance.now();
-    await action();
+    const before = sandbox.dispatcher.runs.length;
+    try {
+      await action();
+    } finally {
+      // Printed on failure too: what GitHub shows up to the step that stopped the chain.
+      const built = sandbox.dispatcher.runs
+        .slice(before)
+        .find((run) => run.file.endsWith('/service-release.yaml'))
+        ?.result?.jobs.find((job) => job.id === 'build')?.outputs;
+      if (built?.['image'])
+        log(`  1-5   built and pushed ${built['image']} (${shortDigest(built['digest'] ?? '')})`);
+      for (const text of narrate(sandbox, service, chain, from)) log(text);
+    }
     const seconds = (performance.now() - started) / 1000;
-    steps.push({ number, title, seconds });
-    log(`    done in ${seconds.toFixed(1)} s`);
+    const last =
+      from + 1 < chain.length ? processSteps(from + 1).update : String(Number(processSteps(from).deploy) + 1);
+    steps.push({ process: `${from === 0 ? 1 : processSteps(from).review}-${last}`, title, seconds });
+    log(`        done in ${seconds.toFixed(1)} s`);
   };
-  const { github, dispatcher } = sandbox;
-  const config = parse(await readFile(join(ROOT, '.github/promotion.yaml'), 'utf8')) as {
-    environments: { name: string }[];
-  };
-  const [first, ...reviewed] = config.environments.map((env) => env.name);
 
-  await step(
-    `Release ${options.service} ${options.version}: build, push, promote to ${first} and deploy it`,
-    async () => {
-      await github.dispatchWorkflow('service-release.yaml', {
-        inputs: { service: options.service, version: options.version },
-        login: 'release-manager',
-      });
-      await dispatcher.idle();
-      expectClean(sandbox, 'The release');
-    },
-  );
-  for (const environment of reviewed) {
-    const pull = github.pulls.find(
-      (pr) => pr.head.ref === `release/${options.service}/${environment}` && pr.state === 'open',
-    );
-    if (!pull) throw new Error(`No open promotion PR for ${environment}: the chain stopped before it`);
-    await step(
-      `A reviewer approves and merges #${pull.number} (${environment}); the merge deploys ${environment}`,
-      async () => {
-        await github.approve(pull.number, `${environment}-lead`);
-        await github.mergePull(pull.number, { login: `${environment}-lead` });
-        await dispatcher.idle();
-        expectClean(sandbox, `The ${environment} deploy`);
-      },
-    );
+  await phase(0, `Release ${service} ${version} (Actions tab → service-release → Run workflow)`, async () => {
+    await releaseService(sandbox, service, version);
+    expectClean(sandbox, 'The release');
+  });
+  for (const [index, environment] of chain.entries()) {
+    if (index === 0) continue;
+    await phase(index, `A reviewer approves and merges the ${environment} promotion`, async () => {
+      await approveAndMerge(sandbox, service, environment);
+      expectClean(sandbox, `The ${environment} deploy`);
+    });
   }
 
   const checkout = await sandbox.repo.checkout('status');
@@ -250,18 +335,18 @@ export async function playPromotion(
     steps,
     rows,
     table: statusTable(promotion, rows),
-    pulls: github.pulls.map((pr) => ({
+    pulls: sandbox.github.pulls.map((pr) => ({
       number: pr.number,
       title: pr.title,
       state: pr.merged ? 'merged' : pr.state,
       ...(pr.mergedBy ? { mergedBy: pr.mergedBy.login } : {}),
     })),
-    runs: dispatcher.runs.map((run) => ({
+    runs: sandbox.dispatcher.runs.map((run) => ({
       file: run.file.replace('.github/workflows/', ''),
       event: run.event,
       conclusion: run.result?.conclusion ?? 'error',
     })),
-    standIns: standInSummary(dispatcher),
-    apiRequests: github.requests.length,
+    standIns: standInSummary(sandbox.dispatcher),
+    apiRequests: sandbox.github.requests.length,
   };
 }

@@ -217,6 +217,17 @@ describe('kubectl rollout status is recorded', () => {
     ]);
   });
 
+  it('fails a workload only in the namespace a namespace/kind/name entry names', async () => {
+    const rec = await recorder({ failRollout: ['shop-uat/deployment/orders'] });
+    const inUat = await kubectl(rec, ['rollout', 'status', 'deployment/orders', '--namespace=shop-uat']);
+    expect(inUat.exitCode).toBe(1);
+    expect(inUat.stderr).toBe('error: deployment "orders" exceeded its progress deadline\n');
+    const inDev = await kubectl(rec, ['rollout', 'status', 'deployment/orders', '-n', 'shop-dev']);
+    expect(inDev.exitCode).toBe(0);
+    const noNamespace = await kubectl(rec, ['rollout', 'status', 'deployment/orders']);
+    expect(noNamespace.exitCode).toBe(0);
+  });
+
   it("fails every rollout with failRollout: '*'", async () => {
     const rec = await recorder({ failRollout: '*' });
     const result = await kubectl(rec, ['rollout', 'status', 'deployment/catalog', '--timeout=5s']);

@@ -12,7 +12,10 @@ export const SHIM_PATH = fileURLToPath(new URL('./bin/kubectl', import.meta.url)
 const SHIM_MARKER = 'recording-kubectl-shim';
 
 export interface RecordingKubectlOptions {
-  /** Workloads whose `rollout status` fails, as `kind/name` (e.g. `deployment/orders`), or `'*'` for all. */
+  /**
+   * Workloads whose `rollout status` fails, as `kind/name` (e.g. `deployment/orders`, in any namespace) or
+   * `namespace/kind/name` (e.g. `shop-uat/deployment/orders`), or `'*'` for all.
+   */
   failRollout?: string[] | '*';
   /** When set, every `apply` prints this on stderr and exits 1. */
   failApply?: string;

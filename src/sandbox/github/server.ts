@@ -60,6 +60,8 @@ export interface GitHubStandIn {
   ): Promise<void>;
   /** Plays a person pressing the merge button; rejects with GitHub's message when GitHub would. */
   mergePull(number: number, options?: { login?: string; mergeMethod?: MergeMethod }): Promise<string>;
+  /** Plays a person pressing "Close pull request": closed without merging, a `closed` event. */
+  closePull(number: number, options?: { login?: string }): Promise<void>;
   /**
    * Plays a person pressing "Run workflow" in the Actions tab: the same checks and event as the
    * REST call. Rejects with GitHub's message when GitHub would refuse.
@@ -418,6 +420,12 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
           pr,
           mergeOptions.mergeMethod ? { merge_method: mergeOptions.mergeMethod } : {},
         ),
+      );
+    },
+    closePull(number, closeOptions = {}) {
+      const pr = store.findPull(number);
+      return store.serial(() =>
+        store.updatePull(person(closeOptions.login ?? 'octocat'), pr, { state: 'closed' }),
       );
     },
     dispatchWorkflow(workflowId, dispatchOptions = {}) {

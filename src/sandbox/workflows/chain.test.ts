@@ -109,7 +109,12 @@ async function expectDevDeployedOnceAndUatOpen(s: Awaited<ReturnType<typeof sand
   expect(job(deploy, 'target').outputs).toEqual({ overlay: 'dev', service: 'orders' });
   const deployJob = job(deploy, 'deploy');
   expect(deployJob.status).toBe('success');
-  expect(deployJob.outputs).toEqual({ deployed: 'true', version: '1.6.0', 'next-overlay': 'uat' });
+  expect(deployJob.outputs).toEqual({
+    deployed: 'true',
+    version: '1.6.0',
+    'next-overlay': 'uat',
+    rollback: 'false',
+  });
   expect(step(deployJob, /^Deploy$/).kind).toBe('action');
   expect(deployJob.environment?.name).toBe('dev');
 
@@ -256,6 +261,7 @@ describe('reviewers merge the next environments', () => {
         deployed: 'true',
         version: '1.6.0',
         'next-overlay': 'prod',
+        rollback: 'false',
       });
       const uatApplies = applies(await s.kubectl.calls());
       expect(uatApplies).toHaveLength(2);
@@ -285,6 +291,7 @@ describe('reviewers merge the next environments', () => {
         deployed: 'true',
         version: '1.6.0',
         'next-overlay': '',
+        rollback: 'false',
       });
       expect(job(prodDeploy, 'promote')).toMatchObject({
         status: 'skipped',

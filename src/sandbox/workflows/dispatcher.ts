@@ -36,6 +36,8 @@ export interface WorkflowDispatcherOptions {
 
 export interface DispatchedRun {
   runId: number;
+  /** 1, or the attempt a re-run made. */
+  attempt: number;
   /** `.github/workflows/<file>`. */
   file: string;
   event: string;
@@ -65,6 +67,11 @@ export interface WorkflowDispatcher {
   readonly log: EventLogEntry[];
   /** Resolves when the stand-in is idle and no run is queued or running. */
   idle(): Promise<void>;
+  /**
+   * Plays "Re-run all jobs" on a finished run: the same run id, event and sha as the first attempt,
+   * whatever the default branch holds now. Resolves with the new attempt once it has finished.
+   */
+  rerun(runId: number): Promise<DispatchedRun>;
   /** Runs that finished with conclusion failure or threw. */
   failures(): DispatchedRun[];
   /** Stops listening (queued runs still finish). */
@@ -134,6 +141,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
   const runs: DispatchedRun[] = [];
   const log: EventLogEntry[] = [];
   const queue: { run: DispatchedRun; options: RunWorkflowOptions }[] = [];
+  const startedWith = new Map<DispatchedRun, RunWorkflowOptions>();
   let active: Promise<void> | undefined;
   // Events are handled one after the other, in the order the stand-in emitted them.
   let handling: Promise<void> = Promise.resolve();
@@ -152,6 +160,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
   const drain = async (): Promise<void> => {
     while (queue.length > 0) {
       const next = queue.shift()!;
+      startedWith.set(next.run, next.options);
       try {
         next.run.result = await runWorkflow(next.options);
       } catch (error) {
@@ -195,6 +204,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       const runId = meta.workflowRunId ?? nextRunId++;
       const run: DispatchedRun = {
         runId,
+        attempt: 1,
         file: relative(resolve(workflowsDir, '..', '..'), file)
           .split(sep)
           .join('/'),
@@ -225,9 +235,28 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
         },
       });
     }
+    startDraining();
+  };
+
+  const startDraining = (): void => {
     active ??= drain().finally(() => {
       active = undefined;
     });
+  };
+
+  const idle = async (): Promise<void> => {
+    for (;;) {
+      await options.github.idle();
+      await handling;
+      if (active) {
+        await active;
+        continue;
+      }
+      // A request still in flight may emit an event after the stand-in looked idle: settle once more.
+      await new Promise((resolveTick) => setTimeout(resolveTick, 10));
+      await options.github.idle();
+      if (!active && queue.length === 0 && pendingEvents === 0) return;
+    }
   };
 
   options.github.hooks.onEvent = (name, payload, meta) => {
@@ -257,19 +286,22 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
   return {
     runs,
     log,
-    async idle() {
-      for (;;) {
-        await options.github.idle();
-        await handling;
-        if (active) {
-          await active;
-          continue;
-        }
-        // A request still in flight may emit an event after the stand-in looked idle: settle once more.
-        await new Promise((resolveTick) => setTimeout(resolveTick, 10));
-        await options.github.idle();
-        if (!active && queue.length === 0 && pendingEvents === 0) return;
-      }
+    idle,
+    async rerun(runId) {
+      const attempts = runs.filter((run) => run.runId === runId);
+      const last = attempts.at(-1);
+      const first = attempts[0] && startedWith.get(attempts[0]);
+      if (!last || !first || (!last.result && !last.error))
+        throw new Error(`run ${runId} has not finished: only a finished run can be re-run`);
+      const run: DispatchedRun = { ...last, attempt: last.attempt + 1 };
+      delete run.result;
+      delete run.error;
+      runs.push(run);
+      const sha = attempts[0]!.result?.sha;
+      queue.push({ run, options: { ...first, runAttempt: run.attempt, ...(sha ? { sha } : {}) } });
+      startDraining();
+      await idle();
+      return run;
     },
     failures() {
       return runs.filter((run) => run.error !== undefined || run.result?.conclusion === 'failure');

@@ -104,6 +104,8 @@ export interface RunWorkflowOptions {
   sha?: string;
   runId?: number;
   runNumber?: number;
+  /** GitHub's "Re-run": the same run id, event and sha, and the next attempt (default 1). */
+  runAttempt?: number;
   /** One line per job and step as they finish, for a live view. */
   onProgress?: (line: string) => void;
 }
@@ -176,6 +178,7 @@ export interface JobResult {
 export interface WorkflowRunResult {
   runId: number;
   runNumber: number;
+  runAttempt: number;
   /** The workflow's `name:`. */
   workflow: string;
   /** `.github/workflows/<file>`. */
@@ -369,6 +372,7 @@ class Run {
   readonly app: SandboxApp;
   readonly runId: number;
   readonly runNumber: number;
+  readonly runAttempt: number;
   readonly dir: string;
   readonly repoFull: string;
   private jobCount = 0;
@@ -377,7 +381,11 @@ class Run {
     this.app = options.app ?? SANDBOX_APP;
     this.runId = options.runId ?? Math.floor(Date.now() / 1000) * 10 + Math.floor(Math.random() * 10);
     this.runNumber = options.runNumber ?? 1;
-    this.dir = join(options.repository.root, `run-${this.runId}`);
+    this.runAttempt = options.runAttempt ?? 1;
+    this.dir = join(
+      options.repository.root,
+      this.runAttempt === 1 ? `run-${this.runId}` : `run-${this.runId}-attempt-${this.runAttempt}`,
+    );
     this.repoFull = `${options.repository.owner}/${options.repository.repo}`;
   }
 
@@ -509,6 +517,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const result: WorkflowRunResult = {
     runId: run.runId,
     runNumber: run.runNumber,
+    runAttempt: run.runAttempt,
     workflow: workflowName,
     file: loaded.file,
     runName: workflowName,
@@ -643,7 +652,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     repository_owner_id: String(repository.owner?.id ?? ''),
     repositoryUrl: `${options.github.htmlUrl}/${owner}/${repo}.git`,
     retention_days: '90',
-    run_attempt: '1',
+    run_attempt: String(run.runAttempt),
     run_id: String(run.runId),
     run_number: String(run.runNumber),
     secret_source: 'Actions',
@@ -1110,7 +1119,7 @@ async function runJob(
         GITHUB_REPOSITORY_OWNER: options.repository.owner,
         GITHUB_REPOSITORY_OWNER_ID: String(github['repository_owner_id']),
         GITHUB_RETENTION_DAYS: '90',
-        GITHUB_RUN_ATTEMPT: '1',
+        GITHUB_RUN_ATTEMPT: String(run.runAttempt),
         GITHUB_RUN_ID: String(run.runId),
         GITHUB_RUN_NUMBER: String(run.runNumber),
         GITHUB_SERVER_URL: options.github.htmlUrl,
