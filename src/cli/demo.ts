@@ -11,12 +11,14 @@ function report(result: DemoResult, tokenMode: string): string {
     );
   lines.push('', 'Workflow runs:');
   for (const run of result.runs) lines.push(`  ${run.conclusion.padEnd(7)} ${run.file} (${run.event})`);
-  lines.push('', 'Steps of docs/process.md, and the time each phase took:');
+  lines.push('', 'Steps of docs/process.md, with the time and the GitHub API requests of each phase:');
   for (const step of result.steps)
-    lines.push(`  ${step.process.padEnd(6)} ${step.seconds.toFixed(1).padStart(5)} s  ${step.title}`);
+    lines.push(
+      `  ${step.process.padEnd(6)} ${step.seconds.toFixed(1).padStart(5)} s  ${String(step.apiRequests).padStart(3)} requests  ${step.title}`,
+    );
   const total = result.steps.reduce((sum, step) => sum + step.seconds, 0);
   lines.push(
-    `  ${'all'.padEnd(6)} ${total.toFixed(1).padStart(5)} s  in all (token mode: ${tokenMode}; ${result.apiRequests} GitHub API requests)`,
+    `  ${'all'.padEnd(6)} ${total.toFixed(1).padStart(5)} s  ${String(result.apiRequests).padStart(3)} requests  (token mode: ${tokenMode})`,
   );
   lines.push('', 'Stood in (cannot run on this machine):');
   for (const standIn of result.standIns) lines.push(`  - ${standIn}`);

@@ -158,6 +158,8 @@ export interface DemoStep {
   process: string;
   title: string;
   seconds: number;
+  /** GitHub API requests the phase's runs made. */
+  apiRequests: number;
 }
 
 export interface DemoResult {
@@ -298,6 +300,7 @@ export async function playPromotion(
     log(title);
     const started = performance.now();
     const before = sandbox.dispatcher.runs.length;
+    const requestsBefore = sandbox.github.requests.length;
     try {
       await action();
     } finally {
@@ -313,7 +316,12 @@ export async function playPromotion(
     const seconds = (performance.now() - started) / 1000;
     const last =
       from + 1 < chain.length ? processSteps(from + 1).update : String(Number(processSteps(from).deploy) + 1);
-    steps.push({ process: `${from === 0 ? 1 : processSteps(from).review}-${last}`, title, seconds });
+    steps.push({
+      process: `${from === 0 ? 1 : processSteps(from).review}-${last}`,
+      title,
+      seconds,
+      apiRequests: sandbox.github.requests.length - requestsBefore,
+    });
     log(`        done in ${seconds.toFixed(1)} s`);
   };
 
