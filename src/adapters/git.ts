@@ -102,9 +102,21 @@ export class Git {
     return (await this.run(['cat-file', 'blob', `${commit}:${path}`])).stdout;
   }
 
-  /** Recent commits that touched a path, newest first, as far as the local history reaches. */
+  /**
+   * Recent commits of the branch itself that touched a path, newest first, as far as the local
+   * history reaches. First parents only: a merge commit ("Merge pull request #12 from ...") is
+   * listed rather than the pull request's own commit behind it.
+   */
   async log(commit: string, path: string, count: number): Promise<{ subject: string; body: string }[]> {
-    const out = await this.output(['log', `-n${count}`, '--format=%s%x1f%b%x1e', commit, '--', path]);
+    const out = await this.output([
+      'log',
+      '--first-parent',
+      `-n${count}`,
+      '--format=%s%x1f%b%x1e',
+      commit,
+      '--',
+      path,
+    ]);
     return out
       .split('\x1e')
       .map((entry) => entry.trim())

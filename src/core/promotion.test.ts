@@ -183,5 +183,13 @@ describe('promotion pull request text', () => {
       body: promotionBody({ ...rollbackText, environment: uat }),
     };
     expect(isRollbackCommit(squashedBody)).toBe(true);
+    // A merge commit names the branch and carries the pull request's title.
+    const mergeCommit = {
+      subject: 'Merge pull request #24 from acme/release/orders/prod',
+      body: 'Roll back orders to 1.5.0 in prod (from 1.6.0)',
+    };
+    expect(lastPromotionCommit([mergeCommit], 'orders', 'prod')).toBe(mergeCommit);
+    expect(isRollbackCommit(mergeCommit)).toBe(true);
+    expect(isRollbackCommit({ ...mergeCommit, body: 'Promote orders to 1.6.0 in prod' })).toBe(false);
   });
 });

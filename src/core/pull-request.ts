@@ -192,12 +192,13 @@ export function promotionPullFromHistory(
 }
 
 /**
- * Whether a promotion commit was a rollback: the suite's commit message says so, and so does the
- * record a squash merge may copy from the pull request body.
+ * Whether a promotion commit was a rollback: the suite's commit message says so, a merge commit
+ * carries the pull request's title ("Roll back ..."), and a squash merge may copy its body's record.
  */
 export function isRollbackCommit(commit: CommitSummary): boolean {
   return (
     commit.body.split('\n').some((line) => line.trim() === ROLLBACK_LINE) ||
+    /^Roll back \S+ to /m.test(`${commit.subject}\n${commit.body}`) ||
     parsePromotionRecord(commit.body)?.rollback === true
   );
 }
