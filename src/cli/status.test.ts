@@ -205,7 +205,7 @@ describe('npm run status -- --repo, on the sample overlays', () => {
       ),
     ]);
     expect(lines.filter((l) => l.startsWith('problem: '))).toEqual([
-      'problem: drift: payments in uat: the overlay names 2.3.1, but the last successful deployment recorded 2.3.0; the newest deployment (2.3.1) ended failure (merged but not deployed, or edited by hand)',
+      'problem: drift: payments in uat: the overlay names 2.3.1, but the last successful deployment recorded 2.3.0; the newest deployment (2.3.1) ended failure',
       'problem: drift: catalog in dev: the overlay names 0.9.4, but the last successful deployment recorded 0.9.3 (merged but not deployed, or edited by hand)',
       'problem: drift: catalog in prod: the overlay names 0.9.1, but no successful deployment of catalog to prod is recorded',
     ]);
@@ -257,7 +257,7 @@ describe('npm run status -- --repo, on the sample overlays', () => {
     expect(gh!.violations).toEqual([]);
   });
 
-  it('says which token is missing, and changes nothing', async () => {
+  it('says when the token is missing or the repository cannot be read, and exits 2', async () => {
     await sampleRepository();
     const out: string[] = [];
     const err: string[] = [];
@@ -269,6 +269,18 @@ describe('npm run status -- --repo, on the sample overlays', () => {
     });
     expect(code).toBe(2);
     expect(err.join('\n')).toContain('--repo needs a token: set GITHUB_TOKEN (or GH_TOKEN)');
+    expect(out).toEqual([]);
+
+    const before = gh!.requests.length;
+    const elsewhere = await status({
+      argv: ['--root', fixture!.work, '--repo', 'acme/other'],
+      env: { GITHUB_TOKEN: 'reader-token', GITHUB_API_URL: gh!.url },
+      stdout: (l) => out.push(l),
+      stderr: (l) => err.push(l),
+    });
+    expect(elsewhere).toBe(2);
+    expect(err.join('\n')).toContain("Could not resolve to a Repository with the name 'acme/other'.");
+    expect(gh!.requests.slice(before).map((r) => r.method)).toEqual(['POST']);
   });
 });
 

@@ -141,7 +141,7 @@ describe('withGitHub: promotion PRs, deployments and drift', () => {
     expect(statusProblems(annotated)).toEqual([
       'waiting: orders in uat: promotion PR #7 has been open 3d (review required) https://github.example/acme/platform/pull/7',
       'drift: payments in dev: the overlay names 2.0.0, but no successful deployment of payments to dev is recorded',
-      'drift: payments in uat: the overlay names 2.0.0, but the last successful deployment recorded 1.9.0; the newest deployment (2.0.0) ended failure (merged but not deployed, or edited by hand)',
+      'drift: payments in uat: the overlay names 2.0.0, but the last successful deployment recorded 1.9.0; the newest deployment (2.0.0) ended failure',
       'drift: catalog in dev: the overlay names 0.9.4, but the last successful deployment recorded 0.9.3 (merged but not deployed, or edited by hand)',
     ]);
     expect(statusProblems(rows)).toEqual([]);

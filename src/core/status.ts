@@ -197,14 +197,18 @@ export function statusProblems(rows: StatusRow[], facts?: Pick<GitHubFacts, 'tru
         const overlay = overlayVersion(cell);
         const named = overlay ? `names ${describeVersion(overlay)}` : 'names no version';
         const last = deployment.latest;
-        const failed =
+        // A failed deploy explains the drift; otherwise the merge was never deployed or was edited.
+        const why =
           last && FAILED.has(last.state)
             ? `; the newest deployment (${describeVersion(last.version)}) ended ${last.state}`
-            : '';
+            : deployment.deployed
+              ? ' (merged but not deployed, or edited by hand)'
+              : '';
+        const read = facts?.truncated?.includes(cell.environment) ? ' among the deployments read' : '';
         problems.push(
           deployment.deployed
-            ? `drift: ${where}: the overlay ${named}, but the last successful deployment recorded ${describeVersion(deployment.deployed.version)}${failed} (merged but not deployed, or edited by hand)`
-            : `drift: ${where}: the overlay ${named}, but no successful deployment of ${row.service} to ${cell.environment} is recorded${failed}${facts?.truncated?.includes(cell.environment) ? ' among the deployments read' : ''}`,
+            ? `drift: ${where}: the overlay ${named}, but the last successful deployment recorded ${describeVersion(deployment.deployed.version)}${why}`
+            : `drift: ${where}: the overlay ${named}, but no successful deployment of ${row.service} to ${cell.environment} is recorded${read}${why}`,
         );
       }
       if (cell.pull?.stale) {
