@@ -198,7 +198,7 @@ describe('npm run status -- --repo, on the sample overlays', () => {
       expect.stringMatching(/^-+ +-+ +-+ +-+$/),
       expect.stringMatching(/^orders +1\.5\.0 ✓ +1\.4\.2 ↓ ✓ · PR #1 approved, 5h +1\.4\.2 ✓$/),
       expect.stringMatching(
-        /^payments +2\.3\.1 ✓ +2\.3\.1 ⚠ drift +2\.2\.0 ↓ ✓ · PR #3 review required, 5h$/,
+        /^payments +2\.3\.1 ✓ +2\.3\.1 ⚠ drift ✗ 2\.3\.1 failure +2\.2\.0 ↓ ✓ · PR #3 review required, 5h$/,
       ),
       expect.stringMatching(
         /^catalog +0\.9\.4 ⚠ drift +0\.9\.3 ↓ ✓ · PR #2 changes requested, 5h +0\.9\.1 ↓ ⚠ drift$/,

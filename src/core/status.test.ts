@@ -152,7 +152,7 @@ describe('withGitHub: promotion PRs, deployments and drift', () => {
     expect(lines[2]).toMatch(
       /^orders +1\.6\.0 \(sha256:121212121212\) ✓ +1\.5\.0 ↓ … deploying · PR #7 review required, 3d ⏰ +1\.5\.0 ✓$/,
     );
-    expect(lines[3]).toMatch(/^payments +2\.0\.0 ⚠ drift +2\.0\.0 ⚠ drift +—$/);
+    expect(lines[3]).toMatch(/^payments +2\.0\.0 ⚠ drift +2\.0\.0 ⚠ drift ✗ 2\.0\.0 failure +—$/);
     expect(lines[4]).toMatch(/^catalog +0\.9\.4 ⚠ drift +0\.9\.4 ✓ +0\.9\.3 ↓ ✓ · PR #9 approved, 5h$/);
     expect(lines.at(-1)).toContain('⏰ open longer than the allowed age');
     const markdown = statusMarkdown(config, annotated, statusProblems(annotated));

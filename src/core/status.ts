@@ -247,7 +247,12 @@ function pullText(pull: PullStatus, link: boolean): string {
 }
 
 export function cellText(cell: StatusCell, link = false): string {
-  const deploy = cell.deployment ? DEPLOY_MARK[cell.deployment.state] : '';
+  const deployment = cell.deployment;
+  const latest = deployment?.latest;
+  // The newest deployment's outcome, when it failed: the mark alone would not say why.
+  const failed =
+    latest && FAILED.has(latest.state) ? ` ✗ ${describeVersion(latest.version)} ${latest.state}` : '';
+  const deploy = deployment ? `${DEPLOY_MARK[deployment.state]}${failed}` : '';
   return `${versionText(cell)}${deploy}${cell.pull ? pullText(cell.pull, link) : ''}`;
 }
 
@@ -255,7 +260,7 @@ function legend(rows: StatusRow[]): string[] {
   const lines = ['↓ behind the previous environment (waiting for promotion)   ↑ ahead of it'];
   if (rows.some((row) => row.cells.some((c) => c.deployment || c.pull))) {
     lines.push(
-      '✓ last successful deployment matches the overlay   ⚠ drift: it does not (never deployed, failed, or edited by hand)',
+      '✓ last successful deployment matches the overlay   ⚠ drift: it does not (never deployed, failed, or edited by hand)   ✗ the newest deployment failed',
       '· PR #n: open promotion pull request, review state and age   ⏰ open longer than the allowed age',
     );
   }
