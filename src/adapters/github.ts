@@ -2,6 +2,7 @@ import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import type { MergeMethod } from '../core/config.js';
+import type { DeploymentPayload } from '../core/deployment-record.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -230,7 +231,7 @@ export class Deployments {
     ref: string;
     environment: string;
     description: string;
-    payload: Record<string, string>;
+    payload: DeploymentPayload;
     production: boolean;
   }): Promise<number> {
     const { data } = await this.octokit.rest.repos.createDeployment({
@@ -238,7 +239,7 @@ export class Deployments {
       ref: options.ref,
       environment: options.environment,
       description: options.description,
-      payload: options.payload,
+      payload: { ...options.payload },
       production_environment: options.production,
       transient_environment: false,
       // GitHub's defaults would merge the default branch into ref and demand every status context.

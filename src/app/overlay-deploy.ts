@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Environment, Service } from '../core/config.js';
 import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
+import { deploymentPayload } from '../core/deployment-record.js';
 import { UserError } from '../core/errors.js';
 import { readImageVersion, type ImageVersion } from '../core/kustomization.js';
 import {
@@ -160,12 +161,7 @@ export async function overlayDeploy(
     ref: commit,
     environment: environment.name,
     description: `${service.name} ${version.tag ?? ''}`.trim(),
-    payload: {
-      service: service.name,
-      version: version.tag ?? '',
-      ...(version.digest ? { digest: version.digest } : {}),
-      image,
-    },
+    payload: deploymentPayload(service.name, version, image),
     production: nextEnvironment(config, environment.name) === undefined,
   });
   await deployments.setStatus(

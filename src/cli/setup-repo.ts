@@ -16,6 +16,7 @@ import {
   summarizePlan,
 } from '../core/repo-settings.js';
 import { DEFAULT_API_URL, RepoSettingsClient, createSettingsOctokit } from '../adapters/repo-settings.js';
+import { UsageError, parseRepoArg, tokenFrom, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
@@ -53,8 +54,6 @@ export interface SetupRepoIo {
   stderr: (line: string) => void;
 }
 
-class UsageError extends UserError {}
-
 export function parseArgs(argv: string[]): SetupRepoOptions | 'help' {
   const options: Partial<SetupRepoOptions> & { requiredChecks: string[] } = {
     config: DEFAULT_CONFIG_PATH,
@@ -63,22 +62,13 @@ export function parseArgs(argv: string[]): SetupRepoOptions | 'help' {
     check: false,
   };
   let repoArg: string | undefined;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    const eq = arg.indexOf('=');
-    const [flag, inline] =
-      arg.startsWith('--') && eq > 0 ? [arg.slice(0, eq), arg.slice(eq + 1)] : [arg, undefined];
-    const value = (): string => {
-      const next = inline ?? argv[++i];
-      if (next === undefined || next === '' || (inline === undefined && next.startsWith('--'))) {
-        throw new UsageError(`${flag} needs a value`);
-      }
-      return next;
-    };
+  let help = false;
+  walkArguments(argv, (flag, value, arg) => {
     switch (flag) {
       case '--help':
       case '-h':
-        return 'help';
+        help = true;
+        return true;
       case '--repo':
         repoArg = value();
         break;
@@ -97,19 +87,10 @@ export function parseArgs(argv: string[]): SetupRepoOptions | 'help' {
       default:
         throw new UsageError(`unknown argument '${arg}'`);
     }
-  }
+  });
+  if (help) return 'help';
   if (repoArg === undefined) throw new UsageError('--repo <owner>/<name> is required');
-  const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(repoArg);
-  if (!match) throw new UsageError(`--repo must be <owner>/<name>, got '${repoArg}'`);
-  return { ...(options as SetupRepoOptions), owner: match[1]!, repo: match[2]! };
-}
-
-function tokenFrom(env: SetupRepoIo['env']): string | undefined {
-  for (const name of ['GITHUB_TOKEN', 'GH_TOKEN']) {
-    const value = env[name]?.trim();
-    if (value) return value;
-  }
-  return undefined;
+  return { ...(options as SetupRepoOptions), ...parseRepoArg(repoArg) };
 }
 
 /** Runs the command; returns the exit code. */

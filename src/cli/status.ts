@@ -1,16 +1,132 @@
-// `npm run status`: which version of each service runs in each environment, read from a checkout's
-// overlays; needs no token. `--json` prints the same for scripts, `--root <dir>` reads another checkout.
+// `npm run status`: which version of each service each environment's overlay names, read from a
+// checkout; needs no token. With `--repo <owner>/<name>` and a token it adds what only GitHub knows:
+// open promotion PRs (review state, age) and the deployments overlay-deploy recorded, and flags
+// drift (an overlay naming a version its last successful deployment did not deliver). `--check`
+// makes drift and promotion PRs older than `--max-age` hours fail the command, for a schedule.
+// Exit codes: 0 fine, 1 problems found (--check), 2 usage, token, configuration or API error.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseConfig, type PromotionConfig } from '../core/config.js';
+import { DEFAULT_CONFIG_PATH, parseConfig, type PromotionConfig } from '../core/config.js';
 import { kustomizationPaths, readImageVersion, type ImageVersion } from '../core/kustomization.js';
-import { statusMatrix, statusTable, type StatusRow } from '../core/status.js';
+import {
+  DEFAULT_MAX_AGE_HOURS,
+  statusJson,
+  statusMarkdown,
+  statusMatrix,
+  statusProblems,
+  statusTable,
+  withGitHub,
+  type StatusRow,
+} from '../core/status.js';
+import { createOctokit } from '../adapters/github.js';
+import { readGitHubFacts } from '../adapters/github-status.js';
+import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
+import { UserError } from '../core/errors.js';
+import { UsageError, parseRepoArg, tokenFrom, walkArguments } from './args.js';
+
+export const USAGE = `usage: npm run status -- [options]
+
+Prints which version of each service each environment's overlay names (columns in chain order,
+↓ behind / ↑ ahead of the previous environment). With --repo it also reads GitHub: open promotion
+pull requests (review state, age) and the deployments overlay-deploy recorded, and flags drift.
+
+options:
+  --root <dir>             the checkout to read (default .): use an up-to-date default branch
+  --config <path>          the suite's configuration (default ${DEFAULT_CONFIG_PATH})
+  --repo <owner>/<name>    also read pull requests and deployments from this repository (needs a token)
+  --check                  exit 1 when an environment drifts or a promotion PR is older than --max-age
+                           (needs --repo)
+  --max-age <hours>        how long a promotion PR may wait (default ${DEFAULT_MAX_AGE_HOURS})
+  --json                   print JSON instead of a table
+  --markdown               print a Markdown table (for $GITHUB_STEP_SUMMARY)
+  --help                   this text
+
+environment:
+  GITHUB_TOKEN or GH_TOKEN  with --repo: a token that can read contents, pull requests and deployments
+  GITHUB_API_URL            the API (default ${DEFAULT_API_URL}; GHES: https://HOST/api/v3)
+
+exit status: 0 nothing to report; 1 drift or a promotion PR waiting too long (--check);
+2 usage, token, configuration or API error`;
+
+export interface StatusOptions {
+  root: string;
+  config: string;
+  repo?: { owner: string; repo: string };
+  check: boolean;
+  maxAgeHours: number;
+  format: 'table' | 'json' | 'markdown';
+}
+
+export interface StatusIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  now?: () => number;
+}
+
+export function parseArgs(argv: string[]): StatusOptions | 'help' {
+  const options: StatusOptions = {
+    root: '.',
+    config: DEFAULT_CONFIG_PATH,
+    check: false,
+    maxAgeHours: DEFAULT_MAX_AGE_HOURS,
+    format: 'table',
+  };
+  let help = false;
+  walkArguments(argv, (flag, value, arg) => {
+    switch (flag) {
+      case '--help':
+      case '-h':
+        help = true;
+        return true;
+      case '--root':
+        options.root = value();
+        break;
+      case '--config':
+        options.config = value();
+        break;
+      case '--repo':
+        options.repo = parseRepoArg(value());
+        break;
+      case '--check':
+        options.check = true;
+        break;
+      case '--max-age': {
+        const text = value();
+        const hours = Number(text);
+        if (!/^\d+(\.\d+)?$/.test(text) || hours <= 0)
+          throw new UsageError(`--max-age must be a positive number of hours, got '${text}'`);
+        options.maxAgeHours = hours;
+        break;
+      }
+      case '--json':
+      case '--markdown':
+        if (options.format !== 'table') throw new UsageError('give at most one of --json and --markdown');
+        options.format = flag === '--json' ? 'json' : 'markdown';
+        break;
+      default:
+        throw new UsageError(`unknown argument '${arg}'`);
+    }
+  });
+  if (help) return 'help';
+  if (options.check && !options.repo)
+    throw new UsageError(
+      '--check needs --repo <owner>/<name>: drift and waiting pull requests are read from GitHub',
+    );
+  return options;
+}
 
 export async function readStatus(
   root: string,
-  configPath = '.github/promotion.yaml',
+  configPath = DEFAULT_CONFIG_PATH,
 ): Promise<{ config: PromotionConfig; rows: StatusRow[] }> {
-  const config = parseConfig(await readFile(join(root, configPath), 'utf8'), configPath);
+  const text = await readFile(join(root, configPath), 'utf8').catch((error: unknown) => {
+    throw new UserError(
+      `cannot read the configuration ${configPath}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  });
+  const config = parseConfig(text, configPath);
   const overlays = new Map<string, { path: string; text: string } | undefined>();
   for (const environment of config.environments) {
     let found: { path: string; text: string } | undefined;
@@ -31,19 +147,88 @@ export async function readStatus(
   return { config, rows: statusMatrix(config, versions) };
 }
 
-if (process.argv[1]?.endsWith('status.ts') || process.argv[1]?.endsWith('status.js')) {
-  const args = process.argv.slice(2);
-  const rootIndex = args.indexOf('--root');
-  const root = rootIndex >= 0 ? (args[rootIndex + 1] ?? '.') : '.';
+/** Runs the command; returns the exit code. */
+export async function status(io: StatusIo): Promise<number> {
+  let options: StatusOptions | 'help';
   try {
-    const { config, rows } = await readStatus(root);
-    console.log(
-      args.includes('--json')
-        ? JSON.stringify({ environments: config.environments.map((e) => e.name), services: rows }, null, 2)
-        : statusTable(config, rows),
-    );
+    options = parseArgs(io.argv);
   } catch (error) {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exitCode = 1;
+    io.stderr(`status: ${error instanceof Error ? error.message : String(error)}`);
+    io.stderr(USAGE);
+    return 2;
   }
+  if (options === 'help') {
+    io.stdout(USAGE);
+    return 0;
+  }
+  try {
+    const { config, rows: overlayRows } = await readStatus(options.root, options.config);
+    if (!options.repo) {
+      io.stdout(
+        options.format === 'json'
+          ? statusJson(config, overlayRows)
+          : options.format === 'markdown'
+            ? statusMarkdown(config, overlayRows)
+            : statusTable(config, overlayRows),
+      );
+      return 0;
+    }
+
+    const token = tokenFrom(io.env);
+    if (token === undefined) {
+      io.stderr(
+        `status: --repo needs a token: set GITHUB_TOKEN (or GH_TOKEN) to a token that can read pull requests and deployments of ${options.repo.owner}/${options.repo.repo}, for example GITHUB_TOKEN=$(gh auth token)`,
+      );
+      return 2;
+    }
+    const apiUrl = io.env['GITHUB_API_URL']?.trim() || DEFAULT_API_URL;
+    const octokit = createOctokit(token, { warning: (m) => io.stderr(`warning: ${m}`) }, apiUrl);
+    let requests = 0;
+    octokit.hook.before('request', () => {
+      requests++;
+    });
+    const facts = await readGitHubFacts(
+      octokit,
+      options.repo,
+      config.environments.map((e) => e.name),
+      config.services.map((s) => s.name),
+    );
+    const rows = withGitHub(overlayRows, facts, {
+      now: (io.now ?? Date.now)(),
+      maxAgeHours: options.maxAgeHours,
+    });
+    const problems = statusProblems(rows, facts);
+    const name = `${options.repo.owner}/${options.repo.repo}`;
+    const source = `${name} at ${apiUrl}: ${requests} request${requests === 1 ? '' : 's'} (${facts.pulls.length} open promotion PRs, ${facts.deployments.length} deployments read)`;
+    if (options.format === 'json') {
+      io.stdout(statusJson(config, rows, { problems, requests, maxAgeHours: options.maxAgeHours }));
+    } else if (options.format === 'markdown') {
+      io.stdout(`### Promotion status of \`${name}\``);
+      io.stdout('');
+      io.stdout(statusMarkdown(config, rows, problems));
+      io.stdout('');
+      io.stdout(`<sub>Read from ${source}; PRs older than ${options.maxAgeHours}h are flagged.</sub>`);
+    } else {
+      io.stdout(statusTable(config, rows));
+      io.stdout('');
+      for (const problem of problems) io.stdout(`problem: ${problem}`);
+      io.stdout(`GitHub: ${source}`);
+    }
+    if (facts.truncated)
+      io.stderr(`warning: read only the newest deployments of ${facts.truncated.join(', ')}`);
+    return options.check && problems.length > 0 ? 1 : 0;
+  } catch (error) {
+    io.stderr(`status: ${error instanceof Error ? error.message : String(error)}`);
+    if (!(error instanceof UserError) && error instanceof Error && error.stack) io.stderr(error.stack);
+    return 2;
+  }
+}
+
+if (process.argv[1]?.endsWith('status.ts') || process.argv[1]?.endsWith('status.js')) {
+  process.exitCode = await status({
+    argv: process.argv.slice(2),
+    env: process.env,
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.error(line),
+  });
 }

@@ -1,9 +1,13 @@
-// GitHub's GraphQL endpoint, reduced to the one mutation the suite uses:
-// enablePullRequestAutoMerge. A small parser checks the document against the fields GitHub's
-// schema has for that mutation, so a query GitHub would reject is rejected here too.
+// GitHub's GraphQL endpoint, reduced to what the suite uses: the mutation
+// enablePullRequestAutoMerge, and a query of `repository` with its pull requests (and their
+// reviewDecision) and deployments (and their statuses) for `npm run status`. A small parser checks
+// the document against the fields and arguments GitHub's schema has for them, and the connection
+// rules GitHub enforces (`first` or `last`, at most 100), so a query GitHub would reject is
+// rejected here too.
 import { GraphqlError } from './store.js';
 import type { Store } from './store.js';
-import type { Identity, PullState } from './types.js';
+import { nodeId } from './objects.js';
+import type { DeploymentState, DeploymentStatusState, Identity, PullState } from './types.js';
 
 // ---- parsing --------------------------------------------------------------------------------
 
@@ -242,7 +246,57 @@ class Parser {
 
 /** Field name -> type name; a type in TYPES is an object type, anything else a scalar or enum. */
 const TYPES: Record<string, Record<string, string>> = {
+  Query: { repository: 'Repository' },
   Mutation: { enablePullRequestAutoMerge: 'EnablePullRequestAutoMergePayload' },
+  Repository: {
+    id: 'ID',
+    databaseId: 'Int',
+    name: 'String',
+    nameWithOwner: 'String',
+    url: 'URI',
+    defaultBranchRef: 'Ref',
+    pullRequests: 'PullRequestConnection',
+    deployments: 'DeploymentConnection',
+  },
+  Ref: { id: 'ID', name: 'String', prefix: 'String' },
+  PageInfo: {
+    hasNextPage: 'Boolean',
+    hasPreviousPage: 'Boolean',
+    startCursor: 'String',
+    endCursor: 'String',
+  },
+  PullRequestConnection: { nodes: 'PullRequest', pageInfo: 'PageInfo', totalCount: 'Int' },
+  DeploymentConnection: { nodes: 'Deployment', pageInfo: 'PageInfo', totalCount: 'Int' },
+  DeploymentStatusConnection: { nodes: 'DeploymentStatus', pageInfo: 'PageInfo', totalCount: 'Int' },
+  Deployment: {
+    id: 'ID',
+    databaseId: 'Int',
+    commitOid: 'String',
+    createdAt: 'DateTime',
+    updatedAt: 'DateTime',
+    creator: 'Actor',
+    description: 'String',
+    environment: 'String',
+    latestEnvironment: 'String',
+    originalEnvironment: 'String',
+    latestStatus: 'DeploymentStatus',
+    payload: 'String',
+    state: 'DeploymentState',
+    statuses: 'DeploymentStatusConnection',
+    task: 'String',
+  },
+  DeploymentStatus: {
+    id: 'ID',
+    createdAt: 'DateTime',
+    updatedAt: 'DateTime',
+    creator: 'Actor',
+    description: 'String',
+    environment: 'String',
+    environmentUrl: 'URI',
+    logUrl: 'URI',
+    state: 'DeploymentStatusState',
+    deployment: 'Deployment',
+  },
   EnablePullRequestAutoMergePayload: {
     actor: 'Actor',
     clientMutationId: 'String',
@@ -251,6 +305,7 @@ const TYPES: Record<string, Record<string, string>> = {
   Actor: { login: 'String', avatarUrl: 'URI', resourcePath: 'URI', url: 'URI' },
   PullRequest: {
     id: 'ID',
+    databaseId: 'Int',
     number: 'Int',
     title: 'String',
     body: 'String',
@@ -271,6 +326,7 @@ const TYPES: Record<string, Record<string, string>> = {
     viewerCanEnableAutoMerge: 'Boolean',
     createdAt: 'DateTime',
     updatedAt: 'DateTime',
+    reviewDecision: 'PullRequestReviewDecision',
   },
   AutoMergeRequest: {
     enabledAt: 'DateTime',
@@ -282,6 +338,27 @@ const TYPES: Record<string, Record<string, string>> = {
     pullRequest: 'PullRequest',
   },
 };
+
+const PAGINATION = { first: 'Int', last: 'Int', after: 'String', before: 'String' };
+
+/** `Type.field` -> its arguments (name -> type); a field not listed takes none. */
+const ARGS: Record<string, Record<string, string>> = {
+  'Query.repository': { owner: 'String!', name: 'String!', followRenames: 'Boolean' },
+  'Mutation.enablePullRequestAutoMerge': { input: 'EnablePullRequestAutoMergeInput!' },
+  'Repository.pullRequests': {
+    ...PAGINATION,
+    states: '[PullRequestState!]',
+    labels: '[String!]',
+    headRefName: 'String',
+    baseRefName: 'String',
+    orderBy: 'IssueOrder',
+  },
+  'Repository.deployments': { ...PAGINATION, environments: '[String!]', orderBy: 'DeploymentOrder' },
+  'Deployment.statuses': PAGINATION,
+};
+
+/** GitHub's node limit per connection page. */
+const MAX_PAGE = 100;
 
 const INPUT_FIELDS = [
   'pullRequestId',
@@ -302,7 +379,12 @@ interface GraphqlErrorJson {
   extensions?: Record<string, unknown>;
 }
 
-function validateSelections(typeName: string, fields: Field[], errors: GraphqlErrorJson[]): void {
+function validateSelections(
+  typeName: string,
+  fields: Field[],
+  errors: GraphqlErrorJson[],
+  variables: Record<string, unknown>,
+): void {
   const type = TYPES[typeName] ?? {};
   for (const field of fields) {
     const location = [{ line: field.line, column: field.column }];
@@ -316,13 +398,49 @@ function validateSelections(typeName: string, fields: Field[], errors: GraphqlEr
       });
       continue;
     }
+    const accepted = ARGS[`${typeName}.${field.name}`] ?? {};
+    for (const arg of Object.keys(field.args))
+      if (!accepted[arg])
+        errors.push({
+          message: `Field '${field.name}' doesn't accept argument '${arg}'`,
+          locations: location,
+          extensions: { code: 'argumentNotAccepted', name: field.name, typeName: 'Field', argumentName: arg },
+        });
+    const missing = Object.entries(accepted)
+      .filter(([arg, argType]) => argType.endsWith('!') && !field.args[arg])
+      .map(([arg]) => arg);
+    if (missing.length > 0)
+      errors.push({
+        message: `Field '${field.name}' is missing required arguments: ${missing.join(', ')}`,
+        locations: location,
+      });
+    if (fieldType.endsWith('Connection')) {
+      const first = field.args['first'] ? resolveValue(field.args['first'], variables) : undefined;
+      const last = field.args['last'] ? resolveValue(field.args['last'], variables) : undefined;
+      if (typeof first !== 'number' && typeof last !== 'number')
+        errors.push({
+          message: `You must provide a \`first\` or \`last\` value to properly paginate the \`${field.name}\` connection.`,
+          locations: location,
+          type: 'MISSING_PAGINATION_BOUNDARIES',
+        });
+      for (const [name, value] of [
+        ['first', first],
+        ['last', last],
+      ] as const)
+        if (typeof value === 'number' && (value < 0 || value > MAX_PAGE))
+          errors.push({
+            message: `Requesting ${value} records on the \`${field.name}\` connection exceeds the \`${name}\` limit of ${MAX_PAGE} records.`,
+            locations: location,
+            type: 'EXCESSIVE_PAGINATION',
+          });
+    }
     if (TYPES[fieldType]) {
       if (!field.selections)
         errors.push({
           message: `Field must have selections (field '${field.name}' returns ${fieldType} but has no selections. Did you mean '${field.name} { ... }'?)`,
           locations: location,
         });
-      else validateSelections(fieldType, field.selections, errors);
+      else validateSelections(fieldType, field.selections, errors, variables);
     } else if (field.selections) {
       errors.push({
         message: `Selections can't be made on scalars (field '${field.name}' returns ${fieldType} but has selections [${field.selections.map((s) => s.name).join(', ')}])`,
@@ -396,6 +514,12 @@ function pullData(store: Store, pr: PullState): Record<string, unknown> {
     createdAt: pr.createdAt,
     updatedAt: pr.updatedAt,
     autoMergeRequest: null,
+    databaseId: pr.id,
+    // Needs the changed files, which a read of the pull request recomputes as REST does.
+    reviewDecision: async () => {
+      await store.refresh(pr);
+      return store.reviewDecision(pr);
+    },
   };
   if (auto) {
     data['autoMergeRequest'] = {
@@ -412,15 +536,195 @@ function pullData(store: Store, pr: PullState): Record<string, unknown> {
   return data;
 }
 
-function select(data: unknown, fields: Field[]): unknown {
+function repositoryData(store: Store): Record<string, unknown> {
+  const { ctx } = store;
+  return {
+    __typename: 'Repository',
+    id: nodeId('R', ctx.repoId),
+    databaseId: ctx.repoId,
+    name: ctx.repo,
+    nameWithOwner: `${ctx.owner}/${ctx.repo}`,
+    url: `${ctx.html}/${ctx.owner}/${ctx.repo}`,
+    defaultBranchRef: {
+      __typename: 'Ref',
+      id: nodeId('REF', ctx.repoId),
+      name: ctx.defaultBranch,
+      prefix: 'refs/heads/',
+    },
+    pullRequests: (args: Record<string, unknown>) => {
+      const states = enumList(args['states'], 'PullRequestState', ['OPEN', 'CLOSED', 'MERGED']);
+      const labels = args['labels'] as string[] | null | undefined;
+      let list = store.pulls.filter(
+        (pr) =>
+          (!states || states.includes(pr.merged ? 'MERGED' : pr.state === 'open' ? 'OPEN' : 'CLOSED')) &&
+          (args['headRefName'] == null || pr.head.ref === args['headRefName']) &&
+          (args['baseRefName'] == null || pr.base.ref === args['baseRefName']) &&
+          (!labels || labels.some((l) => pr.labels.includes(l))),
+      );
+      const order = orderOf(args['orderBy'], 'IssueOrder', ['CREATED_AT', 'UPDATED_AT', 'COMMENTS']);
+      if (order?.field === 'UPDATED_AT')
+        list = [...list].sort((a, b) => Date.parse(a.updatedAt) - Date.parse(b.updatedAt));
+      if (order?.direction === 'DESC') list = [...list].reverse();
+      return connection(
+        list,
+        args,
+        (pr) => pr.id,
+        (pr) => pullData(store, pr),
+      );
+    },
+    deployments: (args: Record<string, unknown>) => {
+      const environments = args['environments'] as string[] | null | undefined;
+      let list = store.deployments.filter((d) => !environments || environments.includes(d.environment));
+      if (orderOf(args['orderBy'], 'DeploymentOrder', ['CREATED_AT'])?.direction === 'DESC')
+        list = [...list].reverse();
+      return connection(
+        list,
+        args,
+        (d) => d.id,
+        (d) => deploymentData(store, d),
+      );
+    },
+  };
+}
+
+function deploymentData(store: Store, d: DeploymentState): Record<string, unknown> {
+  const latest = d.statuses.at(-1);
+  return {
+    __typename: 'Deployment',
+    id: d.nodeId,
+    databaseId: d.id,
+    commitOid: d.sha,
+    createdAt: d.createdAt,
+    updatedAt: d.updatedAt,
+    creator: actorData(store, d.creator),
+    description: d.description,
+    environment: d.environment,
+    latestEnvironment: d.environment,
+    originalEnvironment: d.originalEnvironment,
+    latestStatus: latest ? statusData(store, d, latest) : null,
+    // GraphQL serves the payload as JSON text; REST as the object that was sent.
+    payload: typeof d.payload === 'string' ? d.payload : JSON.stringify(d.payload),
+    // The deployment's state follows its latest status; a live one is ACTIVE.
+    state: !latest ? 'PENDING' : latest.state === 'success' ? 'ACTIVE' : latest.state.toUpperCase(),
+    // Newest first, as REST lists them.
+    statuses: (args: Record<string, unknown>) =>
+      connection(
+        [...d.statuses].reverse(),
+        args,
+        (st) => st.id,
+        (st) => statusData(store, d, st),
+      ),
+    task: d.task,
+  };
+}
+
+function statusData(store: Store, d: DeploymentState, st: DeploymentStatusState): Record<string, unknown> {
+  return {
+    __typename: 'DeploymentStatus',
+    id: st.nodeId,
+    createdAt: st.createdAt,
+    updatedAt: st.updatedAt,
+    creator: actorData(store, st.creator),
+    description: st.description || null,
+    environment: st.environment,
+    environmentUrl: st.environmentUrl || null,
+    logUrl: st.logUrl || null,
+    state: st.state.toUpperCase(),
+    deployment: () => deploymentData(store, d),
+  };
+}
+
+/** A bad argument value, found while running the query: GitHub answers it as an error. */
+class ArgumentError extends Error {}
+
+function enumList(value: unknown, type: string, allowed: string[]): string[] | undefined {
+  if (value === null || value === undefined) return undefined;
+  const list = Array.isArray(value) ? value : [value];
+  for (const item of list)
+    if (!allowed.includes(String(item)))
+      throw new ArgumentError(
+        `Argument 'states' on Field has an invalid value (${JSON.stringify(item)}). Expected type '[${type}!]'.`,
+      );
+  return list.map(String);
+}
+
+function orderOf(
+  value: unknown,
+  type: string,
+  fields: string[],
+): { field: string; direction: string } | undefined {
+  if (value === null || value === undefined) return undefined;
+  const order = value as Record<string, unknown>;
+  if (!fields.includes(String(order['field'])) || !['ASC', 'DESC'].includes(String(order['direction'])))
+    throw new ArgumentError(
+      `Argument 'orderBy' on Field has an invalid value (${JSON.stringify(value)}). Expected type '${type}'.`,
+    );
+  return { field: String(order['field']), direction: String(order['direction']) };
+}
+
+/** Opaque to clients, like GitHub's; it names the item, so new items do not shift later pages. */
+function encodeCursor(id: number): string {
+  return Buffer.from(`cursor:v2:${id}`).toString('base64');
+}
+
+function connection<T>(
+  items: T[],
+  args: Record<string, unknown>,
+  idOf: (item: T) => number,
+  node: (item: T) => unknown,
+): Record<string, unknown> {
+  const indexOf = (cursor: unknown): number => {
+    const match =
+      typeof cursor === 'string' ? /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString()) : null;
+    const index = match ? items.findIndex((item) => idOf(item) === Number(match[1])) : -1;
+    if (index < 0) throw new ArgumentError(`\`${String(cursor)}\` does not appear to be a valid cursor.`);
+    return index;
+  };
+  const start = args['after'] == null ? 0 : indexOf(args['after']) + 1;
+  const end = args['before'] == null ? items.length : indexOf(args['before']);
+  let from = start;
+  let to = Math.max(start, end);
+  if (typeof args['first'] === 'number') to = Math.min(to, from + args['first']);
+  if (typeof args['last'] === 'number') from = Math.max(from, to - args['last']);
+  const page = items.slice(from, to);
+  return {
+    __typename: 'Connection',
+    totalCount: items.length,
+    pageInfo: {
+      __typename: 'PageInfo',
+      hasNextPage: to < end,
+      hasPreviousPage: from > start,
+      startCursor: page[0] ? encodeCursor(idOf(page[0])) : null,
+      endCursor: page.at(-1) ? encodeCursor(idOf(page.at(-1)!)) : null,
+    },
+    nodes: page.map(node),
+  };
+}
+
+function fieldArgs(field: Field, variables: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(field.args).map(([k, v]) => [k, resolveValue(v, variables)]));
+}
+
+/** Picks the selected fields; a function is a field that takes arguments (or needs work) to resolve. */
+async function select(data: unknown, fields: Field[], variables: Record<string, unknown>): Promise<unknown> {
   if (data === null || data === undefined) return null;
+  if (Array.isArray(data)) return Promise.all(data.map((item) => select(item, fields, variables)));
   const source = data as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const field of fields) {
-    const value = source[field.name];
-    out[field.alias] = field.selections ? select(value, field.selections) : (value ?? null);
+    let value = source[field.name];
+    if (typeof value === 'function')
+      value = await (value as (args: Record<string, unknown>) => unknown)(fieldArgs(field, variables));
+    out[field.alias] = field.selections ? await select(value, field.selections, variables) : (value ?? null);
   }
   return out;
+}
+
+function collectVariables(fields: Field[], into: Set<string>): void {
+  for (const field of fields) {
+    for (const value of Object.values(field.args)) usedVariables(value, into);
+    if (field.selections) collectVariables(field.selections, into);
+  }
 }
 
 export interface GraphqlOutcome {
@@ -454,18 +758,19 @@ export async function handleGraphql(
     return { body: { errors: [{ message }] }, violation: `graphql: ${message}` };
   }
   const operation = operations[0];
-  if (
-    operations.length !== 1 ||
-    !operation ||
-    operation.type !== 'mutation' ||
-    operation.selections.some((f) => f.name !== 'enablePullRequestAutoMerge')
-  ) {
+  const supported =
+    operations.length === 1 &&
+    operation !== undefined &&
+    ((operation.type === 'mutation' &&
+      operation.selections.every((f) => f.name === 'enablePullRequestAutoMerge')) ||
+      (operation.type === 'query' && operation.selections.every((f) => f.name === 'repository')));
+  if (!supported || !operation) {
     const names = operations.flatMap((o) => o.selections.map((f) => `${o.type} ${f.name}`)).join(', ');
     return {
       body: {
         errors: [
           {
-            message: `The stand-in implements only mutation enablePullRequestAutoMerge (got ${names || 'nothing'})`,
+            message: `The stand-in implements only mutation enablePullRequestAutoMerge and query repository (got ${names || 'nothing'})`,
           },
         ],
       },
@@ -474,23 +779,26 @@ export async function handleGraphql(
   }
 
   const errors: GraphqlErrorJson[] = [];
-  validateSelections('Mutation', operation.selections, errors);
   const declared = new Map(operation.variables.map((v) => [v.name, v]));
-  const used = new Set<string>();
-  for (const field of operation.selections) {
-    for (const value of Object.values(field.args)) usedVariables(value, used);
-    const unknownArgs = Object.keys(field.args).filter((a) => a !== 'input');
-    for (const arg of unknownArgs)
-      errors.push({ message: `Field '${field.name}' doesn't accept argument '${arg}'` });
-    if (!field.args['input'])
-      errors.push({ message: `Field '${field.name}' is missing required arguments: input` });
+  const resolvedVariables = { ...variables };
+  for (const v of declared.values()) {
+    if (resolvedVariables[v.name] === undefined && v.defaultValue)
+      resolvedVariables[v.name] = resolveValue(v.defaultValue, {});
   }
+  validateSelections(
+    operation.type === 'query' ? 'Query' : 'Mutation',
+    operation.selections,
+    errors,
+    resolvedVariables,
+  );
+  const used = new Set<string>();
+  collectVariables(operation.selections, used);
   for (const name of used)
     if (!declared.has(name))
-      errors.push({ message: `Variable $${name} is used by anonymous mutation but not declared` });
+      errors.push({ message: `Variable $${name} is used by anonymous ${operation.type} but not declared` });
   for (const v of declared.values()) {
     if (!used.has(v.name))
-      errors.push({ message: `Variable $${v.name} is declared by anonymous mutation but not used` });
+      errors.push({ message: `Variable $${v.name} is declared by anonymous ${operation.type} but not used` });
     if (v.type.endsWith('!') && variables[v.name] === undefined && !v.defaultValue) {
       errors.push({
         message: `Variable $${v.name} of type ${v.type} was provided invalid value`,
@@ -498,11 +806,7 @@ export async function handleGraphql(
       });
     }
   }
-  const resolvedVariables = { ...variables };
-  for (const v of declared.values()) {
-    if (resolvedVariables[v.name] === undefined && v.defaultValue)
-      resolvedVariables[v.name] = resolveValue(v.defaultValue, {});
-  }
+  if (operation.type === 'query') return runQuery(store, operation, errors, resolvedVariables);
   const inputs = operation.selections.map((field) => {
     const input = field.args['input'] ? resolveValue(field.args['input'], resolvedVariables) : undefined;
     const record = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
@@ -546,7 +850,7 @@ export async function handleGraphql(
         clientMutationId: input['clientMutationId'] ?? null,
         pullRequest: pullData(store, pr),
       };
-      data[field.alias] = select(payload, field.selections ?? []);
+      data[field.alias] = await select(payload, field.selections ?? [], resolvedVariables);
     } catch (error) {
       if (!(error instanceof GraphqlError)) throw error;
       data[field.alias] = null;
@@ -557,6 +861,43 @@ export async function handleGraphql(
         message: error.message,
       });
     }
+  }
+  return { body: runtimeErrors.length > 0 ? { data, errors: runtimeErrors } : { data } };
+}
+
+/** Runs a validated `query { repository(...) { ... } }`. */
+async function runQuery(
+  store: Store,
+  operation: Operation,
+  errors: GraphqlErrorJson[],
+  variables: Record<string, unknown>,
+): Promise<GraphqlOutcome> {
+  if (errors.length > 0)
+    return { body: { errors }, violation: `graphql: ${errors.map((e) => e.message).join('; ')}` };
+  const data: Record<string, unknown> = {};
+  const runtimeErrors: GraphqlErrorJson[] = [];
+  try {
+    for (const field of operation.selections) {
+      const args = fieldArgs(field, variables);
+      const { owner, repo } = store.ctx;
+      if (
+        String(args['owner']).toLowerCase() !== owner.toLowerCase() ||
+        String(args['name']).toLowerCase() !== repo.toLowerCase()
+      ) {
+        data[field.alias] = null;
+        runtimeErrors.push({
+          type: 'NOT_FOUND',
+          path: [field.alias],
+          locations: [{ line: field.line, column: field.column }],
+          message: `Could not resolve to a Repository with the name '${String(args['owner'])}/${String(args['name'])}'.`,
+        });
+        continue;
+      }
+      data[field.alias] = await select(repositoryData(store), field.selections ?? [], variables);
+    }
+  } catch (error) {
+    if (!(error instanceof ArgumentError)) throw error;
+    return { body: { errors: [{ message: error.message }] }, violation: `graphql: ${error.message}` };
   }
   return { body: runtimeErrors.length > 0 ? { data, errors: runtimeErrors } : { data } };
 }

@@ -208,15 +208,26 @@ export class Store {
           : 'clean';
   }
 
-  isApproved(pr: PullState): boolean {
-    // A reviewer's latest approving or blocking review counts; comments do not change it.
+  /** Each reviewer's latest approving or blocking review; comments do not change it. */
+  private reviewStates(pr: PullState): ReviewStateName[] {
     const latest = new Map<string, ReviewStateName>();
     for (const review of pr.reviews) {
       if (review.state === 'COMMENTED' || review.state === 'PENDING') continue;
       latest.set(review.user.login.toLowerCase(), review.state);
     }
-    const states = [...latest.values()];
+    return [...latest.values()];
+  }
+
+  isApproved(pr: PullState): boolean {
+    const states = this.reviewStates(pr);
     return states.includes('APPROVED') && !states.includes('CHANGES_REQUESTED');
+  }
+
+  /** GraphQL's `reviewDecision`: null when no rule requires a review of this pull request. */
+  reviewDecision(pr: PullState): 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null {
+    if (!this.options.requireApproval?.(pr.stats.files)) return null;
+    if (this.reviewStates(pr).includes('CHANGES_REQUESTED')) return 'CHANGES_REQUESTED';
+    return this.isApproved(pr) ? 'APPROVED' : 'REVIEW_REQUIRED';
   }
 
   latestStatus(sha: string, context: string): CommitStatusState | undefined {
