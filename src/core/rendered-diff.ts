@@ -68,6 +68,7 @@ const size = (text: string): number => encoder.encode(text).length;
 const count = (n: number): string => n.toLocaleString('en-US');
 const plural = (n: number, word: string): string => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
 
+/** Compares the two renders resource by resource; a failed render becomes a warning section instead of a diff. */
 export function renderedDiff(input: RenderedDiffInput): RenderedDiff {
   if ('error' in input.after || 'error' in input.before) return failure(input);
   let before: Map<string, Resource>;

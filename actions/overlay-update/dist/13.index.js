@@ -217,6 +217,7 @@ const encoder = new TextEncoder();
 const size = (text) => encoder.encode(text).length;
 const count = (n) => n.toLocaleString('en-US');
 const plural = (n, word) => `${count(n)} ${word}${n === 1 ? '' : 's'}`;
+/** Compares the two renders resource by resource; a failed render becomes a warning section instead of a diff. */
 function renderedDiff(input) {
     if ('error' in input.after || 'error' in input.before)
         return failure(input);
