@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fenceFor, renderedDiff, unifiedHunks, type RenderedDiffInput } from './rendered-diff.js';
+import { fenceFor } from './markdown.js';
+import { renderedDiff, unifiedHunks, type RenderedDiffInput } from './rendered-diff.js';
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;

@@ -1,5 +1,6 @@
 import { isMap, isScalar, parseAllDocuments, type Document } from 'yaml';
 import { imagesOf, type Manifest } from './manifests.js';
+import { fenceFor } from './markdown.js';
 
 /** What rendering an overlay gave: its manifests, or kustomize's error. */
 export type RenderResult = { manifests: string } | { error: string };
@@ -146,12 +147,6 @@ function trimError(error: string): string {
   if (lines.length > MAX_ERROR_LINES) text = [...lines.slice(0, MAX_ERROR_LINES), '…'].join('\n');
   if (text.length > MAX_ERROR_CHARS) text = `${text.slice(0, MAX_ERROR_CHARS)}…`;
   return text;
-}
-
-/** A code fence longer than any run of backticks in the content, so nothing inside can close it. */
-export function fenceFor(content: string): string {
-  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
-  return '`'.repeat(Math.max(3, longest + 1));
 }
 
 function fitWhole(head: string, section: string, limit: number): string {

@@ -1,4 +1,5 @@
 import type { Environment, Service } from './config.js';
+import { fenceFor } from './markdown.js';
 import type { PromotionPlan } from './promotion.js';
 import { describeVersion } from './pull-request.js';
 // Type only: the diff code loads only when a promotion renders its overlay.
@@ -110,9 +111,7 @@ export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
   ];
   const lines = [...summarySection(`overlay-deploy: \`${service.name}\` → \`${environment.name}\``, rows)];
   if (outcome.diff !== undefined) {
-    const fence = '`'.repeat(
-      Math.max(3, ...[...outcome.diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)),
-    );
+    const fence = fenceFor(outcome.diff);
     lines.push(
       '#### What the apply would change',
       '',

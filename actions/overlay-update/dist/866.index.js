@@ -1,5 +1,5 @@
-export const id = 13;
-export const ids = [13,652];
+export const id = 866;
+export const ids = [866,652];
 export const modules = {
 
 /***/ 2652:
@@ -103,7 +103,7 @@ async function waitForRollout(workload, timeoutSeconds) {
 
 /***/ }),
 
-/***/ 13:
+/***/ 3866:
 /***/ ((__unused_webpack_module, __webpack_exports__, __webpack_require__) => {
 
 
@@ -192,7 +192,15 @@ function workloadsOf(manifests) {
     }));
 }
 
+;// CONCATENATED MODULE: ./src/core/markdown.ts
+/** A code fence longer than any run of backticks in the content, so nothing inside can close it. */
+function fenceFor(content) {
+    const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
+    return '`'.repeat(Math.max(3, longest + 1));
+}
+
 ;// CONCATENATED MODULE: ./src/core/rendered-diff.ts
+
 
 
 /** A Secret's values never reach a pull request or a summary. */
@@ -297,11 +305,6 @@ function trimError(error) {
     if (text.length > MAX_ERROR_CHARS)
         text = `${text.slice(0, MAX_ERROR_CHARS)}…`;
     return text;
-}
-/** A code fence longer than any run of backticks in the content, so nothing inside can close it. */
-function fenceFor(content) {
-    const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
-    return '`'.repeat(Math.max(3, longest + 1));
 }
 function fitWhole(head, section, limit) {
     const whole = `${head}\n${section}`;
