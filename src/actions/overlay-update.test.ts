@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { findOnPath } from '../adapters/path.js';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
 import { runAction, type ActionRun } from '../sandbox/run-action.js';
@@ -319,6 +320,10 @@ describe('overlay-update: environments that copy the previous one', () => {
     );
     expect(await git(repo.origin, 'rev-parse', 'release/orders/uat')).not.toBe(head);
     expect(writes().slice(-1)).toEqual(['PATCH /repos/acme/platform/pulls/2']);
+    // The refreshed body renders the new version.
+    const body = github.pulls.find((p) => p.number === 2)!.body!;
+    expect(body).toContain('+        image: ghcr.io/acme/orders:1.7.0\n');
+    expect(body).not.toContain('1.6.0');
   });
 
   it('refuses a uat version that dev does not run', async () => {
@@ -410,3 +415,172 @@ describe('overlay-update: required checks pending', () => {
     );
   });
 });
+
+/** The diff block of a body: its fence and the lines up to the fence that closes it (which must exist). */
+function diffBlock(markdown: string): { fence: string; lines: string[] } {
+  const lines = markdown.split('\n');
+  const open = lines.findIndex((line) => /^`{3,}diff$/.test(line));
+  expect(open, 'a diff block').toBeGreaterThan(-1);
+  const fence = lines[open]!.slice(0, -'diff'.length);
+  const close = lines.findIndex(
+    (line, i) => i > open && new RegExp(`^ {0,3}\`{${fence.length},}\\s*$`).test(line),
+  );
+  expect(close, 'the diff block is closed').toBeGreaterThan(open);
+  expect(lines[close]).toBe(fence);
+  return { fence, lines: lines.slice(open + 1, close) };
+}
+
+describe('overlay-update: the rendered manifests in the pull request', () => {
+  beforeEach(() => start());
+
+  it('puts the rendered diff of the sample overlay in the uat PR body, byte for byte', async () => {
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    expect(run.exitCode).toBe(0);
+    expect(run.annotations).toEqual([]);
+    expect(github.pulls[1]!.body).toBe(UAT_BODY);
+    // The job summary shows the same diff.
+    expect(run.summary).toContain(UAT_BODY.slice(UAT_BODY.indexOf('### Rendered manifests')));
+  });
+
+  it('cuts a diff too long for a PR body, keeps its fences closed, and puts the whole diff in the job summary', async () => {
+    const count = 400;
+    const deployment = (i: number) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: orders-shard-${i}
+spec:
+  selector:
+    matchLabels: {app: orders-shard-${i}}
+  template:
+    metadata:
+      labels: {app: orders-shard-${i}}
+    spec:
+      containers:
+        - name: orders
+          image: ghcr.io/acme/orders
+          env:
+            - name: BANNER
+              value: "\`\`\`\` not a fence \`\`\`\`"
+`;
+    const overlay = await mainFile('overlays/dev/kustomization.yaml');
+    await repo.pushToMain(
+      {
+        'overlays/dev/shards.yaml': Array.from({ length: count }, (_, i) => deployment(i)).join('---\n'),
+        'overlays/dev/kustomization.yaml': overlay.replace(
+          '  - namespace.yaml\n',
+          '  - namespace.yaml\n  - shards.yaml\n',
+        ),
+      },
+      'Shard orders',
+    );
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs.merged).toBe('true');
+    const body = github.pulls[0]!.body!;
+    expect(body.length).toBeLessThanOrEqual(65_536);
+    expect(body.length).toBeGreaterThan(60_000);
+    expect(body).toContain('| Version | `1.5.0` → `1.6.0` |');
+    const shown = diffBlock(body);
+    expect(shown.fence).toBe('`````');
+    const note = body.trimEnd().split('\n').slice(-2);
+    expect(note[0]).toBe('> [!NOTE]');
+    expect(note[1]).toMatch(
+      /^> The diff is cut after line [\d,]+: [\d,]+ of [\d,]+ lines are not shown \((the end of `Deployment\/shop-dev\/orders-shard-\d+` and )?\d+ more resources\)\. GitHub takes at most 65,536 characters in a pull request body: the whole diff is in the job summary of the overlay-update run\.$/,
+    );
+
+    const whole = diffBlock(run.summary);
+    expect(Buffer.byteLength(run.summary)).toBeLessThanOrEqual(1024 * 1024);
+    expect(whole.lines.slice(0, shown.lines.length)).toEqual(shown.lines);
+    expect(
+      whole.lines.filter((line) => line.startsWith('+        image: ghcr.io/acme/orders:1.6.0')),
+    ).toHaveLength(count + 1);
+    const [, omitted, total] = /: ([\d,]+) of ([\d,]+) lines are not shown/
+      .exec(note[1]!)!
+      .map((n) => Number(n.replaceAll(',', '')));
+    expect(total).toBe(whole.lines.length);
+    expect(omitted).toBe(whole.lines.length - shown.lines.length);
+    expect(run.summary).not.toContain('[!NOTE]');
+  });
+
+  it('opens the PR with a warning when the overlay does not render, and a no-op rerun renders nothing', async () => {
+    const overlay = await mainFile('overlays/dev/kustomization.yaml');
+    await repo.pushToMain(
+      {
+        'overlays/dev/kustomization.yaml': overlay.replace(
+          '  - namespace.yaml\n',
+          '  - namespace.yaml\n  - missing.yaml\n',
+        ),
+      },
+      'Reference a file that does not exist',
+    );
+    const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(run.exitCode).toBe(0);
+    expect(run.outputs).toMatchObject({ changed: 'true', merged: 'true' });
+    expect(await imageOf('dev', 'orders')).toMatchObject({ newTag: '1.6.0' });
+    const warnings = run.annotations.filter((a) => a.level === 'warning');
+    expect(warnings.map((a) => a.message)).toEqual([
+      expect.stringMatching(
+        // kustomize's own message, without kubectl's log header or the command line.
+        /^The rendered diff of overlays\/dev could not be produced: kustomize fails with this change: (Error: )?accumulating resources: .*'overlays\/dev\/missing\.yaml'/,
+      ),
+    ]);
+    const body = github.pulls[0]!.body!;
+    expect(body).toContain(
+      '> [!WARNING]\n> The rendered diff could not be produced: kustomize fails to render `overlays/dev` with this change. The deploy renders the same overlay and will fail on the same error until the overlay is fixed.\n>\n> ```text\n',
+    );
+    expect(body).toContain('overlays/dev/missing.yaml');
+    expect(body).not.toMatch(/\/tmp\/|overlay-update-/);
+
+    // Nothing to promote: no render, so no warning, and no request.
+    const requests = github.requests.length;
+    const rerun = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    expect(rerun.exitCode).toBe(0);
+    expect(rerun.outputs.changed).toBe('false');
+    expect(rerun.annotations).toEqual([]);
+    expect(github.requests.length).toBe(requests);
+  });
+});
+
+// The action prefers a standalone kustomize (GitHub's hosted runners have one) to kubectl's.
+const RENDERER = (await findOnPath(['kustomize'])) ? 'kustomize build' : 'kubectl kustomize';
+
+/** The uat promotion of orders 1.6.0 on the sample repository, as a reviewer sees it. */
+const UAT_BODY = [
+  '<!-- gitops-promotion {"service":"orders","environment":"uat","version":"1.6.0","digest":"' +
+    DIGEST +
+    '","from":"1.4.2"} -->',
+  '## Promotion: `orders` 1.6.0 to `uat`',
+  '',
+  '| | |',
+  '|---|---|',
+  '| Service | `orders` |',
+  '| Environment | `uat` (`overlays/uat`) |',
+  '| Version | `1.4.2` → `1.6.0` |',
+  '| Image | `ghcr.io/acme/orders:1.6.0@' + DIGEST + '` |',
+  '| Comes from | `dev`, promoted in #1 |',
+  '',
+  '`uat` needs a review: approve and merge this pull request to deploy.',
+  'Merging deploys `orders` 1.6.0 to `uat` and then opens the promotion to `prod`.',
+  '',
+  '### Rendered manifests',
+  '',
+  '`' +
+    RENDERER +
+    ' overlays/uat`, before and after this change: 1 of 7 resources differs (`Deployment/shop-uat/orders`).',
+  '',
+  '```diff',
+  '--- a/Deployment/shop-uat/orders',
+  '+++ b/Deployment/shop-uat/orders',
+  '@@ -30,7 +30,7 @@',
+  '           value: http://payments',
+  '         - name: LOG_LEVEL',
+  '           value: info',
+  '-        image: ghcr.io/acme/orders:1.4.2',
+  '+        image: ghcr.io/acme/orders:1.6.0@' + DIGEST,
+  '         livenessProbe:',
+  '           failureThreshold: 3',
+  '           httpGet:',
+  '```',
+  '',
+].join('\n');

@@ -40,6 +40,7 @@ await runAction(async () => {
       (pulls ??= new PullRequests(createOctokit(token, log), { owner: context.owner, repo: context.repo })),
     workspace: context.workspace,
     defaultBranch: context.defaultBranch,
+    render: async (dir) => (await import('../adapters/kubernetes.js')).renderOverlay(dir),
     log,
   });
 

@@ -13,9 +13,11 @@ import {
   type PreviousPromotion,
   type PromotionText,
 } from '../core/pull-request.js';
+import type { RenderedDiff } from '../core/rendered-diff.js';
 import { checkVersion } from '../core/version.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
+import type { Render } from './render-promotion.js';
 import { loadConfig, readKustomization } from './repository-files.js';
 
 export interface OverlayUpdateInputs {
@@ -49,6 +51,8 @@ export interface OverlayUpdateResult {
   service: Service;
   pullRequest?: PullRequest;
   kustomization: string;
+  /** The overlay rendered before and after the edit; absent when there was nothing to promote. */
+  rendered?: RenderedDiff;
 }
 
 export interface Deps {
@@ -57,6 +61,8 @@ export interface Deps {
   pulls: () => PullRequests;
   workspace: string;
   defaultBranch: string;
+  /** Renders an overlay folder with kustomize, for the diff in the pull request body. */
+  render: Render;
   log: { info(message: string): void; warning(message: string): void };
   /** Pause between attempts when main moved or GitHub is still computing mergeability. */
   sleep?: (ms: number) => Promise<void>;
@@ -112,6 +118,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   const branch = promotionBranch(service.name, environment.name);
   let pull: PullRequest | undefined;
   let previous: PreviousPromotion | undefined;
+  let warned: string | undefined;
 
   await git.ensureCheckout();
   for (let attempt = 1; ; attempt++) {
@@ -135,7 +142,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       current,
       sourceVersion,
     );
-    const result = {
+    const result: Omit<OverlayUpdateResult, 'changed' | 'merged' | 'autoMerge'> = {
       branch,
       environment,
       service,
@@ -158,29 +165,38 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
     }
 
     if (source && !previous) previous = await findPrevious(git, deps, main, source, service);
+    const content = setImageVersion(
+      target.text,
+      {
+        image: service.kustomizeImage,
+        tag: plan.target.tag,
+        ...(plan.target.digest ? { digest: plan.target.digest } : {}),
+      },
+      target.path,
+    );
+    // Loaded here so a run that stops earlier (bad input, nothing to promote) never loads the diff code.
+    const { renderPromotion } = await import('./render-promotion.js');
+    const rendered = await renderPromotion(
+      git,
+      main,
+      { overlay: environment.overlay, path: target.path, content, image: service.kustomizeImage },
+      deps.render,
+    );
+    // Once per run: an attempt after main moved renders again and usually fails the same way.
+    if (rendered.warning && rendered.warning !== warned) {
+      warned = rendered.warning;
+      log.warning(warned);
+    }
+    result.rendered = rendered;
     const text: PromotionText = {
       service,
       environment,
       plan,
+      rendered,
       ...(previous ? { previous } : {}),
       ...nextOf(config, environment),
     };
-    const commit = await buildBranch(
-      git,
-      main,
-      target,
-      setImageVersion(
-        target.text,
-        {
-          image: service.kustomizeImage,
-          tag: plan.target.tag,
-          ...(plan.target.digest ? { digest: plan.target.digest } : {}),
-        },
-        target.path,
-      ),
-      branch,
-      commitMessage(text),
-    );
+    const commit = await buildBranch(git, main, target, content, branch, commitMessage(text));
     pull = await openOrRefresh(deps, branch, defaultBranch, text, environment, config, pull);
     if (!environment.mergeWithoutReview) {
       log.info(`Pull request #${pull.number} waits for review: ${pull.url}`);

@@ -2,10 +2,12 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { planPromotion } from './promotion.js';
+import { renderedDiff } from './rendered-diff.js';
 import {
   commitMessage,
   isRollbackCommit,
   lastPromotionCommit,
+  MAX_BODY_LENGTH,
   parsePromotionRecord,
   promotionBody,
   promotionPullFromHistory,
@@ -138,6 +140,30 @@ describe('promotion pull request text', () => {
     ).toMatch(/^Roll back orders/);
     expect(parsePromotionRecord('just a PR')).toBeUndefined();
     expect(parsePromotionRecord('<!-- gitops-promotion {"service":1} -->')).toBeUndefined();
+  });
+
+  it("keeps the whole summary and cuts a long rendered diff to fit GitHub's body limit", () => {
+    const deployments = (tag: string) =>
+      Array.from(
+        { length: 2000 },
+        (_, i) =>
+          `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders-${i}\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/orders:${tag}\n        name: orders\n`,
+      ).join('---\n');
+    const rendered = renderedDiff({
+      overlay: 'overlays/uat',
+      renderer: 'kubectl kustomize',
+      image: 'ghcr.io/acme/orders',
+      before: { manifests: deployments('1.4.2') },
+      after: { manifests: deployments('1.5.0') },
+    });
+    const body = promotionBody({ ...text, rendered });
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY_LENGTH);
+    expect(body.length).toBeGreaterThan(MAX_BODY_LENGTH - 1000);
+    expect(body.startsWith(promotionBody(text))).toBe(true);
+    expect(parsePromotionRecord(body)).toMatchObject({ service: 'orders', version: '1.5.0' });
+    expect(body).toMatch(
+      /> The diff is cut after line [\d,]+: [\d,]+ of 18,000 lines are not shown \(.*\)\. GitHub takes at most 65,536 characters in a pull request body: the whole diff is in the job summary of the overlay-update run\.\n$/,
+    );
   });
 
   it('finds the previous promotion PR in squash and merge commits', () => {

@@ -1,6 +1,8 @@
 import type { Environment, Service } from './config.js';
 import type { ImageVersion } from './kustomization.js';
 import type { PromotionPlan } from './promotion.js';
+// Type only: the diff code loads only when a promotion renders its overlay.
+import type { RenderedDiff } from './rendered-diff.js';
 
 /** GitHub refuses a pull request body over this many characters (422 "body is too long"). */
 export const MAX_BODY_LENGTH = 65_536;
@@ -32,7 +34,12 @@ export interface PromotionText {
   next?: Environment;
   plan: Exclude<PromotionPlan, { change: 'none' }>;
   previous?: PreviousPromotion;
+  /** The overlay rendered before and after the change, shown at the end of the body. */
+  rendered?: RenderedDiff;
 }
+
+/** Where the whole diff is when the body has to cut it. */
+const BODY_CUT = `GitHub takes at most ${MAX_BODY_LENGTH.toLocaleString('en-US')} characters in a pull request body: the whole diff is in the job summary of the overlay-update run.`;
 
 export function describeVersion(version: ImageVersion): string {
   if (!version.tag) return version.digest ? `@${shortDigest(version.digest)}` : 'none';
@@ -123,7 +130,8 @@ export function promotionBody(text: PromotionText): string {
       next ? ` and then opens the promotion to \`${next.name}\`` : ', the last environment of the chain'
     }.`,
   );
-  return lines.join('\n') + '\n';
+  const body = lines.join('\n') + '\n';
+  return text.rendered ? text.rendered.appendTo(body, MAX_BODY_LENGTH, BODY_CUT) : body;
 }
 
 /** Reads the record a promotion body carries; undefined for any other body. */

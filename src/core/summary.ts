@@ -1,6 +1,12 @@
 import type { Environment, Service } from './config.js';
+import { fenceFor } from './markdown.js';
 import type { PromotionPlan } from './promotion.js';
 import { describeVersion } from './pull-request.js';
+// Type only: the diff code loads only when a promotion renders its overlay.
+import type { RenderedDiff } from './rendered-diff.js';
+
+/** GitHub refuses a step's job summary over 1 MiB (and shows none of it). */
+export const MAX_SUMMARY_BYTES = 1024 * 1024;
 
 export interface OverlayUpdateOutcome {
   service: Service;
@@ -12,6 +18,7 @@ export interface OverlayUpdateOutcome {
   merged: boolean;
   autoMerge: boolean;
   pullRequest?: { number: number; url: string };
+  rendered?: RenderedDiff;
 }
 
 /** A job summary section: a heading and a two-column table of facts. */
@@ -47,8 +54,16 @@ export function overlayUpdateSummary(outcome: OverlayUpdateOutcome): string {
     ['Pull request', pullRequest ? `[#${pullRequest.number}](${pullRequest.url})` : '—'],
     ['State', state],
   ];
-  return [...summarySection(`overlay-update: \`${service.name}\` → \`${environment.name}\``, rows)].join(
+  const table = summarySection(`overlay-update: \`${service.name}\` → \`${environment.name}\``, rows).join(
     '\n',
+  );
+  // One byte less for the line end the runner adapter adds.
+  return (
+    outcome.rendered?.appendTo(
+      table,
+      MAX_SUMMARY_BYTES - 1,
+      `A job summary holds at most 1 MiB: render \`${environment.overlay}\` on both commits to see the rest.`,
+    ) ?? table
   );
 }
 
@@ -101,9 +116,7 @@ export function overlayDeploySummary(outcome: OverlayDeployOutcome): string {
   ];
   const lines = [...summarySection(`overlay-deploy: \`${service.name}\` → \`${environment.name}\``, rows)];
   if (outcome.diff !== undefined) {
-    const fence = '`'.repeat(
-      Math.max(3, ...[...outcome.diff.matchAll(/`{3,}/g)].map((m) => m[0].length + 1)),
-    );
+    const fence = fenceFor(outcome.diff);
     lines.push(
       '#### What the apply would change',
       '',
