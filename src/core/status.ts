@@ -2,6 +2,7 @@ import type { PromotionConfig } from './config.js';
 import type { ImageVersion } from './kustomization.js';
 import { shortDigest } from './pull-request.js';
 import { compareVersions } from './version.js';
+import { textTable } from './text-table.js';
 
 /** How a cell compares with the same service in the previous environment of the chain. */
 export type Drift = 'same' | 'behind' | 'ahead' | 'missing' | 'first';
@@ -60,18 +61,8 @@ export function cellText(cell: StatusCell): string {
 export function statusTable(config: PromotionConfig, rows: StatusRow[]): string {
   const header = ['service', ...config.environments.map((e) => e.name)];
   const body = rows.map((row) => [row.service, ...row.cells.map(cellText)]);
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...body].map((line) => [...(line[i] ?? '')].length)),
-  );
-  const format = (line: string[]) =>
-    line
-      .map((value, i) => value + ' '.repeat(widths[i]! - [...value].length))
-      .join('  ')
-      .trimEnd();
   return [
-    format(header),
-    format(widths.map((w) => '-'.repeat(w))),
-    ...body.map(format),
+    textTable(header, body),
     '',
     '↓ behind the previous environment (waiting for promotion)   ↑ ahead of it',
   ].join('\n');
