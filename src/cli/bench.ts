@@ -1,11 +1,12 @@
-// `npm run bench [-- --runs N] [--quick] [--skip-chain]`: how fast the bundles start, how big they
-// are, how many GitHub API requests a promotion makes per environment, how the overlay edit and the
-// config load grow with the number of services, and how long the sandbox chain takes. Prints a
-// table and writes it as JSON to bench-results/<timestamp>.json so that runs can be compared.
+// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]`: how
+// fast the bundles start (and those of <commit>, side by side), how big they are, how many GitHub
+// API requests a promotion makes per environment, how the overlay edit and the config load grow
+// with the number of services, and how long the sandbox chain takes. Prints a table and writes it
+// as JSON to bench-results/<timestamp>.json so that runs can be compared.
 import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import {
@@ -93,13 +94,37 @@ async function inputErrorEnv(temp: string): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-async function coldStart(runs: number): Promise<NonNullable<BenchReport['coldStart']>> {
+/** The committed bundles of an earlier commit, written to `folder`, to measure them side by side. */
+async function bundlesAt(ref: string, folder: string): Promise<void> {
+  const paths = await git(
+    ROOT,
+    'ls-tree',
+    '-r',
+    '--name-only',
+    ref,
+    ...ACTIONS.map((a) => `actions/${a}/dist`),
+  );
+  for (const path of paths.split('\n').filter(Boolean)) {
+    await mkdir(dirname(join(folder, path)), { recursive: true });
+    await writeFile(join(folder, path), await git(ROOT, 'show', `${ref}:${path}`));
+  }
+}
+
+async function coldStart(runs: number, compare?: string): Promise<NonNullable<BenchReport['coldStart']>> {
   const temp = await mkdtemp(join(tmpdir(), 'bench-cold-'));
   try {
     const env = await inputErrorEnv(temp);
+    const bundles: { root: string; action: string; ref?: string }[] = ACTIONS.map((action) => ({
+      root: ROOT,
+      action,
+    }));
+    if (compare) {
+      await bundlesAt(compare, join(temp, 'compare'));
+      bundles.push(...ACTIONS.map((action) => ({ root: join(temp, 'compare'), action, ref: compare })));
+    }
     const targets = [
       ['-e', '0'],
-      ...ACTIONS.map((action) => [join(ROOT, 'actions', action, 'dist', 'index.js')]),
+      ...bundles.map((b) => [join(b.root, 'actions', b.action, 'dist', 'index.js')]),
     ];
     // Make sure each bundle takes the input-error path this measures, and warm the file cache.
     for (const args of targets.slice(1)) {
@@ -116,11 +141,12 @@ async function coldStart(runs: number): Promise<NonNullable<BenchReport['coldSta
         samples[index]!.push(run.ms);
         await run.child;
       }
-    const [baseline, ...bundles] = samples;
+    const [baseline, ...measured] = samples;
     return {
       baseline: stats(baseline!),
-      bundles: bundles.map((ms, i): ColdStart => ({
-        action: ACTIONS[i]!,
+      bundles: measured.map((ms, i): ColdStart => ({
+        action: bundles[i]!.action,
+        ...(bundles[i]!.ref ? { ref: bundles[i]!.ref } : {}),
         ms: stats(ms),
         ratio: pairedRatios(ms, baseline!),
       })),
@@ -215,6 +241,12 @@ function scaling(quick: boolean): ScalingPoint[] {
       operation: 'setImageVersion',
       services,
       ms: stats(timeCalls(reps, () => setImageVersion(overlay, { image, tag: '2.0.0', digest }))),
+    });
+    // The floor under both: one parse of the overlay by the yaml library, nothing else.
+    points.push({
+      operation: 'yaml parseDocument',
+      services,
+      ms: stats(timeCalls(reps, () => parseDocument(overlay, { keepSourceTokens: true }))),
     });
     const config = generatedConfig(services);
     if (parseConfig(config).services.length !== services) throw new Error('parseConfig lost services');
@@ -400,7 +432,12 @@ async function manyServicesChain(count: number, progress: (line: string) => void
 async function machine(): Promise<BenchReport['machine']> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
-  return { cpus: cpus().length, cpuModel: model.trim(), node: process.version };
+  return {
+    cpus: cpus().length,
+    cpuModel: model.trim(),
+    node: process.version,
+    load: { before: loadavg()[0]!, after: 0 },
+  };
 }
 
 const { values } = parseArgs({
@@ -409,6 +446,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     'skip-chain': { type: 'boolean', default: false },
     services: { type: 'string', default: '10' },
+    compare: { type: 'string' },
   },
 });
 const quick = values.quick;
@@ -426,7 +464,7 @@ if (!Number.isInteger(many) || many < 2 || many > 50) {
 const progress = (line: string) => console.error(line);
 const report: BenchReport = { date: new Date().toISOString(), machine: await machine(), runs, skipped: [] };
 progress(`Cold start, ${runs} interleaved runs ...`);
-report.coldStart = await coldStart(runs);
+report.coldStart = await coldStart(runs, values.compare);
 report.bundleSizes = await bundleSizes();
 progress('In-process scaling ...');
 report.scaling = scaling(quick);
@@ -449,6 +487,7 @@ if (values['skip-chain']) {
   }
 }
 
+report.machine.load!.after = loadavg()[0]!;
 const text = formatReport(report);
 console.log(text);
 const folder = join(ROOT, 'bench-results');

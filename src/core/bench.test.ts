@@ -69,7 +69,7 @@ const one = (value: number) => stats([value]);
 function report(overrides: Partial<BenchReport> = {}): BenchReport {
   return {
     date: '2026-11-26T10:00:00.000Z',
-    machine: { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2' },
+    machine: { cpus: 2, cpuModel: 'AMD EPYC', node: 'v20.20.2', load: { before: 0.52, after: 1.5 } },
     runs: 3,
     skipped: [],
     ...overrides,
@@ -85,6 +85,8 @@ describe('targetChecks', () => {
           bundles: [
             { action: 'release', ms: one(52), ratio: one(1.3) },
             { action: 'overlay-update', ms: one(100), ratio: one(2.5) },
+            // An earlier commit's bundle, measured for comparison: no target applies.
+            { action: 'release', ref: 'fc5860c', ms: one(200), ratio: one(5) },
           ],
         },
         hops: [
@@ -128,7 +130,10 @@ describe('formatReport', () => {
       report({
         coldStart: {
           baseline: stats([40, 41, 45]),
-          bundles: [{ action: 'release', ms: stats([90, 100, 110]), ratio: stats([2.2, 2.5, 2.6]) }],
+          bundles: [
+            { action: 'release', ms: stats([90, 100, 110]), ratio: stats([2.2, 2.5, 2.6]) },
+            { action: 'release', ref: 'abc1234', ms: stats([200]), ratio: stats([5]) },
+          ],
         },
         bundleSizes: [{ action: 'release', entryBytes: 1000, chunkBytes: 500, chunks: 2 }],
         hops: [
@@ -143,9 +148,11 @@ describe('formatReport', () => {
         skipped: ['the sandbox chain (--skip-chain)'],
       }),
     );
-    expect(text).toContain('2 CPUs (AMD EPYC), node v20.20.2');
+    expect(text).toContain('2 CPUs (AMD EPYC), node v20.20.2, load average 0.5 before and 1.5 after');
     expect(text).toMatch(/node -e 0\s+41\.0 \(40\.0-45\.0\)\s+1\n/);
     expect(text).toMatch(/actions\/release\s+100\.0 \(90\.0-110\.0\)\s+2\.50 \(2\.20-2\.60\)/);
+    expect(text).toMatch(/actions\/release @abc1234\s+200\.0 \(200\.0-200\.0\)\s+5\.00/);
+    expect(text).not.toContain('release @abc1234 cold start');
     expect(text).toMatch(/release\s+1000\s+500 in 2\s+1500/);
     expect(text).toMatch(/uat\s+3\s*\n\s+1\s+POST \/repos\/\{owner\}\/\{repo\}\/pulls/);
     expect(text).toMatch(/NOT MET\s+release cold start <= 1.3x node -e 0\s+2.50x/);
