@@ -299,8 +299,12 @@ async function oneServiceChain(progress: (line: string) => void): Promise<{ chai
         progress(line);
       },
     });
-    const [first, ...reviewed] = await environmentNames();
-    const names = [`release + ${first}`, ...reviewed];
+    // Each step deploys its environment and opens the next one's PR: its requests include that.
+    const environments = await environmentNames();
+    const names = environments.map((env, i) => {
+      const next = environments[i + 1];
+      return `${i === 0 ? 'release + ' : ''}${env}${next ? ` (opens the ${next} PR)` : ''}`;
+    });
     const hops = sliceAt(sandbox.github.requests, marks).map((requests, i) => ({
       hop: names[i] ?? `step ${i + 1}`,
       endpoints: countByEndpoint(requests.map(endpointOf)),

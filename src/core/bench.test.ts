@@ -102,6 +102,7 @@ describe('targetChecks', () => {
         scaling: [
           { operation: 'setImageVersion', services: 50, ms: one(50) },
           { operation: 'setImageVersion', services: 500, ms: one(9.5) },
+          { operation: 'yaml parseDocument', services: 500, ms: one(40) },
         ],
         chains: [
           { services: 1, seconds: one(25), phases: [], steps: [] },

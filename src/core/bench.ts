@@ -113,6 +113,8 @@ export const TARGETS = {
   requestsPerHop: 4,
   inProcessMs: 10,
   inProcessServices: 500,
+  /** The operations the in-process target is for; other rows (the yaml parse) are for reference. */
+  inProcessOperations: ['setImageVersion', 'parseConfig'],
   chainSeconds: 20,
 } as const;
 
@@ -142,7 +144,10 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
       met: requests(hop) <= TARGETS.requestsPerHop,
     });
   for (const point of report.scaling ?? [])
-    if (point.services === TARGETS.inProcessServices)
+    if (
+      point.services === TARGETS.inProcessServices &&
+      (TARGETS.inProcessOperations as readonly string[]).includes(point.operation)
+    )
       checks.push({
         target: `${point.operation} at ${point.services} services <= ${TARGETS.inProcessMs} ms`,
         value: `${point.ms.median.toFixed(2)} ms`,
