@@ -1,6 +1,6 @@
 import { overlayDeploy } from '../app/overlay-deploy.js';
 import { Git } from '../adapters/git.js';
-import { createOctokit, Deployments } from '../adapters/github.js';
+import type { Deployments } from '../adapters/github.js';
 import { applyManifests, diffManifests, renderOverlay, waitForRollout } from '../adapters/kubernetes.js';
 import {
   booleanInput,
@@ -35,13 +35,15 @@ await runAction(async () => {
     {
       git: new Git(context.workspace),
       cluster: { render: renderOverlay, apply: applyManifests, diff: diffManifests, waitForRollout },
-      deployments: () => {
+      deployments: async () => {
         if (!token)
           throw new InputError(
             'token',
             'required to record the GitHub deployment (github.token needs deployments: write)',
           );
-        return (deployments ??= new Deployments(createOctokit(token, log), {
+        // Octokit is loaded only when there is a deployment to record.
+        const github = await import('../adapters/github.js');
+        return (deployments ??= new github.Deployments(github.createOctokit(token, log), {
           owner: context.owner,
           repo: context.repo,
         }));

@@ -1,6 +1,6 @@
 import { overlayUpdate, validateInputs, type OverlayUpdateResult } from '../app/overlay-update.js';
 import { Git } from '../adapters/git.js';
-import { createOctokit, PullRequests } from '../adapters/github.js';
+import type { PullRequests } from '../adapters/github.js';
 import {
   booleanInput,
   input,
@@ -33,6 +33,8 @@ await runAction(async () => {
       "Input 'token': required to open the promotion pull request (an App token, a PAT or github.token)",
     );
 
+  // Octokit is loaded only once the inputs are valid.
+  const { createOctokit, PullRequests } = await import('../adapters/github.js');
   let pulls: PullRequests | undefined;
   const result: OverlayUpdateResult = await overlayUpdate(validated, {
     git: new Git(context.workspace),

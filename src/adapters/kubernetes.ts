@@ -1,4 +1,3 @@
-import { getExecOutput } from '@actions/exec';
 import type { Workload } from '../core/manifests.js';
 import { findOnPath } from './path.js';
 
@@ -22,6 +21,8 @@ async function run(
   input?: string,
   okExitCodes: number[] = [0],
 ): Promise<string> {
+  // Loaded on first use, so that an action refusing its inputs starts without it.
+  const { getExecOutput } = await import('@actions/exec');
   const result = await getExecOutput(program, args, {
     silent: true,
     ignoreReturnCode: true,

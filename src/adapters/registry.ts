@@ -1,10 +1,8 @@
-import * as core from '@actions/core';
-import { getExecOutput } from '@actions/exec';
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import { log, maskSecret as maskInLog } from './runner.js';
 import {
   credentialHelperServers,
   isSafeRealm,
@@ -75,7 +73,7 @@ interface AuthFile {
 
 /** Masks a secret in the job log from here on (a workflow command, so only on a runner). */
 function maskSecret(secret: string | undefined): void {
-  if (secret && process.env.GITHUB_ACTIONS === 'true') core.setSecret(secret);
+  if (secret && process.env.GITHUB_ACTIONS === 'true') maskInLog(secret);
 }
 
 function mask(credentials: Credentials): Credentials {
@@ -100,6 +98,8 @@ function fromEntry(entry: AuthEntry): Credentials | undefined {
 /** Asks `docker-credential-<helper> get`, the protocol docker's `credsStore`/`credHelpers` use. */
 async function fromHelper(helper: string, repository: ImageRepository): Promise<Credentials | undefined> {
   if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
+  // Loaded on first use, so that an action refusing its inputs starts without it.
+  const { getExecOutput } = await import('@actions/exec');
   for (const server of credentialHelperServers(repository)) {
     const result = await getExecOutput(`docker-credential-${helper}`, ['get'], {
       input: Buffer.from(server),
@@ -131,7 +131,7 @@ export async function findCredentials(
       parsed = JSON.parse(await readFile(file, 'utf8')) as AuthFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      core.warning(`Ignoring the registry auth file ${file}: it is not valid JSON`);
+      log.warning(`Ignoring the registry auth file ${file}: it is not valid JSON`);
       continue;
     }
     const helperKey = matchAuthKey(Object.keys(parsed.credHelpers ?? {}), repository);
@@ -385,9 +385,10 @@ export class RegistryClient {
       );
     }
     const bytes = Buffer.from(await response.arrayBuffer());
+    // node:crypto (and the streams it loads) only when the registry does not name the digest.
     const digest =
       response.headers.get('docker-content-digest') ??
-      `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      `sha256:${(await import('node:crypto')).createHash('sha256').update(bytes).digest('hex')}`;
     return {
       manifest: readManifest(JSON.parse(bytes.toString('utf8')), response.headers.get('content-type') ?? ''),
       digest,

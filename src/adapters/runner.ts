@@ -1,10 +1,26 @@
-import * as core from '@actions/core';
-import { readFile } from 'node:fs/promises';
+// The runner protocol the actions speak: INPUT_* variables, workflow commands on stdout, the
+// GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. Written here rather than through @actions/core,
+// whose entry module loads @actions/http-client (undici) and @actions/exec at start-up: that
+// doubled the time before an action printed its first line, and none of it is needed for this.
+import { appendFileSync } from 'node:fs';
+import { appendFile, readFile } from 'node:fs/promises';
+import { EOL } from 'node:os';
 import { InputError, UserError } from '../core/errors.js';
+
+const escapeData = (value: string) => value.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+const escapeProperty = (value: string) => escapeData(value).replace(/:/g, '%3A').replace(/,/g, '%2C');
+
+/** `::name key=value,...::message`, escaped as the runner unescapes it. */
+function command(name: string, message: string, properties: Record<string, string | number> = {}): void {
+  const list = Object.entries(properties)
+    .map(([key, value]) => `${key}=${escapeProperty(String(value))}`)
+    .join(',');
+  process.stdout.write(`::${name}${list ? ` ${list}` : ''}::${escapeData(message)}${EOL}`);
+}
 
 /** A trimmed input; empty string when not set. */
 export function input(name: string): string {
-  return core.getInput(name).trim();
+  return (process.env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
 }
 
 export function booleanInput(name: string, fallback: boolean): boolean {
@@ -15,22 +31,37 @@ export function booleanInput(name: string, fallback: boolean): boolean {
   throw new InputError(name, `'${value}' is not a boolean: use true or false`);
 }
 
+/** Masks a value in the job log from here on. */
+export function maskSecret(value: string): void {
+  if (value) command('add-mask', value);
+}
+
 /** A secret input, masked in the log from here on. */
 export function secretInput(name: string): string {
   const value = input(name);
-  if (value) core.setSecret(value);
+  maskSecret(value);
   return value;
 }
 
+/** Appends `name<<delimiter` blocks to GITHUB_OUTPUT: multi-line values survive, nothing is parsed as a command. */
 export function setOutputs(outputs: Record<string, string | number | boolean>): void {
-  for (const [name, value] of Object.entries(outputs)) core.setOutput(name, String(value));
+  const file = process.env.GITHUB_OUTPUT;
+  if (!file) throw new UserError('GITHUB_OUTPUT is not set: run this action in a GitHub Actions job');
+  for (const [name, raw] of Object.entries(outputs)) {
+    const value = String(raw);
+    // The global Web Crypto: importing node:crypto would load it and the streams at start-up.
+    const delimiter = `ghadelimiter_${crypto.randomUUID()}`;
+    if (name.includes(delimiter) || value.includes(delimiter))
+      throw new Error(`Output '${name}' contains the delimiter ${delimiter}`);
+    appendFileSync(file, `${name}<<${delimiter}${EOL}${value}${EOL}${delimiter}${EOL}`);
+  }
 }
 
 export const log = {
-  info: (message: string) => core.info(message),
-  notice: (message: string) => core.notice(message),
-  warning: (message: string) => core.warning(message),
-  debug: (message: string) => core.debug(message),
+  info: (message: string) => void process.stdout.write(message + EOL),
+  notice: (message: string) => command('notice', message),
+  warning: (message: string) => command('warning', message),
+  debug: (message: string) => command('debug', message),
 };
 
 export interface RepositoryContext {
@@ -66,7 +97,7 @@ export async function repositoryContext(): Promise<RepositoryContext> {
 
 export async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await core.summary.addRaw(markdown, true).write();
+  await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown + EOL);
 }
 
 /**
@@ -79,13 +110,15 @@ export async function runAction(main: () => Promise<void>): Promise<void> {
   } catch (error) {
     if (error instanceof UserError) {
       const location = error.location;
-      core.error(
+      command(
+        'error',
         error.message,
-        location ? { file: location.file, startLine: location.line, startColumn: location.column } : {},
+        location ? { file: location.file, line: location.line, col: location.column } : {},
       );
       process.exitCode = 1;
       return;
     }
-    core.setFailed(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    command('error', error instanceof Error ? (error.stack ?? error.message) : String(error));
+    process.exitCode = 1;
   }
 }

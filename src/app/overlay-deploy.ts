@@ -46,7 +46,7 @@ export interface DeployContext {
 export interface Deps {
   git: Git;
   cluster: Cluster;
-  deployments: () => Deployments;
+  deployments: () => Promise<Deployments>;
   log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   now?: () => number;
 }
@@ -156,7 +156,7 @@ export async function overlayDeploy(
     return { ...base, deployed: false, dryRun: true, diff, durationMs: now() - started };
   }
 
-  const deployments = deps.deployments();
+  const deployments = await deps.deployments();
   const deploymentId = await deployments.create({
     ref: commit,
     environment: environment.name,

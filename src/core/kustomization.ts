@@ -133,7 +133,10 @@ function findImageEntry(parsed: Parsed, locator: Locator, image: string): YAMLMa
 
 /** The tag and digest a kustomization sets for one image; empty when it sets neither. */
 export function readImageVersion(text: string, image: string, file = 'kustomization.yaml'): ImageVersion {
-  const parsed = parseKustomization(text, file);
+  return imageVersionIn(parseKustomization(text, file), image);
+}
+
+function imageVersionIn(parsed: Parsed, image: string): ImageVersion {
   const locator: Locator = new Locator(parsed);
   const entry = findImageEntry(parsed, locator, image);
   if (!entry) return {};
@@ -537,7 +540,7 @@ function verifyEdit(before: Parsed, after: string, update: ImageUpdate): void {
   try {
     // A UserError here would point at a line of our output, not of the user's file.
     reparsed = parseKustomization(after, before.file);
-    written = readImageVersion(after, update.image, before.file);
+    written = imageVersionIn(reparsed, update.image);
   } catch (error) {
     return fail(`produced a file that does not read back: ${(error as Error).message}`);
   }

@@ -3,6 +3,7 @@ import { sameVersion } from './deployment-record.js';
 import type { ImageVersion } from './kustomization.js';
 import { describeVersion, shortDigest } from './pull-request.js';
 import { compareVersions } from './version.js';
+import { textTable } from './text-table.js';
 
 /** How a cell compares with the same service in the previous environment of the chain. */
 export type Drift = 'same' | 'behind' | 'ahead' | 'missing' | 'first';
@@ -271,21 +272,7 @@ function legend(rows: StatusRow[]): string[] {
 export function statusTable(config: PromotionConfig, rows: StatusRow[]): string {
   const header = ['service', ...config.environments.map((e) => e.name)];
   const body = rows.map((row) => [row.service, ...row.cells.map((cell) => cellText(cell))]);
-  const widths = header.map((_, i) =>
-    Math.max(...[header, ...body].map((line) => [...(line[i] ?? '')].length)),
-  );
-  const format = (line: string[]) =>
-    line
-      .map((value, i) => value + ' '.repeat(widths[i]! - [...value].length))
-      .join('  ')
-      .trimEnd();
-  return [
-    format(header),
-    format(widths.map((w) => '-'.repeat(w))),
-    ...body.map(format),
-    '',
-    ...legend(rows),
-  ].join('\n');
+  return [textTable(header, body), '', ...legend(rows)].join('\n');
 }
 
 /** The same table as GitHub Markdown, for job summaries; problems follow as a list. */

@@ -1,4 +1,6 @@
-import semver from 'semver';
+// The two functions, not the whole package: its ranges and caches would load with every action.
+import lt from 'semver/functions/lt.js';
+import valid from 'semver/functions/valid.js';
 import { InputError } from './errors.js';
 
 /**
@@ -13,7 +15,7 @@ export const VERSION_RULE =
 
 export function checkVersion(input: string, value: string): string {
   if (value === '') throw new InputError(input, `is required: ${VERSION_RULE}`);
-  if (/^v\d/i.test(value) && semver.valid(value.slice(1), { loose: false }) === value.slice(1)) {
+  if (/^v\d/i.test(value) && valid(value.slice(1), { loose: false }) === value.slice(1)) {
     throw new InputError(
       input,
       `'${value}' has a leading 'v'; write ${value.slice(1)} (the version is used verbatim as the image tag)`,
@@ -25,7 +27,7 @@ export function checkVersion(input: string, value: string): string {
       `'${value}' has build metadata ('+...'), which an image tag cannot carry; use ${VERSION_RULE}`,
     );
   }
-  if (semver.valid(value, { loose: false }) !== value) {
+  if (valid(value, { loose: false }) !== value) {
     throw new InputError(input, `'${value}' is not ${VERSION_RULE}`);
   }
   return value;
@@ -42,6 +44,6 @@ export type VersionChange =
 export function compareVersions(current: string | undefined, target: string): VersionChange {
   if (current === undefined) return { kind: 'first' };
   if (current === target) return { kind: 'unchanged' };
-  if (semver.valid(current) !== current) return { kind: 'unordered' };
-  return semver.lt(target, current) ? { kind: 'downgrade' } : { kind: 'upgrade' };
+  if (valid(current) !== current) return { kind: 'unordered' };
+  return lt(target, current) ? { kind: 'downgrade' } : { kind: 'upgrade' };
 }

@@ -1,0 +1,501 @@
+// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]`: how
+// fast the bundles start (and those of <commit>, side by side), how big they are, how many GitHub
+// API requests a promotion makes per environment, how the overlay edit and the config load grow
+// with the number of services, and how long the sandbox chain takes. Prints a table and writes it
+// as JSON to bench-results/<timestamp>.json so that runs can be compared.
+import { spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseDocument } from 'yaml';
+import {
+  countByEndpoint,
+  formatReport,
+  pairedRatios,
+  sliceAt,
+  stats,
+  timeByLabel,
+  type BenchReport,
+  type BundleSize,
+  type ChainRun,
+  type ColdStart,
+  type Hop,
+  type ScalingPoint,
+} from '../core/bench.js';
+import { parseConfig } from '../core/config.js';
+import { setImageVersion } from '../core/kustomization.js';
+import { matchRoute } from '../sandbox/github/spec.js';
+import type { RecordedRequest } from '../sandbox/github/index.js';
+import { MissingToolsError, playPromotion, ROOT, startSandbox, type Sandbox } from '../sandbox/demo.js';
+import { git } from '../sandbox/process.js';
+import { formatRun, type JobResult } from '../sandbox/workflows/index.js';
+
+const ACTIONS = ['release', 'overlay-update', 'overlay-deploy'];
+
+/** Milliseconds from spawning `node args` until it writes its first byte or exits. */
+function firstOutput(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ ms: number; child: Promise<string> }> {
+  return new Promise((resolve, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let done = false;
+    const first = () => {
+      if (done) return;
+      done = true;
+      resolve({
+        ms: performance.now() - started,
+        child: new Promise((exited) => child.on('close', (code) => exited(`exit ${code}\n${output}`))),
+      });
+    };
+    child.stdout.on('data', (chunk: Buffer) => ((output += chunk), first()));
+    child.stderr.on('data', (chunk: Buffer) => ((output += chunk), first()));
+    child.on('exit', first);
+    child.on('error', reject);
+  });
+}
+
+/** The runner's environment for a step whose inputs are wrong: each action must refuse them. */
+async function inputErrorEnv(temp: string): Promise<NodeJS.ProcessEnv> {
+  const files = {
+    event: join(temp, 'event.json'),
+    output: join(temp, 'output'),
+    summary: join(temp, 'summary'),
+  };
+  await writeFile(files.event, JSON.stringify({ repository: { default_branch: 'main' } }));
+  await writeFile(files.output, '');
+  await writeFile(files.summary, '');
+  return {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    CI: 'true',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_REPOSITORY: 'acme/platform',
+    GITHUB_REPOSITORY_OWNER: 'acme',
+    GITHUB_WORKSPACE: ROOT,
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_EVENT_PATH: files.event,
+    GITHUB_API_URL: 'https://api.github.com',
+    GITHUB_SERVER_URL: 'https://github.com',
+    GITHUB_RUN_ID: '1',
+    GITHUB_OUTPUT: files.output,
+    GITHUB_STEP_SUMMARY: files.summary,
+    RUNNER_TEMP: temp,
+    INPUT_SERVICE: '../orders',
+    INPUT_VERSION: 'latest',
+    INPUT_OVERLAY: 'dev',
+    INPUT_CONFIG: '.github/promotion.yaml',
+    INPUT_TOKEN: 'ghs_benchToken0123456789',
+    INPUT_PUSH: 'true',
+    INPUT_BUILDER: 'docker',
+  };
+}
+
+/** The committed bundles of an earlier commit, written to `folder`, to measure them side by side. */
+async function bundlesAt(ref: string, folder: string): Promise<void> {
+  const paths = await git(
+    ROOT,
+    'ls-tree',
+    '-r',
+    '--name-only',
+    ref,
+    ...ACTIONS.map((a) => `actions/${a}/dist`),
+  );
+  for (const path of paths.split('\n').filter(Boolean)) {
+    await mkdir(dirname(join(folder, path)), { recursive: true });
+    await writeFile(join(folder, path), await git(ROOT, 'show', `${ref}:${path}`));
+  }
+}
+
+async function coldStart(runs: number, compare?: string): Promise<NonNullable<BenchReport['coldStart']>> {
+  const temp = await mkdtemp(join(tmpdir(), 'bench-cold-'));
+  try {
+    const env = await inputErrorEnv(temp);
+    const bundles: { root: string; action: string; ref?: string }[] = ACTIONS.map((action) => ({
+      root: ROOT,
+      action,
+    }));
+    if (compare) {
+      await bundlesAt(compare, join(temp, 'compare'));
+      bundles.push(...ACTIONS.map((action) => ({ root: join(temp, 'compare'), action, ref: compare })));
+    }
+    const targets = [
+      ['-e', '0'],
+      ...bundles.map((b) => [join(b.root, 'actions', b.action, 'dist', 'index.js')]),
+    ];
+    // Make sure each bundle takes the input-error path this measures, and warm the file cache.
+    for (const args of targets.slice(1)) {
+      const log = await (await firstOutput(args, env)).child;
+      if (!log.startsWith('exit 1\n') || !log.includes("::error::Input 'service'"))
+        throw new Error(`${args[0]} did not refuse the input as expected:\n${log}`);
+    }
+    const samples: number[][] = targets.map(() => []);
+    for (let round = 0; round < runs; round++)
+      // Rotating the order keeps any position effect out of the ratios.
+      for (let i = 0; i < targets.length; i++) {
+        const index = (i + round) % targets.length;
+        const run = await firstOutput(targets[index]!, env);
+        samples[index]!.push(run.ms);
+        await run.child;
+      }
+    const [baseline, ...measured] = samples;
+    return {
+      baseline: stats(baseline!),
+      bundles: measured.map((ms, i): ColdStart => ({
+        action: bundles[i]!.action,
+        ...(bundles[i]!.ref ? { ref: bundles[i]!.ref } : {}),
+        ms: stats(ms),
+        ratio: pairedRatios(ms, baseline!),
+      })),
+    };
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+async function bundleSizes(): Promise<BundleSize[]> {
+  return Promise.all(
+    ACTIONS.map(async (action) => {
+      const dist = join(ROOT, 'actions', action, 'dist');
+      const scripts = (await readdir(dist, { recursive: true })).filter((name) => name.endsWith('.js'));
+      const sizes = await Promise.all(
+        scripts.map(async (name) => ({ name, bytes: (await stat(join(dist, name))).size })),
+      );
+      const chunks = sizes.filter((s) => s.name !== 'index.js');
+      return {
+        action,
+        entryBytes: sizes.find((s) => s.name === 'index.js')?.bytes ?? 0,
+        chunkBytes: chunks.reduce((sum, s) => sum + s.bytes, 0),
+        chunks: chunks.length,
+      };
+    }),
+  );
+}
+
+const serviceName = (i: number) => `svc-${String(i).padStart(4, '0')}`;
+
+/** An overlay like the seed's, with `count` services in its images list. */
+function generatedOverlay(count: number): string {
+  const lines = [
+    '# Generated for the benchmark: an overlay with many services.',
+    'apiVersion: kustomize.config.k8s.io/v1beta1',
+    'kind: Kustomization',
+    'namespace: shop-dev',
+    'resources:',
+    '  - ../../base',
+    'images:',
+  ];
+  for (let i = 0; i < count; i++)
+    lines.push(
+      `  # ${serviceName(i)}: set by the promotion suite; do not edit by hand on main`,
+      `  - name: ghcr.io/acme/${serviceName(i)}`,
+      `    newTag: 1.${i % 50}.${i % 7}`,
+    );
+  return lines.join('\n') + '\n';
+}
+
+function generatedConfig(count: number): string {
+  const lines = [
+    'version: 1',
+    'environments:',
+    '  - name: dev',
+    '    merge-without-review: true',
+    '  - name: uat',
+    '  - name: prod',
+    'services:',
+  ];
+  for (let i = 0; i < count; i++)
+    lines.push(
+      `  - name: ${serviceName(i)}`,
+      `    image: ghcr.io/acme/${serviceName(i)}`,
+      `    context: services/${serviceName(i)}`,
+    );
+  return lines.join('\n') + '\n';
+}
+
+/** Each call timed on its own; the first (cold, before the JIT warms up) counts too, it shows as max. */
+function timeCalls(reps: number, call: () => void): number[] {
+  const samples: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const started = performance.now();
+    call();
+    samples.push(performance.now() - started);
+  }
+  return samples;
+}
+
+function scaling(quick: boolean): ScalingPoint[] {
+  const points: ScalingPoint[] = [];
+  for (const services of [50, 500, 5000]) {
+    const reps = Math.max(quick ? 3 : 5, Math.min(quick ? 10 : 50, 25_000 / services));
+    const overlay = generatedOverlay(services);
+    const image = `ghcr.io/acme/${serviceName(services >> 1)}`;
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const edited = setImageVersion(overlay, { image, tag: '2.0.0', digest });
+    if (edited.split('\n').length !== overlay.split('\n').length + 1)
+      throw new Error('setImageVersion did not make the expected two-line edit');
+    points.push({
+      operation: 'setImageVersion',
+      services,
+      ms: stats(timeCalls(reps, () => setImageVersion(overlay, { image, tag: '2.0.0', digest }))),
+    });
+    // The floor under both: one parse of the overlay by the yaml library, nothing else.
+    points.push({
+      operation: 'yaml parseDocument',
+      services,
+      ms: stats(timeCalls(reps, () => parseDocument(overlay, { keepSourceTokens: true }))),
+    });
+    const config = generatedConfig(services);
+    if (parseConfig(config).services.length !== services) throw new Error('parseConfig lost services');
+    points.push({
+      operation: 'parseConfig',
+      services,
+      ms: stats(timeCalls(reps, () => parseConfig(config))),
+    });
+  }
+  return points;
+}
+
+/** `METHOD /route/{template}` of a recorded request, as GitHub's OpenAPI description names it. */
+function endpointOf(request: RecordedRequest): string {
+  if (request.operationId === 'graphql') return 'POST /graphql';
+  return `${request.method} ${matchRoute(request.method, request.path)?.operation.template ?? request.path}`;
+}
+
+function stepTimes(jobs: JobResult[]): { label: string; seconds: number }[] {
+  return jobs.flatMap((job) => [
+    ...job.steps.map((step) => ({
+      label: step.uses ? step.uses.replace(/@.*/, '') : `run: ${step.name}`,
+      seconds: step.durationMs / 1000,
+    })),
+    ...stepTimes(job.call?.jobs ?? []),
+  ]);
+}
+
+function whereTimeWent(sandbox: Sandbox): ChainRun['steps'] {
+  return timeByLabel(sandbox.dispatcher.runs.flatMap((run) => stepTimes(run.result?.jobs ?? [])));
+}
+
+async function environmentNames(): Promise<string[]> {
+  const config = parseConfig(await readFile(join(ROOT, '.github/promotion.yaml'), 'utf8'));
+  return config.environments.map((env) => env.name);
+}
+
+/** One service through the demo's own chain, with the request log cut at each of its steps. */
+async function oneServiceChain(progress: (line: string) => void): Promise<{ chain: ChainRun; hops: Hop[] }> {
+  const started = performance.now();
+  const sandbox = await startSandbox({ tokenMode: 'app' });
+  try {
+    const setup = (performance.now() - started) / 1000;
+    const marks: number[] = [];
+    const result = await playPromotion(sandbox, {
+      service: 'orders',
+      version: '1.6.0',
+      log: (line) => {
+        if (/^\[\d+\]/.test(line)) marks.push(sandbox.github.requests.length);
+        progress(line);
+      },
+    });
+    // Each step deploys its environment and opens the next one's PR: its requests include that.
+    const environments = await environmentNames();
+    const names = environments.map((env, i) => {
+      const next = environments[i + 1];
+      return `${i === 0 ? 'release + ' : ''}${env}${next ? ` (opens the ${next} PR)` : ''}`;
+    });
+    const hops = sliceAt(sandbox.github.requests, marks).map((requests, i) => ({
+      hop: names[i] ?? `step ${i + 1}`,
+      endpoints: countByEndpoint(requests.map(endpointOf)),
+    }));
+    const total = result.steps.reduce((sum, step) => sum + step.seconds, 0);
+    return {
+      hops,
+      chain: {
+        services: 1,
+        seconds: stats([total]),
+        phases: [
+          { name: 'sandbox start (not counted)', seconds: setup },
+          ...result.steps.map((step, i) => ({ name: names[i] ?? step.title, seconds: step.seconds })),
+        ],
+        steps: whereTimeWent(sandbox),
+      },
+    };
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
+/**
+ * Adds services cloned from `orders` (base manifests, build context, config entry, an image entry in
+ * every overlay) to the sandbox's main, so that many services can be released at once.
+ */
+async function addServices(sandbox: Sandbox, names: string[]): Promise<void> {
+  const show = (path: string) => git(sandbox.repo.origin, 'show', `main:${path}`);
+  const files: Record<string, string> = {};
+  const config = parseDocument(await show('.github/promotion.yaml'));
+  const template = (config.toJS() as { services: { name: string; image: string }[] }).services.find(
+    (service) => service.name === 'orders',
+  )!;
+  const copied = (
+    await git(sandbox.repo.origin, 'ls-tree', '-r', '--name-only', 'main', 'base/orders', 'services/orders')
+  )
+    .split('\n')
+    .filter(Boolean);
+  const base = await show('base/kustomization.yaml');
+  const parsed = parseConfig(await show('.github/promotion.yaml'));
+  const overlays = Object.fromEntries(
+    await Promise.all(
+      parsed.environments.map(async (env) => {
+        const path = `${env.overlay}/kustomization.yaml`;
+        return [path, await show(path)] as const;
+      }),
+    ),
+  );
+  for (const name of names) {
+    config.addIn(['services'], {
+      name,
+      image: template.image.replace(/orders$/, name),
+      context: `services/${name}`,
+    });
+    for (const path of copied)
+      files[path.replace('/orders/', `/${name}/`)] = (await show(path)).replace(/\borders\b/g, name);
+    for (const [path, text] of Object.entries(overlays))
+      overlays[path] = setImageVersion(text, {
+        image: template.image.replace(/orders$/, name),
+        tag: '1.0.0',
+      });
+  }
+  files['.github/promotion.yaml'] = config.toString();
+  files['base/kustomization.yaml'] = base.replace(/^(\s*)- catalog$/m, (line, indent: string) =>
+    [line, ...names.map((name) => `${indent}- ${name}`)].join('\n'),
+  );
+  Object.assign(files, overlays);
+  await sandbox.repo.pushToMain(files, `Add ${names.length} services for the benchmark`);
+}
+
+/** Fails with the runs' own reports when a workflow run did not succeed, as the demo does. */
+function expectClean(sandbox: Sandbox, what: string): void {
+  const failures = sandbox.dispatcher.failures();
+  if (failures.length > 0)
+    throw new Error(
+      `${what} failed:\n${failures.map((run) => (run.result ? formatRun(run.result) : String(run.error))).join('\n\n')}`,
+    );
+  if (sandbox.github.violations.length > 0)
+    throw new Error(`${what}: requests GitHub would refuse:\n${sandbox.github.violations.join('\n')}`);
+}
+
+/** Releases `count` services at once, then a reviewer merges every uat PR, then every prod PR. */
+async function manyServicesChain(count: number, progress: (line: string) => void): Promise<ChainRun> {
+  const started = performance.now();
+  const sandbox = await startSandbox({ tokenMode: 'app' });
+  try {
+    const services = ['orders', 'payments', 'catalog'];
+    const extra = Array.from({ length: Math.max(0, count - services.length) }, (_, i) => `bench-${i + 1}`);
+    await addServices(sandbox, extra);
+    services.push(...extra);
+    const phases: ChainRun['phases'] = [
+      { name: 'sandbox start (not counted)', seconds: (performance.now() - started) / 1000 },
+    ];
+    const phase = async (name: string, action: () => Promise<void>) => {
+      progress(`${name} ...`);
+      const began = performance.now();
+      await action();
+      await sandbox.dispatcher.idle();
+      expectClean(sandbox, name);
+      phases.push({ name, seconds: (performance.now() - began) / 1000 });
+      progress(`    done in ${phases.at(-1)!.seconds.toFixed(1)} s`);
+    };
+    const [first, ...reviewed] = await environmentNames();
+    await phase(`release ${services.length} services + ${first}`, async () => {
+      for (const service of services)
+        await sandbox.github.dispatchWorkflow('service-release.yaml', {
+          inputs: { service, version: '7.0.0' },
+          login: 'release-manager',
+        });
+    });
+    for (const environment of reviewed)
+      await phase(`approve and merge ${services.length} ${environment} PRs`, async () => {
+        for (const service of services) {
+          const pull = sandbox.github.pulls.find(
+            (pr) => pr.head.ref === `release/${service}/${environment}` && pr.state === 'open',
+          );
+          if (!pull) throw new Error(`No open promotion PR for ${service} in ${environment}`);
+          await sandbox.github.approve(pull.number, `${environment}-lead`);
+          await sandbox.github.mergePull(pull.number, { login: `${environment}-lead` });
+        }
+      });
+    const counted = phases.slice(1).reduce((sum, p) => sum + p.seconds, 0);
+    return { services: services.length, seconds: stats([counted]), phases, steps: whereTimeWent(sandbox) };
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
+async function machine(): Promise<BenchReport['machine']> {
+  const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
+  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
+  return {
+    cpus: cpus().length,
+    cpuModel: model.trim(),
+    node: process.version,
+    load: { before: loadavg()[0]!, after: 0 },
+  };
+}
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    'skip-chain': { type: 'boolean', default: false },
+    services: { type: 'string', default: '10' },
+    compare: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const runs = Number(values.runs ?? (quick ? 5 : 21));
+const many = Number(values.services);
+if (!Number.isInteger(runs) || runs < 1) {
+  console.error(`--runs must be a whole number of at least 1, not '${values.runs}'`);
+  process.exit(2);
+}
+if (!Number.isInteger(many) || many < 2 || many > 50) {
+  console.error(`--services must be a whole number from 2 to 50, not '${values.services}'`);
+  process.exit(2);
+}
+
+const progress = (line: string) => console.error(line);
+const report: BenchReport = { date: new Date().toISOString(), machine: await machine(), runs, skipped: [] };
+progress(`Cold start, ${runs} interleaved runs ...`);
+report.coldStart = await coldStart(runs, values.compare);
+report.bundleSizes = await bundleSizes();
+progress('In-process scaling ...');
+report.scaling = scaling(quick);
+if (values['skip-chain']) {
+  report.skipped.push('the sandbox chain and its API requests (--skip-chain)');
+} else {
+  try {
+    progress('Sandbox chain, one service ...');
+    const one = await oneServiceChain(progress);
+    report.hops = one.hops;
+    report.chains = [one.chain];
+    if (quick) report.skipped.push(`the chain for ${many} services at once (--quick)`);
+    else {
+      progress(`Sandbox chain, ${many} services at once ...`);
+      report.chains.push(await manyServicesChain(many, progress));
+    }
+  } catch (error) {
+    if (!(error instanceof MissingToolsError)) throw error;
+    report.skipped.push(`the sandbox chain: ${error.message}`);
+  }
+}
+
+report.machine.load!.after = loadavg()[0]!;
+const text = formatReport(report);
+console.log(text);
+const folder = join(ROOT, 'bench-results');
+await mkdir(folder, { recursive: true });
+const file = join(folder, `${report.date.replace(/[:.]/g, '-')}.json`);
+await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+console.log(`\nWritten to ${file}`);
