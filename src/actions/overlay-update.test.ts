@@ -47,6 +47,11 @@ async function overlayUpdate(inputs: Record<string, string>): Promise<ActionRun>
     token: TOKEN,
     apiUrl: github.url,
     event: { repository: { default_branch: 'main' } },
+    // As the chain runs it (called by overlay-deploy): promoters are checked only for a promotion
+    // by hand, which src/actions/overlay-update-access.test.ts covers.
+    env: {
+      GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/overlay-deploy.yaml@refs/heads/main`,
+    },
   });
 }
 

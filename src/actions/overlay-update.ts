@@ -1,16 +1,19 @@
+import { requireAccess } from '../app/access.js';
 import { overlayUpdate, validateInputs, type OverlayUpdateResult } from '../app/overlay-update.js';
 import { Git } from '../adapters/git.js';
-import { createOctokit, PullRequests } from '../adapters/github.js';
+import { createOctokit, PullRequests, TeamMemberships } from '../adapters/github.js';
 import {
   booleanInput,
   input,
   log,
   repositoryContext,
+  runActors,
   runAction,
   secretInput,
   setOutputs,
   writeSummary,
 } from '../adapters/runner.js';
+import { isPromotionByHand } from '../core/access.js';
 import { UserError } from '../core/errors.js';
 import { overlayUpdateSummary } from '../core/summary.js';
 
@@ -32,6 +35,28 @@ await runAction(async () => {
     throw new UserError(
       "Input 'token': required to open the promotion pull request (an App token, a PAT or github.token)",
     );
+  // A promotion started by hand needs the environment's promoters; the chain's own runs do not.
+  const repository = `${context.owner}/${context.repo}`;
+  if (isPromotionByHand(context.eventName, process.env.GITHUB_WORKFLOW_REF ?? '', repository)) {
+    const { environment, service, config } = validated;
+    const teams = new TeamMemberships(createOctokit(token, log), context.owner);
+    await requireAccess(
+      {
+        heading: `overlay-update: who may promote to \`${environment.name}\` by hand`,
+        subject: {
+          action: `promote ${service.name} to ${environment.name} by hand`,
+          rule: `the promoters of environment '${environment.name}' in ${config.file}`,
+        },
+        list: environment.promoters,
+        org: context.owner,
+        logins: runActors(),
+      },
+      {
+        membership: (team, login) => teams.membership(team, login),
+        writeSummary,
+      },
+    );
+  }
 
   let pulls: PullRequests | undefined;
   const result: OverlayUpdateResult = await overlayUpdate(validated, {
