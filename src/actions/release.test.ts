@@ -383,6 +383,19 @@ describe('release: who may release (release.allowed), checked before anything is
     await expectNothingBuiltOrPushed(run);
   });
 
+  it('a run that names no actor is refused without asking GitHub anything', async () => {
+    const run = await release(
+      setup,
+      { service: 'orders', version: '3.0.0', token: APP_TOKEN },
+      { actor: '', apiUrl: github.url },
+    );
+    expect(errorOf(run)).toMatch(
+      /^Cannot run a release of orders: the run names no actor \(GITHUB_ACTOR is empty\)/,
+    );
+    await expectNothingBuiltOrPushed(run);
+    expect(github.requests).toEqual([]);
+  });
+
   it('a member of an allowed team releases: one membership request, then the build and push', async () => {
     const run = await release(
       setup,

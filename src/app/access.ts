@@ -35,11 +35,11 @@ export async function requireAccess(request: AccessRequest, deps: AccessDeps): P
   const checks: AccessCheck[] = [];
   for (const login of request.logins) {
     const answers = new Map<string, MembershipAnswer>();
-    for (const team of teamsToAsk(request.list, login)) {
-      const answer: MembershipAnswer =
-        login && deps.membership
-          ? await deps.membership(team, login)
-          : { state: 'unknown', reason: "no token was given (input 'token')" };
+    // Without a login there is nobody to look up: decideAccess refuses when there is a restriction.
+    for (const team of login ? teamsToAsk(request.list, login) : []) {
+      const answer: MembershipAnswer = deps.membership
+        ? await deps.membership(team, login)
+        : { state: 'unknown', reason: "no token was given (input 'token')" };
       answers.set(team, answer);
       if (answer.state === 'active') break;
     }
