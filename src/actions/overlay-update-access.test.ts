@@ -132,17 +132,25 @@ describe('overlay-update dispatched by hand', () => {
 });
 
 describe('overlay-update run by the chain', () => {
-  it.each(['overlay-deploy.yaml', 'service-release.yaml'])(
-    'called from %s it is not checked, whoever dispatched that',
-    async (workflow) => {
-      const run = await promote(
-        { overlay: 'uat', service: 'orders' },
-        { actor: 'github-actions[bot]', workflow },
-      );
-      expect(run.exitCode, run.stdout + run.stderr).toBe(0);
-      expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
-      expect(github.pulls).toHaveLength(1);
-      expect(run.summary).not.toContain('who may promote');
-    },
-  );
+  it.each([
+    ['overlay-deploy.yaml', 'github-actions[bot]'],
+    ['service-release.yaml', 'release-manager'],
+  ])('called from %s dispatched by %s it is not checked', async (workflow, actor) => {
+    const run = await promote({ overlay: 'uat', service: 'orders' }, { actor, workflow });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
+    expect(github.pulls).toHaveLength(1);
+    expect(run.summary).not.toContain('who may promote');
+  });
+
+  it('overlay-deploy dispatched by a person promotes the next environment by hand: checked', async () => {
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'mallory', workflow: 'overlay-deploy.yaml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(/^Refused: mallory may not promote orders to uat by hand\./);
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.pulls).toEqual([]);
+  });
 });

@@ -37,7 +37,14 @@ await runAction(async () => {
     );
   // A promotion started by hand needs the environment's promoters; the chain's own runs do not.
   const repository = `${context.owner}/${context.repo}`;
-  if (isPromotionByHand(context.eventName, process.env.GITHUB_WORKFLOW_REF ?? '', repository)) {
+  if (
+    isPromotionByHand(
+      context.eventName,
+      process.env.GITHUB_WORKFLOW_REF ?? '',
+      repository,
+      process.env.GITHUB_ACTOR ?? '',
+    )
+  ) {
     const { environment, service, config } = validated;
     const teams = new TeamMemberships(createOctokit(token, log), context.owner);
     await requireAccess(

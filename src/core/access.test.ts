@@ -118,19 +118,28 @@ describe('accessSummary', () => {
 
 describe('isPromotionByHand', () => {
   const repo = 'acme/platform';
+  const flow = (file: string, ref = 'refs/heads/main') => `acme/platform/.github/workflows/${file}@${ref}`;
   it.each([
-    ['workflow_dispatch', 'acme/platform/.github/workflows/overlay-update.yaml@refs/heads/main', true],
+    ['workflow_dispatch', flow('overlay-update.yaml'), 'mona', true],
     // A workflow of the repository that calls overlay-update: still a person's dispatch.
-    ['workflow_dispatch', 'acme/platform/.github/workflows/promote.yaml@refs/heads/main', true],
-    ['workflow_dispatch', '', true],
-    // The chain: a release dispatched, or the deploy dispatched after a GITHUB_TOKEN merge.
-    ['workflow_dispatch', 'acme/platform/.github/workflows/service-release.yaml@refs/heads/main', false],
-    ['workflow_dispatch', 'Acme/Platform/.github/workflows/overlay-deploy.yaml@refs/heads/main', false],
+    ['workflow_dispatch', flow('promote.yaml'), 'mona', true],
+    ['workflow_dispatch', '', 'mona', true],
+    // The chain: a release dispatched (the release check covered the person) ...
+    ['workflow_dispatch', flow('service-release.yaml'), 'mona', false],
+    // ... or the deploy overlay-update dispatched itself after a GITHUB_TOKEN merge.
+    [
+      'workflow_dispatch',
+      flow('overlay-deploy.yaml').replace('acme/platform', 'Acme/Platform'),
+      'github-actions[bot]',
+      false,
+    ],
+    // A person dispatching the deploy also opens the next environment's promotion: by hand.
+    ['workflow_dispatch', flow('overlay-deploy.yaml'), 'mona', true],
     // Another repository's workflow of the same name is not this repository's chain.
-    ['workflow_dispatch', 'evil/fork/.github/workflows/overlay-deploy.yaml@refs/heads/main', true],
-    ['pull_request', 'acme/platform/.github/workflows/overlay-deploy.yaml@refs/pull/7/merge', false],
-    ['push', 'acme/platform/.github/workflows/overlay-update.yaml@refs/heads/main', false],
-  ] as const)('%s of %s: %s', (event, ref, expected) => {
-    expect(isPromotionByHand(event, ref, repo)).toBe(expected);
+    ['workflow_dispatch', 'evil/fork/.github/workflows/service-release.yaml@refs/heads/main', 'mona', true],
+    ['pull_request', flow('overlay-deploy.yaml', 'refs/pull/7/merge'), 'mona', false],
+    ['push', flow('overlay-update.yaml'), 'mona', false],
+  ] as const)('%s of %s by %s: %s', (event, ref, actor, expected) => {
+    expect(isPromotionByHand(event, ref, repo, actor)).toBe(expected);
   });
 });

@@ -131,17 +131,28 @@ export function accessSummary(
   ]).join('\n');
 }
 
-/** The workflows that start the promotion chain's own overlay-update runs (contract names). */
-const CHAIN_WORKFLOWS = ['service-release.yaml', 'overlay-deploy.yaml'];
+/** The actor of a dispatch made with a workflow's GITHUB_TOKEN. */
+const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
 
 /**
- * Whether a person started this overlay-update by hand: a workflow_dispatch of any workflow other
- * than the chain's own (service-release after a release, overlay-deploy after a merge). Inside a
- * called workflow GITHUB_WORKFLOW_REF names the workflow that was dispatched, so overlay-update.yaml
- * itself, or a workflow of the repository that calls it, counts as by hand; an unknown one too.
+ * Whether a person started this overlay-update by hand: a workflow_dispatch that is not the
+ * chain's own. GITHUB_WORKFLOW_REF names the workflow that was dispatched, also inside a called
+ * workflow. The chain's own: service-release (whoever dispatched it passed the release check), and
+ * overlay-deploy dispatched by overlay-update itself after a GITHUB_TOKEN merge (actor
+ * github-actions[bot]). overlay-deploy dispatched by a person opens the next environment's
+ * promotion just as overlay-update by hand would, so it counts as by hand; so does overlay-update
+ * itself, a workflow of the repository that calls it, or an unknown one.
  */
-export function isPromotionByHand(eventName: string, workflowRef: string, repository: string): boolean {
+export function isPromotionByHand(
+  eventName: string,
+  workflowRef: string,
+  repository: string,
+  actor: string,
+): boolean {
   if (eventName !== 'workflow_dispatch') return false;
   const path = workflowRef.replace(/@.*$/, '').toLowerCase();
-  return !CHAIN_WORKFLOWS.some((file) => path === `${repository}/.github/workflows/${file}`.toLowerCase());
+  const dispatched = (file: string): boolean =>
+    path === `${repository}/.github/workflows/${file}`.toLowerCase();
+  if (dispatched('service-release.yaml')) return false;
+  return !(dispatched('overlay-deploy.yaml') && actor === GITHUB_ACTIONS_BOT);
 }
