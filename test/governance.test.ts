@@ -135,8 +135,12 @@ describe('.github/CODEOWNERS', () => {
     expect(ownersOf(rules, 'overlays/prod/namespace.yaml')).toEqual(['@acme/prod-approvers']);
   });
 
-  it('the workflows, the config and CODEOWNERS itself are owned by the platform team', () => {
+  it('the workflows, the config, CODEOWNERS itself, the base manifests and the actions are owned by the platform team', () => {
     for (const path of [
+      'base/orders/deployment.yaml',
+      'base/kustomization.yaml',
+      'actions/release/action.yml',
+      'actions/overlay-update/dist/index.js',
       '.github/workflows/overlay-deploy.yaml',
       '.github/workflows/ci.yaml',
       '.github/promotion.yaml',

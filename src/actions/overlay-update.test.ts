@@ -48,6 +48,12 @@ async function overlayUpdate(inputs: Record<string, string>): Promise<ActionRun>
     token: TOKEN,
     apiUrl: github.url,
     event: { repository: { default_branch: 'main' } },
+    // As the chain runs it (called by the overlay-deploy that overlay-update dispatched): promoters
+    // are checked only for a promotion by hand, which overlay-update-access.test.ts covers.
+    env: {
+      GITHUB_ACTOR: 'github-actions[bot]',
+      GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/overlay-deploy.yaml@refs/heads/main`,
+    },
   });
 }
 

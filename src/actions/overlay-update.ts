@@ -1,3 +1,4 @@
+import { requireAccess } from '../app/access.js';
 import { overlayUpdate, validateInputs, type OverlayUpdateResult } from '../app/overlay-update.js';
 import { Git } from '../adapters/git.js';
 import type { PullRequests } from '../adapters/github.js';
@@ -6,11 +7,13 @@ import {
   input,
   log,
   repositoryContext,
+  runActors,
   runAction,
   secretInput,
   setOutputs,
   writeSummary,
 } from '../adapters/runner.js';
+import { isPromotionByHand } from '../core/access.js';
 import { UserError } from '../core/errors.js';
 import { overlayUpdateSummary } from '../core/summary.js';
 
@@ -32,9 +35,38 @@ await runAction(async () => {
     throw new UserError(
       "Input 'token': required to open the promotion pull request (an App token, a PAT or github.token)",
     );
-
   // Octokit is loaded only once the inputs are valid.
-  const { createOctokit, PullRequests } = await import('../adapters/github.js');
+  const { createOctokit, PullRequests, TeamMemberships } = await import('../adapters/github.js');
+  // A promotion started by hand needs the environment's promoters; the chain's own runs do not.
+  const repository = `${context.owner}/${context.repo}`;
+  if (
+    isPromotionByHand(
+      context.eventName,
+      process.env.GITHUB_WORKFLOW_REF ?? '',
+      repository,
+      process.env.GITHUB_ACTOR ?? '',
+    )
+  ) {
+    const { environment, service, config } = validated;
+    const teams = new TeamMemberships(createOctokit(token, log), context.owner);
+    await requireAccess(
+      {
+        heading: `overlay-update: who may promote to \`${environment.name}\` by hand`,
+        subject: {
+          action: `promote ${service.name} to ${environment.name} by hand`,
+          rule: `the promoters of environment '${environment.name}' in ${config.file}`,
+        },
+        list: environment.promoters,
+        org: context.owner,
+        logins: runActors(),
+      },
+      {
+        membership: (team, login) => teams.membership(team, login),
+        writeSummary,
+      },
+    );
+  }
+
   let pulls: PullRequests | undefined;
   const result: OverlayUpdateResult = await overlayUpdate(validated, {
     git: new Git(context.workspace),

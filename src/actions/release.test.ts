@@ -6,6 +6,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
 import {
   createBuildahSandbox,
@@ -69,18 +70,27 @@ async function setUp(): Promise<Setup> {
   };
 }
 
-async function release(setup: Setup, inputs: Record<string, string>): Promise<ActionRun> {
+/**
+ * The sample config lets `release-manager` release by login, so by default no API is needed: the
+ * API URL leads nowhere, and a team lookup would fail the run.
+ */
+async function release(
+  setup: Setup,
+  inputs: Record<string, string>,
+  run: { actor?: string; apiUrl?: string } = {},
+): Promise<ActionRun> {
   return runAction({
     action: 'actions/release',
     inputs: { builder: 'buildah', ...inputs },
     workspace: setup.workspace,
     repository: `${setup.repo.owner}/${setup.repo.repo}`,
     token: 'unused',
-    apiUrl: 'http://127.0.0.1:9/unused',
+    apiUrl: run.apiUrl ?? 'http://127.0.0.1:9/unused',
     env: {
       ...setup.sandbox.env,
       PATH: `${setup.bin}:${process.env.PATH}`,
       GITHUB_SHA: await git(setup.workspace, 'rev-parse', 'HEAD'),
+      GITHUB_ACTOR: run.actor ?? 'release-manager',
     },
   });
 }
@@ -292,5 +302,136 @@ describe('release: bad inputs change nothing', () => {
     } finally {
       await writeFile(configPath, config);
     }
+  });
+});
+
+describe('release: who may release (release.allowed), checked before anything is built', () => {
+  const APP_TOKEN = 'ghs_appWithMembersRead000000000000';
+  const GITHUB_TOKEN = 'ghs_workflowGithubToken0000000000';
+  let setup: Setup;
+  let github: GitHubStandIn;
+  beforeAll(async () => {
+    setup = await setUp();
+    github = await startGitHubStandIn({
+      bareRepo: setup.repo.origin,
+      owner: setup.repo.owner,
+      repo: setup.repo.repo,
+      tokens: {
+        [APP_TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' },
+        [GITHUB_TOKEN]: { login: 'github-actions[bot]', type: 'Bot', isGithubToken: true },
+      },
+      // The sample config allows user release-manager and team release-managers.
+      teams: { 'release-managers': ['mona'], 'uat-approvers': ['mallory'] },
+    });
+  });
+  afterAll(async () => {
+    expect(github.violations, 'every request satisfies GitHub’s description').toEqual([]);
+    await github.close();
+    await setup?.dispose();
+  });
+  beforeEach(async () => {
+    await writeFile(setup.calls, '');
+    github.requests.length = 0;
+  });
+
+  const errorOf = (run: ActionRun): string | undefined =>
+    run.annotations.find((a) => a.level === 'error')?.message;
+
+  async function expectNothingBuiltOrPushed(run: ActionRun): Promise<void> {
+    expect(run.exitCode).toBe(1);
+    expect(run.outputs).toEqual({});
+    expect(await buildahCalls(setup)).toEqual([]);
+    expect(setup.registry.tokenRequests).toEqual([]);
+    expect(await setup.registry.catalog()).toEqual([]);
+  }
+
+  it('refuses someone in no allowed team, naming who may release; nothing built, nothing pushed', async () => {
+    const run = await release(
+      setup,
+      { service: 'orders', version: '3.0.0', token: APP_TOKEN },
+      { actor: 'mallory', apiUrl: github.url },
+    );
+    expect(errorOf(run)).toBe(
+      'Refused: mallory may not run a release of orders. Allowed by release.allowed in .github/promotion.yaml: ' +
+        `users release-manager and teams ${setup.repo.owner}/release-managers; mallory is not listed and not an ` +
+        'active member of that team.',
+    );
+    await expectNothingBuiltOrPushed(run);
+    expect(github.requests.map((r) => [r.operationId, r.status, r.login])).toEqual([
+      ['teams/get-membership-for-user-in-org', 404, 'promotion-app[bot]'],
+      ['teams/get-by-name', 200, 'promotion-app[bot]'],
+    ]);
+    expect(run.summary).toContain('| `mallory` | refused |');
+  });
+
+  it('with GITHUB_TOKEN it cannot tell, so it refuses and says which token can read teams', async () => {
+    const run = await release(
+      setup,
+      { service: 'orders', version: '3.0.0', token: GITHUB_TOKEN },
+      { actor: 'mona', apiUrl: github.url },
+    );
+    expect(errorOf(run)).toMatch(
+      /^Refused: cannot tell whether mona may run a release of orders\..*404 for the team itself.*'Members: read'.*read:org.*GITHUB_TOKEN can never read it\.$/,
+    );
+    await expectNothingBuiltOrPushed(run);
+    expect(github.requests.map((r) => r.status)).toEqual([404, 404]);
+  });
+
+  it('without a token a team cannot be read: refused, naming the input', async () => {
+    const run = await release(setup, { service: 'orders', version: '3.0.0' }, { actor: 'mona' });
+    expect(errorOf(run)).toContain("no token was given (input 'token')");
+    await expectNothingBuiltOrPushed(run);
+  });
+
+  it('a run that names no actor is refused without asking GitHub anything', async () => {
+    const run = await release(
+      setup,
+      { service: 'orders', version: '3.0.0', token: APP_TOKEN },
+      { actor: '', apiUrl: github.url },
+    );
+    expect(errorOf(run)).toMatch(
+      /^Cannot run a release of orders: the run names no actor \(GITHUB_ACTOR is empty\)/,
+    );
+    await expectNothingBuiltOrPushed(run);
+    expect(github.requests).toEqual([]);
+  });
+
+  it('a member of an allowed team releases: one membership request, then the build and push', async () => {
+    const run = await release(
+      setup,
+      { service: 'orders', version: '3.0.0', token: APP_TOKEN },
+      { actor: 'mona', apiUrl: github.url },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(github.requests.map((r) => [r.operationId, r.status])).toEqual([
+      ['teams/get-membership-for-user-in-org', 200],
+    ]);
+    expect(await setup.registry.tags('acme/orders')).toEqual(['3.0.0']);
+    expect(run.outputs.digest).toBe(await setup.registry.digest('acme/orders', '3.0.0'));
+    expect(run.summary).toContain(
+      `| \`mona\` | allowed: mona is a member of team ${setup.repo.owner}/release-managers |`,
+    );
+  });
+
+  it('a re-run by someone not allowed is refused even though the original actor is allowed', async () => {
+    const run = await runAction({
+      action: 'actions/release',
+      inputs: { builder: 'buildah', service: 'orders', version: '3.0.1' },
+      workspace: setup.workspace,
+      repository: `${setup.repo.owner}/${setup.repo.repo}`,
+      token: 'unused',
+      apiUrl: github.url,
+      env: {
+        ...setup.sandbox.env,
+        PATH: `${setup.bin}:${process.env.PATH}`,
+        GITHUB_ACTOR: 'release-manager',
+        GITHUB_TRIGGERING_ACTOR: 'mallory',
+      },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toContain('cannot tell whether mallory may run a release of orders');
+    expect(run.summary).toContain('| `release-manager` | allowed: release-manager is listed in');
+    expect(await buildahCalls(setup)).toEqual([]);
+    expect(await setup.registry.tags('acme/orders')).toEqual(['3.0.0']);
   });
 });

@@ -1,7 +1,18 @@
+import { requireAccess } from '../app/access.js';
 import { release, validateReleaseInputs } from '../app/release.js';
 import { runBuilder } from '../adapters/builder.js';
+import type { TeamMemberships } from '../adapters/github.js';
 import { findCredentials, RegistryClient } from '../adapters/registry.js';
-import { booleanInput, input, log, runAction, setOutputs, writeSummary } from '../adapters/runner.js';
+import {
+  booleanInput,
+  input,
+  log,
+  runActors,
+  runAction,
+  secretInput,
+  setOutputs,
+  writeSummary,
+} from '../adapters/runner.js';
 import { releaseSummary } from '../core/release.js';
 
 await runAction(async () => {
@@ -15,6 +26,33 @@ await runAction(async () => {
       builder: input('builder') || 'docker',
     },
     workspace,
+  );
+  // Before anything is built or pushed: only the people release.allowed names may release.
+  const org = (process.env.GITHUB_REPOSITORY ?? '').split('/')[0] ?? '';
+  const token = secretInput('token');
+  let teams: TeamMemberships | undefined;
+  await requireAccess(
+    {
+      heading: `release: who may release \`${validated.service.name}\``,
+      subject: {
+        action: `run a release of ${validated.service.name}`,
+        rule: `release.allowed in ${validated.config.file}`,
+      },
+      list: validated.config.release.allowed,
+      org,
+      logins: runActors(),
+    },
+    {
+      // Octokit is loaded only when a team must be asked about.
+      membership: token
+        ? async (team, login) => {
+            const { createOctokit, TeamMemberships } = await import('../adapters/github.js');
+            teams ??= new TeamMemberships(createOctokit(token, log), org);
+            return teams.membership(team, login);
+          }
+        : undefined,
+      writeSummary,
+    },
   );
 
   const result = await release(validated, {

@@ -1,6 +1,7 @@
 import { getOctokit } from '@actions/github';
 import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
+import type { MembershipAnswer } from '../core/access.js';
 import type { MergeMethod } from '../core/config.js';
 import type { DeploymentPayload } from '../core/deployment-record.js';
 
@@ -259,5 +260,51 @@ export class Deployments {
       description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
       ...(logUrl ? { log_url: logUrl } : {}),
     });
+  }
+}
+
+/**
+ * Team membership in the organization that owns the repository, for who may release or promote
+ * by hand (core/access.ts decides). GitHub answers 404 both for "not a member" and for a token
+ * that may not read the organization's teams (GITHUB_TOKEN), so a 404 is told apart by asking for
+ * the team itself: only a token that can see the team makes the 404 mean "not a member".
+ */
+export class TeamMemberships {
+  constructor(
+    private readonly octokit: Octokit,
+    private readonly org: string,
+  ) {}
+
+  async membership(team: string, username: string): Promise<MembershipAnswer> {
+    const cannotRead = (error: unknown, what: string): MembershipAnswer | undefined => {
+      const status = httpStatus(error);
+      return status === 401 || status === 403
+        ? { state: 'unknown', reason: `GitHub answered ${status} to ${what}: ${errorMessage(error)}` }
+        : undefined;
+    };
+    try {
+      const { data } = await this.octokit.rest.teams.getMembershipForUserInOrg({
+        org: this.org,
+        team_slug: team,
+        username,
+      });
+      return data.state === 'active' ? { state: 'active' } : { state: 'pending' };
+    } catch (error) {
+      const unknown = cannotRead(error, 'the membership request');
+      if (unknown) return unknown;
+      if (httpStatus(error) !== 404) throw error;
+    }
+    try {
+      await this.octokit.rest.teams.getByName({ org: this.org, team_slug: team });
+      return { state: 'none' };
+    } catch (error) {
+      const unknown = cannotRead(error, 'the team request');
+      if (unknown) return unknown;
+      if (httpStatus(error) !== 404) throw error;
+      return {
+        state: 'unknown',
+        reason: `GitHub answered 404 for the team itself: it does not exist in ${this.org}, or this token may not read the organization's teams`,
+      };
+    }
   }
 }

@@ -122,3 +122,10 @@ export async function runAction(main: () => Promise<void>): Promise<void> {
     process.exitCode = 1;
   }
 }
+
+/** Who started the run, for access checks: GITHUB_ACTOR and, on a re-run by someone else, GITHUB_TRIGGERING_ACTOR. */
+export function runActors(): string[] {
+  const actor = process.env.GITHUB_ACTOR ?? '';
+  const triggering = process.env.GITHUB_TRIGGERING_ACTOR ?? '';
+  return triggering && triggering.toLowerCase() !== actor.toLowerCase() ? [actor, triggering] : [actor];
+}

@@ -21,6 +21,15 @@ describe('parseConfig on the sample configuration', () => {
     expect(config.mergeMethod).toBe('squash');
   });
 
+  it('reads who may release and who may promote uat and prod by hand; dev is not restricted', () => {
+    expect(config.release.allowed).toEqual({ users: ['release-manager'], teams: ['release-managers'] });
+    expect(config.environments.map((env) => [env.name, env.promoters])).toEqual([
+      ['dev', undefined],
+      ['uat', { users: [], teams: ['uat-approvers'] }],
+      ['prod', { users: [], teams: ['prod-approvers'] }],
+    ]);
+  });
+
   it('defines previous and next by the order of the chain', () => {
     expect(previousEnvironment(config, 'dev')).toBeUndefined();
     expect(previousEnvironment(config, 'prod')?.name).toBe('uat');
@@ -49,6 +58,21 @@ describe('parseConfig defaults', () => {
       labels: [],
     });
     expect(config.services[0]?.context).toBe('services/api');
+  });
+
+  it('without release.allowed or promoters nobody is restricted', () => {
+    const config = parseConfig(configWith('  - name: dev\n'));
+    expect(config.release).toEqual({});
+    expect(config.environments[0]?.promoters).toBeUndefined();
+  });
+
+  it('reads users and teams of release.allowed and promoters', () => {
+    const config = parseConfig(
+      'release:\n  allowed:\n    users: [Mona, "deploy-app[bot]"]\n' +
+        configWith('  - name: dev\n    promoters:\n      teams: [sre_team, dev-leads]\n'),
+    );
+    expect(config.release.allowed).toEqual({ users: ['Mona', 'deploy-app[bot]'], teams: [] });
+    expect(config.environments[0]?.promoters).toEqual({ users: [], teams: ['sre_team', 'dev-leads'] });
   });
 });
 
@@ -112,6 +136,46 @@ describe('parseConfig errors name the file, line and key', () => {
       'a bad merge method',
       configWith('  - name: dev\n') + 'pull-requests:\n  merge-method: fast-forward\n',
       /:8:17: 'merge-method' must be one of merge, squash, rebase/,
+    ],
+    [
+      'an unknown key under release',
+      'release:\n  allowd:\n    users: [mona]\n',
+      /:2:3: unknown key 'allowd' in 'release'; allowed: allowed/,
+    ],
+    [
+      'an unknown key in release.allowed',
+      'release:\n  allowed:\n    people: [mona]\n',
+      /:3:5: unknown key 'people' in 'allowed' of 'release'; allowed: users, teams/,
+    ],
+    [
+      'a login with @',
+      'release:\n  allowed:\n    users: [mona, "@hubot"]\n',
+      /:3:19: '@hubot' in the users of 'allowed' of 'release' is not a GitHub login/,
+    ],
+    [
+      'a team as @org/slug',
+      'release:\n  allowed:\n    teams: ["@acme/releasers"]\n',
+      /:3:13: '@acme\/releasers' in the teams of 'allowed' of 'release' is not a team slug: .*without '@org\/'/,
+    ],
+    [
+      'an upper-case team slug',
+      configWith('  - name: uat\n    promoters:\n      teams: [UAT]\n'),
+      /:5:15: 'UAT' in the teams of 'promoters' of environment 'uat' is not a team slug/,
+    ],
+    [
+      'an access list that lists nobody',
+      configWith('  - name: uat\n    promoters:\n      users: []\n'),
+      /:5:7: 'promoters' of environment 'uat' lists nobody: name users and\/or teams, or remove 'promoters' for no restriction/,
+    ],
+    [
+      'promoters that are not a mapping',
+      configWith('  - name: uat\n    promoters: [mona]\n'),
+      /:4:16: 'promoters' must be a mapping/,
+    ],
+    [
+      'a user that is not a string',
+      configWith('  - name: uat\n    promoters:\n      users: [42]\n'),
+      /:5:15: 'users' in 'promoters' of environment 'uat' must be a list of non-empty strings/,
     ],
   ];
   it.each(cases)('refuses %s', (_name, text, message) => {

@@ -12,6 +12,12 @@ export interface Reviewers {
   teams: string[];
 }
 
+/** People allowed to do something: GitHub logins, and slugs of teams of the repository owner's organization. */
+export interface AccessList {
+  users: string[];
+  teams: string[];
+}
+
 export interface Environment {
   name: string;
   /** Folder of the overlay, relative to the repository root, no trailing slash. */
@@ -19,6 +25,8 @@ export interface Environment {
   mergeWithoutReview: boolean;
   reviewers: Reviewers;
   labels: string[];
+  /** Who may dispatch overlay-update for this environment by hand; undefined: no restriction. */
+  promoters?: AccessList;
 }
 
 export interface Service {
@@ -37,6 +45,8 @@ export interface PromotionConfig {
   services: Service[];
   mergeMethod: MergeMethod;
   labels: string[];
+  /** Who may run service-release; undefined: no restriction. */
+  release: { allowed?: AccessList };
 }
 
 /** The place of a node in the file, for errors that point at the line. */
@@ -101,6 +111,47 @@ class ConfigReader {
     });
   }
 
+  /**
+   * `users` and/or `teams` of an access list. Strict: a typo here would lock people out or, worse,
+   * read as "no restriction", so a malformed entry is an error, never skipped.
+   */
+  accessList(map: YAMLMap, key: string, where: string): AccessList | undefined {
+    const node = map.get(key, true) as Node | undefined;
+    if (node === undefined) return undefined;
+    const list = this.map(node, key);
+    const whose = `'${key}' of ${where}`;
+    this.onlyKeys(list, whose, ['users', 'teams']);
+    const users = this.strings(list, 'users', whose);
+    const teams = this.strings(list, 'teams', whose);
+    const items = (name: string): Node[] => {
+      const seq = list.get(name, true) as Node | undefined;
+      return isSeq(seq) ? (seq.items as Node[]) : [];
+    };
+    users.forEach((login, i) => {
+      if (!GITHUB_LOGIN.test(login)) {
+        this.fail(
+          items('users')[i],
+          `'${login}' in the users of ${whose} is not a GitHub login: letters, digits and single hyphens, at most 39 characters, no '@' (an App as 'name[bot]')`,
+        );
+      }
+    });
+    teams.forEach((slug, i) => {
+      if (!TEAM_SLUG.test(slug)) {
+        this.fail(
+          items('teams')[i],
+          `'${slug}' in the teams of ${whose} is not a team slug: lowercase letters, digits, '-' and '_', without '@org/' (teams are read from the organization that owns the repository)`,
+        );
+      }
+    });
+    if (users.length + teams.length === 0) {
+      this.fail(
+        node,
+        `${whose} lists nobody: name users and/or teams, or remove '${key}' for no restriction`,
+      );
+    }
+    return { users, teams };
+  }
+
   name(map: YAMLMap, where: string, seen: Set<string>): string {
     const name = this.string(map, 'name', where, true);
     const node = map.get('name', true) as Node;
@@ -120,6 +171,10 @@ class ConfigReader {
     return path;
   }
 }
+
+/** GitHub's login rule, plus the `[bot]` suffix an App acts under. */
+const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$/;
+const TEAM_SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 
 const IMAGE_REFERENCE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -144,11 +199,20 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
   const reader: ConfigReader = new ConfigReader(file, locate);
   const root = doc.contents as Node | null;
   if (!isMap(root)) reader.fail(root, 'the file must be a mapping with environments and services');
-  reader.onlyKeys(root, 'the top level', ['version', 'environments', 'services', 'pull-requests']);
+  reader.onlyKeys(root, 'the top level', ['version', 'release', 'environments', 'services', 'pull-requests']);
 
   const versionNode = root.get('version', true) as Node | undefined;
   if (versionNode !== undefined && !(isScalar(versionNode) && versionNode.value === 1)) {
     reader.fail(versionNode, "'version' must be 1, the only schema version this suite reads");
+  }
+
+  let release: PromotionConfig['release'] = {};
+  const releaseNode = root.get('release', true) as Node | undefined;
+  if (releaseNode !== undefined) {
+    const releaseMap = reader.map(releaseNode, 'release');
+    reader.onlyKeys(releaseMap, "'release'", ['allowed']);
+    const allowed = reader.accessList(releaseMap, 'allowed', "'release'");
+    if (allowed) release = { allowed };
   }
 
   const environmentsNode = root.get('environments', true) as Node | undefined;
@@ -167,6 +231,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
       'merge-without-review',
       'reviewers',
       'labels',
+      'promoters',
     ]);
     const name = reader.name(map, 'environment', envNames);
     const where = `environment '${name}'`;
@@ -180,12 +245,14 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
         teams: reader.strings(reviewersMap, 'teams', `the reviewers of ${where}`),
       };
     }
+    const promoters = reader.accessList(map, 'promoters', where);
     return {
       name,
       overlay: reader.relativePath(map, 'overlay', where, `overlays/${name}`),
       mergeWithoutReview: reader.boolean(map, 'merge-without-review', where),
       reviewers,
       labels: reader.strings(map, 'labels', where),
+      ...(promoters ? { promoters } : {}),
     };
   });
 
@@ -233,7 +300,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
     labels = reader.strings(prMap, 'labels', "'pull-requests'");
   }
 
-  return { file, environments, services, mergeMethod, labels };
+  return { file, environments, services, mergeMethod, labels, release };
 }
 
 export function findEnvironment(config: PromotionConfig, name: string): Environment | undefined {

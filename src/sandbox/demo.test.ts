@@ -198,7 +198,7 @@ describe('reruns and rollbacks', () => {
       }
       await sandbox.github.dispatchWorkflow('overlay-update.yaml', {
         inputs: { overlay: 'prod', service: 'orders' },
-        login: 'release-manager',
+        login: 'prod-lead',
       });
       await sandbox.dispatcher.idle();
 

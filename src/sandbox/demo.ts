@@ -89,6 +89,12 @@ export async function startSandbox(options: {
     repo: repo.repo,
     tokens: {},
     allowAutoMerge: true,
+    // The sample config's teams, with the people the demo plays: who may release and promote by hand.
+    teams: {
+      'release-managers': ['release-manager'],
+      'uat-approvers': ['uat-lead'],
+      'prod-approvers': ['prod-lead'],
+    },
     requireApproval: (files) =>
       files.some((file) => reviewed.some((folder) => file.startsWith(`${folder}/`))),
   });

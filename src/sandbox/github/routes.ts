@@ -9,6 +9,7 @@ import {
 } from './objects.js';
 import { settingsHandlers } from './settings.js';
 import { notFound } from './store.js';
+import { teamsHandlers } from './teams.js';
 import type { MergeRequest, Store } from './store.js';
 import type { CommitStatusState, DeploymentStatusState, Identity, PullState } from './types.js';
 
@@ -301,4 +302,5 @@ export const handlers: Record<string, Handler> = {
   'repos/create-deployment-status': createDeploymentStatus,
   'repos/list-deployment-statuses': listDeploymentStatuses,
   ...settingsHandlers,
+  ...teamsHandlers,
 };

@@ -5,6 +5,12 @@ export interface Identity {
   type: 'User' | 'Bot';
   /** The workflow's GITHUB_TOKEN: events it causes start no new workflow runs. */
   isGithubToken?: boolean;
+  /**
+   * The organization permission "Members" of an App installation or fine-grained token: 'none'
+   * makes team reads answer 403. Unset: granted (an App with Members read, a PAT with read:org).
+   * A GITHUB_TOKEN never has it, whatever this says.
+   */
+  orgMembers?: 'read' | 'none';
 }
 
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
@@ -252,6 +258,8 @@ export interface StandInOptions {
   ownerType?: 'Organization' | 'User';
   /** Repository setting "Automatically delete head branches" (default false, as on GitHub). */
   deleteBranchOnMerge?: boolean;
+  /** Teams of the owning organization by slug, with the logins of their active members. */
+  teams?: Record<string, string[]>;
   /**
    * Logins with administration rights: only they may change settings, branch protection and
    * environments (others get GitHub's 403). Without it every identity may.

@@ -1,0 +1,156 @@
+// Who may promote by hand: overlay-update dispatched by a person for an environment with
+// promoters (uat and prod in the sample config), run as the committed bundle in a real clone
+// against the GitHub stand-in. The chain's own runs are not checked.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
+import { git } from '../sandbox/process.js';
+import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
+
+const APP_TOKEN = 'ghs_promotionAppToken0123456789';
+const GITHUB_TOKEN = 'ghs_workflowGithubToken0123456789';
+
+let repo: SandboxRepository;
+let github: GitHubStandIn;
+
+beforeEach(async () => {
+  repo = await createSandboxRepository();
+  github = await startGitHubStandIn({
+    bareRepo: repo.origin,
+    owner: repo.owner,
+    repo: repo.repo,
+    tokens: {
+      [APP_TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' },
+      [GITHUB_TOKEN]: { login: 'github-actions[bot]', type: 'Bot', isGithubToken: true },
+    },
+    // The sample config: uat's promoters are the team uat-approvers.
+    teams: { 'uat-approvers': ['uat-lead'], 'release-managers': ['mallory'] },
+  });
+});
+
+afterEach(async () => {
+  expect(github.violations, 'every request satisfies GitHub’s description').toEqual([]);
+  await github.close();
+  await repo.dispose();
+});
+
+/** overlay-update as a run of `workflow` (dispatched by `actor`) would run it. */
+async function promote(
+  inputs: Record<string, string>,
+  run: { actor: string; workflow: string; token?: string },
+): Promise<ActionRun> {
+  return runAction({
+    action: 'actions/overlay-update',
+    inputs,
+    workspace: await repo.checkout(),
+    repository: `${repo.owner}/${repo.repo}`,
+    token: run.token ?? APP_TOKEN,
+    apiUrl: github.url,
+    eventName: 'workflow_dispatch',
+    event: { repository: { default_branch: 'main' }, workflow: `.github/workflows/${run.workflow}` },
+    env: {
+      GITHUB_ACTOR: run.actor,
+      GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/${run.workflow}@refs/heads/main`,
+    },
+  });
+}
+
+async function releaseBranches(): Promise<string[]> {
+  const refs = await git(repo.origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/release/');
+  return refs.split('\n').filter(Boolean);
+}
+
+const errorOf = (run: ActionRun): string | undefined =>
+  run.annotations.find((a) => a.level === 'error')?.message;
+
+describe('overlay-update dispatched by hand', () => {
+  it('refuses a uat promotion by someone not in its promoters: no branch pushed, no PR, no write', async () => {
+    const main = await git(repo.origin, 'rev-parse', 'main');
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'mallory', workflow: 'overlay-update.yaml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toBe(
+      "Refused: mallory may not promote orders to uat by hand. Allowed by the promoters of environment 'uat' in " +
+        `.github/promotion.yaml: teams ${repo.owner}/uat-approvers; mallory is not listed and not an ` +
+        'active member of that team.',
+    );
+    expect(run.outputs).toEqual({});
+    expect(await releaseBranches()).toEqual([]);
+    expect(await git(repo.origin, 'rev-parse', 'main')).toBe(main);
+    expect(github.pulls).toEqual([]);
+    expect(github.requests.map((r) => `${r.method} ${r.operationId} ${r.status}`)).toEqual([
+      'GET teams/get-membership-for-user-in-org 404',
+      'GET teams/get-by-name 200',
+    ]);
+    expect(run.summary).toContain('| `mallory` | refused |');
+  });
+
+  it('with GITHUB_TOKEN it cannot tell whether the person is a promoter: refused, naming the token needed', async () => {
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'uat-lead', workflow: 'overlay-update.yaml', token: GITHUB_TOKEN },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(
+      /^Refused: cannot tell whether uat-lead may promote orders to uat by hand\..*read:org/,
+    );
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.pulls).toEqual([]);
+  });
+
+  it('a member of uat-approvers opens the uat promotion PR', async () => {
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'uat-lead', workflow: 'overlay-update.yaml' },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.outputs).toMatchObject({ branch: 'release/orders/uat', changed: 'true', merged: 'false' });
+    expect(await releaseBranches()).toEqual(['release/orders/uat']);
+    expect(github.pulls).toHaveLength(1);
+    expect(github.requests[0]).toMatchObject({
+      operationId: 'teams/get-membership-for-user-in-org',
+      status: 200,
+    });
+    expect(run.summary).toContain(
+      `| \`uat-lead\` | allowed: uat-lead is a member of team ${repo.owner}/uat-approvers |`,
+    );
+  });
+
+  it('dev has no promoters: anyone who may run the workflow promotes, with no team request', async () => {
+    const run = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.6.0' },
+      { actor: 'mallory', workflow: 'overlay-update.yaml' },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
+    expect(run.summary).toContain(
+      "the promoters of environment 'dev' in .github/promotion.yaml is not set: no restriction",
+    );
+  });
+});
+
+describe('overlay-update run by the chain', () => {
+  it.each([
+    ['overlay-deploy.yaml', 'github-actions[bot]'],
+    ['service-release.yaml', 'release-manager'],
+  ])('called from %s dispatched by %s it is not checked', async (workflow, actor) => {
+    const run = await promote({ overlay: 'uat', service: 'orders' }, { actor, workflow });
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
+    expect(github.pulls).toHaveLength(1);
+    expect(run.summary).not.toContain('who may promote');
+  });
+
+  it('overlay-deploy dispatched by a person promotes the next environment by hand: checked', async () => {
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'mallory', workflow: 'overlay-deploy.yaml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(/^Refused: mallory may not promote orders to uat by hand\./);
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.pulls).toEqual([]);
+  });
+});

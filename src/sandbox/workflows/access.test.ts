@@ -1,0 +1,124 @@
+// Who may release and who may promote by hand, through the repository's real workflow files run by
+// the sandbox runner on the stand-in's events (App token mode: the workflows create the App token
+// that reads team membership). The sample config allows release-manager and team release-managers
+// to release, and team uat-approvers to promote to uat by hand.
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
+import { git } from '../process.js';
+import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../workspace.js';
+import { createWorkflowDispatcher, type JobResult, type WorkflowDispatcher } from './index.js';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+let repo: SandboxRepository | undefined;
+let github: GitHubStandIn | undefined;
+let dispatcher: WorkflowDispatcher | undefined;
+
+async function sandbox() {
+  repo = await createSandboxRepository({ source: ROOT, paths: [...SEED_PATHS, 'services'] });
+  github = await startGitHubStandIn({
+    bareRepo: repo.origin,
+    owner: repo.owner,
+    repo: repo.repo,
+    tokens: {},
+    requireApproval: (files) => files.some((file) => /^overlays\/(uat|prod)\//.test(file)),
+    teams: { 'uat-approvers': ['uat-lead'], 'release-managers': ['mona'] },
+  });
+  dispatcher = createWorkflowDispatcher({
+    repository: repo,
+    github,
+    tokenMode: 'app',
+    workflowsDir: `${ROOT}.github/workflows`,
+    workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
+  });
+  return { repo, github, dispatcher };
+}
+
+afterEach(async () => {
+  expect(github?.violations ?? [], 'every request satisfies GitHub’s description').toEqual([]);
+  dispatcher?.dispose();
+  await github?.close();
+  await repo?.dispose();
+  dispatcher = github = repo = undefined;
+});
+
+async function releaseBranches(origin: string): Promise<string[]> {
+  const refs = await git(origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/release/');
+  return refs.split('\n').filter(Boolean);
+}
+
+const errors = (job: JobResult | undefined): string[] =>
+  (job?.steps ?? []).flatMap((s) => s.annotations.filter((a) => a.level === 'error').map((a) => a.message));
+
+describe('overlay-update.yaml dispatched by hand', () => {
+  it('uat by someone not in uat-approvers: the run fails at the check; no branch, no PR', async () => {
+    const s = await sandbox();
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'mallory',
+    });
+    await s.dispatcher.idle();
+    const [run, ...others] = s.dispatcher.runs;
+    expect(others).toEqual([]);
+    expect(run?.result?.conclusion).toBe('failure');
+    const update = run!.result!.jobs.find((j) => j.id === 'update');
+    expect(errors(update)).toEqual([
+      expect.stringMatching(
+        /^Refused: mallory may not promote orders to uat by hand\. Allowed by the promoters/,
+      ),
+    ]);
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
+    // Read with the App's installation token, not GITHUB_TOKEN (which could not tell).
+    expect(
+      s.github.requests
+        .filter((r) => r.operationId?.startsWith('teams/'))
+        .map((r) => [r.operationId, r.login]),
+    ).toEqual([
+      ['teams/get-membership-for-user-in-org', 'promotion-app[bot]'],
+      ['teams/get-by-name', 'promotion-app[bot]'],
+    ]);
+  });
+
+  it('uat by a member of uat-approvers: the promotion PR opens', async () => {
+    const s = await sandbox();
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'uat-lead',
+    });
+    await s.dispatcher.idle();
+    expect(s.dispatcher.failures()).toEqual([]);
+    expect(s.github.pulls.map((p) => [p.head.ref, p.state])).toEqual([['release/orders/uat', 'open']]);
+  });
+});
+
+describe('service-release.yaml', () => {
+  it('dispatched by someone not allowed: refused before the build; no image, no branch, no PR', async () => {
+    const s = await sandbox();
+    await s.github.dispatchWorkflow('service-release.yaml', {
+      inputs: { service: 'orders', version: '2.0.0' },
+      login: 'mallory',
+    });
+    await s.dispatcher.idle();
+    const [run, ...others] = s.dispatcher.runs;
+    expect(others).toEqual([]);
+    expect(run?.result?.conclusion).toBe('failure');
+    const build = run!.result!.jobs.find((j) => j.id === 'build')!;
+    const release = build.steps.find((st) => st.id === 'release')!;
+    expect(release.status).toBe('failure');
+    expect(release.log).not.toMatch(/Building |buildah|docker buildx/);
+    expect(errors(build)).toEqual([
+      expect.stringMatching(
+        /^Refused: mallory may not run a release of orders\. Allowed by release\.allowed/,
+      ),
+    ]);
+    expect(build.steps.find((st) => st.id === 'app-token')).toMatchObject({
+      status: 'success',
+      kind: 'stand-in',
+    });
+    expect(run!.result!.jobs.find((j) => j.id === 'promote')?.status).toBe('skipped');
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
+  });
+});
