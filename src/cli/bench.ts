@@ -27,9 +27,16 @@ import { parseConfig } from '../core/config.js';
 import { setImageVersion } from '../core/kustomization.js';
 import { matchRoute } from '../sandbox/github/spec.js';
 import type { RecordedRequest } from '../sandbox/github/index.js';
-import { MissingToolsError, playPromotion, ROOT, startSandbox, type Sandbox } from '../sandbox/demo.js';
+import {
+  expectClean,
+  MissingToolsError,
+  playPromotion,
+  ROOT,
+  startSandbox,
+  type Sandbox,
+} from '../sandbox/demo.js';
 import { git } from '../sandbox/process.js';
-import { formatRun, type JobResult } from '../sandbox/workflows/index.js';
+import type { JobResult } from '../sandbox/workflows/index.js';
 
 const ACTIONS = ['release', 'overlay-update', 'overlay-deploy'];
 
@@ -373,17 +380,6 @@ async function addServices(sandbox: Sandbox, names: string[]): Promise<void> {
   );
   Object.assign(files, overlays);
   await sandbox.repo.pushToMain(files, `Add ${names.length} services for the benchmark`);
-}
-
-/** Fails with the runs' own reports when a workflow run did not succeed, as the demo does. */
-function expectClean(sandbox: Sandbox, what: string): void {
-  const failures = sandbox.dispatcher.failures();
-  if (failures.length > 0)
-    throw new Error(
-      `${what} failed:\n${failures.map((run) => (run.result ? formatRun(run.result) : String(run.error))).join('\n\n')}`,
-    );
-  if (sandbox.github.violations.length > 0)
-    throw new Error(`${what}: requests GitHub would refuse:\n${sandbox.github.violations.join('\n')}`);
 }
 
 /** Releases `count` services at once, then a reviewer merges every uat PR, then every prod PR. */
