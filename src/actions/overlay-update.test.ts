@@ -125,7 +125,8 @@ describe('overlay-update: the first environment', () => {
     });
     expect(pull.body).toContain('| Version | `1.5.0` → `1.6.0` |');
     expect(writes()).toEqual(['POST /repos/acme/platform/pulls', 'PUT /repos/acme/platform/pulls/1/merge']);
-    expect(github.requests).toHaveLength(3);
+    // A branch that did not exist cannot have an open PR: no lookup before creating it.
+    expect(github.requests).toHaveLength(2);
     expect(run.summary).toContain('| State | merged |');
   });
 
@@ -303,8 +304,8 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(await git(repo.origin, 'show', 'release/orders/uat:overlays/uat/kustomization.yaml')).toContain(
       `digest: ${DIGEST}`,
     );
-    // The dev PR is found in main's history: list, create, labels, reviewers.
-    expect(github.requests.length - before).toBe(4);
+    // The dev PR is found in main's history, and the new branch needs no lookup: create, labels, reviewers.
+    expect(github.requests.length - before).toBe(3);
     expect(run.summary).toContain('waiting for review');
   });
 

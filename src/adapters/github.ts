@@ -106,6 +106,13 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** GitHub's 422 for a second pull request from the same head: "A pull request already exists for ...". */
+function isAlreadyOpen(error: unknown): boolean {
+  const errors = (error as { response?: { data?: { errors?: { message?: string }[] } } }).response?.data
+    ?.errors;
+  return httpStatus(error) === 422 && (errors ?? []).some((e) => /already exists/.test(e.message ?? ''));
+}
+
 /** The calls the suite makes on pull requests, each one request. */
 export class PullRequests {
   constructor(
@@ -150,6 +157,25 @@ export class PullRequests {
       maintainer_can_modify: false,
     });
     return toPull(data);
+  }
+
+  /**
+   * Opens the pull request, or finds the one already open for the branch when GitHub refuses a
+   * second: one request on the happy path, where looking first would always cost two.
+   */
+  async createOrFindOpen(
+    branch: string,
+    base: string,
+    title: string,
+    body: string,
+  ): Promise<{ pull: PullRequest; created: boolean }> {
+    try {
+      return { pull: await this.create(branch, base, title, body), created: true };
+    } catch (error) {
+      const open = isAlreadyOpen(error) ? await this.findOpen(branch, base) : undefined;
+      if (!open) throw error;
+      return { pull: open, created: false };
+    }
   }
 
   async update(number: number, title: string, body: string): Promise<PullRequest> {

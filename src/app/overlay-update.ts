@@ -196,8 +196,8 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       ...(previous ? { previous } : {}),
       ...nextOf(config, environment),
     };
-    const commit = await buildBranch(git, main, target, content, branch, commitMessage(text));
-    pull = await openOrRefresh(deps, branch, defaultBranch, text, environment, config, pull);
+    const { commit, isNew } = await buildBranch(git, main, target, content, branch, commitMessage(text));
+    pull = await openOrRefresh(deps, branch, defaultBranch, text, environment, config, pull, isNew);
     if (!environment.mergeWithoutReview) {
       log.info(`Pull request #${pull.number} waits for review: ${pull.url}`);
       return { ...result, changed: true, merged: false, autoMerge: false, pullRequest: pull };
@@ -261,7 +261,10 @@ async function findPrevious(
   return number === undefined ? { environment: source.name } : { environment: source.name, number };
 }
 
-/** One commit on top of main with the edited file; reuses the branch's commit when it already holds exactly that. */
+/**
+ * One commit on top of main with the edited file; reuses the branch's commit when it already holds
+ * exactly that. `isNew`: the branch did not exist before this push.
+ */
 async function buildBranch(
   git: Git,
   main: string,
@@ -269,17 +272,18 @@ async function buildBranch(
   content: string,
   branch: string,
   message: string,
-): Promise<string> {
+): Promise<{ commit: string; isNew: boolean }> {
   const tree = await git.treeWithFile(main, target.path, content);
   const remoteHead = await git.remoteBranchHead(branch);
   if (remoteHead) {
     await git.fetchBranch(branch);
     const [parents, remoteTree] = await Promise.all([git.parentsOf(remoteHead), git.treeOf(remoteHead)]);
-    if (remoteTree === tree && parents.length === 1 && parents[0] === main) return remoteHead;
+    if (remoteTree === tree && parents.length === 1 && parents[0] === main)
+      return { commit: remoteHead, isNew: false };
   }
   const commit = await git.commitTree(tree, main, message, ACTIONS_BOT);
   await git.pushWithLease(commit, branch, remoteHead);
-  return commit;
+  return { commit, isNew: remoteHead === undefined };
 }
 
 async function openOrRefresh(
@@ -290,17 +294,23 @@ async function openOrRefresh(
   environment: Environment,
   config: PromotionConfig,
   known: PullRequest | undefined,
+  /** GitHub closes a PR whose branch is deleted: on a branch just created none can be open. */
+  branchIsNew: boolean,
 ): Promise<PullRequest> {
   const pulls = deps.pulls();
   const title = promotionTitle(text);
   const body = promotionBody(text);
-  const open = known ?? (await pulls.findOpen(branch, base));
-  if (open) {
+  const found = known ?? (branchIsNew ? undefined : await pulls.findOpen(branch, base));
+  const opened = found
+    ? { pull: found, created: false }
+    : await pulls.createOrFindOpen(branch, base, title, body);
+  if (!opened.created) {
+    const open = opened.pull;
     if (open.title === title && open.body === body) return open;
     deps.log.info(`Updating pull request #${open.number}`);
     return pulls.update(open.number, title, body);
   }
-  const created = await pulls.create(branch, base, title, body);
+  const created = opened.pull;
   deps.log.info(`Opened pull request #${created.number}: ${created.url}`);
   // Labels and reviewers help routing; a missing team must not undo a promotion that is already open.
   const labels = [...new Set([...config.labels, ...environment.labels])];

@@ -297,15 +297,8 @@ async function oneServiceChain(progress: (line: string) => void): Promise<{ chai
   const sandbox = await startSandbox({ tokenMode: 'app' });
   try {
     const setup = (performance.now() - started) / 1000;
-    const marks: number[] = [];
-    const result = await playPromotion(sandbox, {
-      service: 'orders',
-      version: '1.6.0',
-      log: (line) => {
-        if (/^\[\d+\]/.test(line)) marks.push(sandbox.github.requests.length);
-        progress(line);
-      },
-    });
+    const result = await playPromotion(sandbox, { service: 'orders', version: '1.6.0', log: progress });
+    const marks = result.steps.map((step) => step.firstRequest);
     // Each step deploys its environment and opens the next one's PR: its requests include that.
     const environments = await environmentNames();
     const names = environments.map((env, i) => {

@@ -88,7 +88,9 @@ export async function startSandbox(options: {
     owner: repo.owner,
     repo: repo.repo,
     tokens: {},
+    // The settings setup-repo applies: auto-merge allowed, head branches deleted on merge.
     allowAutoMerge: true,
+    deleteBranchOnMerge: true,
     // The sample config's teams, with the people the demo plays: who may release and promote by hand.
     teams: {
       'release-managers': ['release-manager'],
@@ -164,7 +166,8 @@ export interface DemoStep {
   process: string;
   title: string;
   seconds: number;
-  /** GitHub API requests the phase's runs made. */
+  /** Where the phase's requests start in the stand-in's request log, and how many it made. */
+  firstRequest: number;
   apiRequests: number;
 }
 
@@ -326,6 +329,7 @@ export async function playPromotion(
       process: `${from === 0 ? 1 : processSteps(from).review}-${last}`,
       title,
       seconds,
+      firstRequest: requestsBefore,
       apiRequests: sandbox.github.requests.length - requestsBefore,
     });
     log(`        done in ${seconds.toFixed(1)} s`);

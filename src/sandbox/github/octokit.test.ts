@@ -2,6 +2,7 @@
 // shapes Octokit produces (empty PUT bodies, pagination, GraphQL errors) are covered too.
 import { getOctokit } from '@actions/github';
 import { afterEach, beforeEach, expect, it } from 'vitest';
+import { createOctokit, PullRequests } from '../../adapters/github.js';
 import { createGitFixture } from './fixture.js';
 import type { GitFixture } from './fixture.js';
 import { startGitHubStandIn } from './server.js';
@@ -138,5 +139,19 @@ it('paginates every pull request with octokit.paginate following Link headers', 
   });
   expect(all.map((p) => p.number)).toEqual([5, 4, 3, 2, 1]);
   expect(gh.requests.filter((r) => r.operationId === 'pulls/list')).toHaveLength(3);
+  expect(gh.violations).toEqual([]);
+});
+
+it('opens a PR once: a second createOrFindOpen for the same branch gets GitHub 422 and finds the open one', async () => {
+  const quiet = { warning: () => undefined };
+  const pulls = new PullRequests(createOctokit('app', quiet, gh.url), { owner: 'acme', repo: 'platform' });
+  await fixture.commit('release/api/dev', { 'overlays/dev/kustomization.yaml': 'images: []\n# 2\n' }, 'x');
+
+  const first = await pulls.createOrFindOpen('release/api/dev', 'main', 'api to dev', 'body');
+  const second = await pulls.createOrFindOpen('release/api/dev', 'main', 'api to dev', 'body');
+  expect(first.created).toBe(true);
+  expect(second).toMatchObject({ created: false, pull: { number: first.pull.number } });
+  expect(gh.pulls).toHaveLength(1);
+  expect(gh.requests.map((r) => `${r.method} ${r.status}`)).toEqual(['POST 201', 'POST 422', 'GET 200']);
   expect(gh.violations).toEqual([]);
 });
