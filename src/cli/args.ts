@@ -42,3 +42,10 @@ export function tokenFrom(env: Record<string, string | undefined>): string | und
   }
   return undefined;
 }
+
+/** Prints a command's failure (with the stack only for a bug, not a user's mistake); exit status 2. */
+export function reportFailure(command: string, error: unknown, stderr: (line: string) => void): 2 {
+  stderr(`${command}: ${error instanceof Error ? error.message : String(error)}`);
+  if (!(error instanceof UserError) && error instanceof Error && error.stack) stderr(error.stack);
+  return 2;
+}

@@ -16,7 +16,7 @@ import {
   summarizePlan,
 } from '../core/repo-settings.js';
 import { DEFAULT_API_URL, RepoSettingsClient, createSettingsOctokit } from '../adapters/repo-settings.js';
-import { UsageError, parseRepoArg, tokenFrom, walkArguments } from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
@@ -150,9 +150,7 @@ export async function setupRepo(io: SetupRepoIo): Promise<number> {
     io.stdout(summarizePlan(plan, 'applied'));
     return 0;
   } catch (error) {
-    io.stderr(`setup-repo: ${error instanceof Error ? error.message : String(error)}`);
-    if (!(error instanceof UserError) && error instanceof Error && error.stack) io.stderr(error.stack);
-    return 2;
+    return reportFailure('setup-repo', error, io.stderr);
   }
 }
 

@@ -22,7 +22,7 @@ import { createOctokit } from '../adapters/github.js';
 import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
 import { UserError } from '../core/errors.js';
-import { UsageError, parseRepoArg, tokenFrom, walkArguments } from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run status -- [options]
 
@@ -218,9 +218,7 @@ export async function status(io: StatusIo): Promise<number> {
       io.stderr(`warning: read only the newest deployments of ${facts.truncated.join(', ')}`);
     return options.check && problems.length > 0 ? 1 : 0;
   } catch (error) {
-    io.stderr(`status: ${error instanceof Error ? error.message : String(error)}`);
-    if (!(error instanceof UserError) && error instanceof Error && error.stack) io.stderr(error.stack);
-    return 2;
+    return reportFailure('status', error, io.stderr);
   }
 }
 
