@@ -10,6 +10,7 @@ import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../
 import { git } from '../sandbox/process.js';
 import { runAction, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
+import { diffBlock } from '../../test/support/rendered.js';
 
 const TOKEN = 'ghs_promotionAppToken0123456789';
 const DIGEST = `sha256:${'7e'.repeat(32)}`;
@@ -422,20 +423,6 @@ describe('overlay-update: required checks pending', () => {
     );
   });
 });
-
-/** The diff block of a body: its fence and the lines up to the fence that closes it (which must exist). */
-function diffBlock(markdown: string): { fence: string; lines: string[] } {
-  const lines = markdown.split('\n');
-  const open = lines.findIndex((line) => /^`{3,}diff$/.test(line));
-  expect(open, 'a diff block').toBeGreaterThan(-1);
-  const fence = lines[open]!.slice(0, -'diff'.length);
-  const close = lines.findIndex(
-    (line, i) => i > open && new RegExp(`^ {0,3}\`{${fence.length},}\\s*$`).test(line),
-  );
-  expect(close, 'the diff block is closed').toBeGreaterThan(open);
-  expect(lines[close]).toBe(fence);
-  return { fence, lines: lines.slice(open + 1, close) };
-}
 
 describe('overlay-update: the rendered manifests in the pull request', () => {
   beforeEach(() => start());

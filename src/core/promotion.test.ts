@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { planPromotion } from './promotion.js';
+import { manyDeployments } from '../../test/support/rendered.js';
 import { renderedDiff } from './rendered-diff.js';
 import {
   commitMessage,
@@ -143,18 +144,12 @@ describe('promotion pull request text', () => {
   });
 
   it("keeps the whole summary and cuts a long rendered diff to fit GitHub's body limit", () => {
-    const deployments = (tag: string) =>
-      Array.from(
-        { length: 2000 },
-        (_, i) =>
-          `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders-${i}\nspec:\n  template:\n    spec:\n      containers:\n      - image: ghcr.io/acme/orders:${tag}\n        name: orders\n`,
-      ).join('---\n');
     const rendered = renderedDiff({
       overlay: 'overlays/uat',
       renderer: 'kubectl kustomize',
       image: 'ghcr.io/acme/orders',
-      before: { manifests: deployments('1.4.2') },
-      after: { manifests: deployments('1.5.0') },
+      before: { manifests: manyDeployments(2000, '1.4.2') },
+      after: { manifests: manyDeployments(2000, '1.5.0') },
     });
     const body = promotionBody({ ...text, rendered });
     expect(body.length).toBeLessThanOrEqual(MAX_BODY_LENGTH);

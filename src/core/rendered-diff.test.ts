@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fenceFor } from './markdown.js';
 import { renderedDiff, unifiedHunks, type RenderedDiffInput } from './rendered-diff.js';
+import { diffBlock } from '../../test/support/rendered.js';
 
 const encoder = new TextEncoder();
 const bytes = (text: string) => encoder.encode(text).length;
@@ -47,20 +48,6 @@ function input(before: string, after: string): RenderedDiffInput {
     before: { manifests: before },
     after: { manifests: after },
   };
-}
-
-/** The diff block of a section: the lines between the opening fence and the fence that closes it. */
-function diffBlock(markdown: string): { fence: string; lines: string[] } {
-  const lines = markdown.split('\n');
-  const open = lines.findIndex((line) => /^`{3,}diff$/.test(line));
-  expect(open, 'a diff block').toBeGreaterThan(-1);
-  const fence = lines[open]!.slice(0, -'diff'.length);
-  const close = lines.findIndex(
-    (line, i) => i > open && new RegExp(`^ {0,3}\`{${fence.length},}\\s*$`).test(line),
-  );
-  expect(close, 'the diff block is closed').toBeGreaterThan(open);
-  expect(lines[close]).toBe(fence);
-  return { fence, lines: lines.slice(open + 1, close) };
 }
 
 /** What `diff -u` (GNU diffutils) prints after its two file header lines. */

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
+import { manyDeployments } from '../../test/support/rendered.js';
 import { renderedDiff } from './rendered-diff.js';
 import { MAX_SUMMARY_BYTES, overlayUpdateSummary, type OverlayUpdateOutcome } from './summary.js';
 
@@ -22,19 +23,13 @@ describe('overlayUpdateSummary', () => {
   };
 
   it('cuts a rendered diff over 1 MiB to fit the job summary, keeping the table', () => {
-    // Each Deployment carries a 1 KiB annotation next to its image, so the diff passes 1 MiB.
-    const deployments = (tag: string) =>
-      Array.from(
-        { length: 1200 },
-        (_, i) =>
-          `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: orders-${i}\nspec:\n  template:\n    spec:\n      containers:\n      - env:\n        - name: PADDING\n          value: ${'x'.repeat(1024)}\n        image: ghcr.io/acme/orders:${tag}\n        name: orders\n`,
-      ).join('---\n');
+    // Each Deployment carries a 1 KiB env value next to its image, so the diff passes 1 MiB.
     const rendered = renderedDiff({
       overlay: 'overlays/uat',
       renderer: 'kubectl kustomize',
       image: 'ghcr.io/acme/orders',
-      before: { manifests: deployments('1.4.2') },
-      after: { manifests: deployments('1.5.0') },
+      before: { manifests: manyDeployments(1200, '1.4.2', 1024) },
+      after: { manifests: manyDeployments(1200, '1.5.0', 1024) },
     });
     const summary = overlayUpdateSummary({ ...outcome, rendered });
     expect(Buffer.byteLength(summary)).toBeLessThan(MAX_SUMMARY_BYTES);
