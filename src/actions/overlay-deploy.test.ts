@@ -115,7 +115,7 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
       requested: { autoMerge: false, requiredContexts: [] },
       productionEnvironment: false,
     });
-    expect(deployment.statuses.map((s) => s.state)).toEqual(['in_progress', 'success']);
+    expect(deployment.statuses.map((s) => s.state)).toEqual(['success']);
     expect(deploy.summary).toContain('| Result | deployed, rollout complete |');
     expect(deploy.summary).toContain('| Next | promotion to `uat` |');
   });
@@ -129,7 +129,7 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
     expect(deploy.annotations.find((a) => a.level === 'error')?.message).toMatch(
       /Deploying orders 1.6.0 to dev failed: .*exceeded its progress deadline/s,
     );
-    expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['in_progress', 'failure']);
+    expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['failure']);
   });
 
   it('refuses to deploy when the overlay on the merged commit no longer carries the promoted version', async () => {

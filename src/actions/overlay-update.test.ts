@@ -305,9 +305,40 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(await git(repo.origin, 'show', 'release/orders/uat:overlays/uat/kustomization.yaml')).toContain(
       `digest: ${DIGEST}`,
     );
-    // The dev PR is found in main's history, and the new branch needs no lookup: create, labels, reviewers.
-    expect(github.requests.length - before).toBe(3);
+    // The dev PR is found in main's history, the new branch needs no lookup, and GitHub asks the
+    // uat team itself (CODEOWNERS names it for overlays/uat/): create, labels.
+    expect(github.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /repos/acme/platform/pulls',
+      'POST /repos/acme/platform/issues/2/labels',
+    ]);
     expect(run.summary).toContain('waiting for review');
+  });
+
+  it('asks for the reviewers the config names beyond CODEOWNERS, and for all of them without CODEOWNERS', async () => {
+    const config = (await mainFile('.github/promotion.yaml')).replace(
+      '      teams: [uat-approvers]\n    # labels',
+      '      teams: [uat-approvers, sre]\n      users: [qa-lead]\n    # labels',
+    );
+    expect(config).toContain('[uat-approvers, sre]');
+    await repo.pushToMain({ '.github/promotion.yaml': config }, 'uat also needs sre and qa-lead');
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    const asked = github.requests.filter((r) => r.path.endsWith('/requested_reviewers'));
+    expect(asked.map((r) => r.body)).toEqual([{ reviewers: ['qa-lead'], team_reviewers: ['sre'] }]);
+    expect(github.pulls[1]).toMatchObject({
+      requestedReviewers: ['qa-lead'],
+      requestedTeams: ['uat-approvers', 'sre'],
+    });
+
+    await repo.pushToMain({ '.github/CODEOWNERS': '/.github/ @acme/platform\n' }, 'No owners for overlays');
+    await github.approve(2, 'uat-lead');
+    await github.mergePull(2, { login: 'uat-lead' });
+    const prod = await overlayUpdate({ overlay: 'prod', service: 'orders' });
+    expect(prod.exitCode).toBe(0);
+    expect(github.requests.filter((r) => r.path.endsWith('/requested_reviewers')).at(-1)?.body).toEqual({
+      reviewers: [],
+      team_reviewers: ['prod-approvers'],
+    });
   });
 
   it('refreshes the open PR instead of opening a second one, and a rerun writes nothing', async () => {

@@ -74,6 +74,7 @@ await runAction(async () => {
       (pulls ??= new PullRequests(createOctokit(token, log), { owner: context.owner, repo: context.repo })),
     workspace: context.workspace,
     defaultBranch: context.defaultBranch,
+    owner: context.owner,
     render: async (dir) => (await import('../adapters/kubernetes.js')).renderOverlay(dir),
     log,
   });

@@ -98,9 +98,9 @@ export class Git {
 
   /** A file's content at a commit, or undefined when the path is not a file there. */
   async readFile(commit: string, path: string): Promise<string | undefined> {
-    const type = await this.run(['cat-file', '-t', `${commit}:${path}`], { allowFailure: true });
-    if (type.exitCode !== 0 || type.stdout.trim() !== 'blob') return undefined;
-    return (await this.run(['cat-file', 'blob', `${commit}:${path}`])).stdout;
+    // One process: cat-file fails alike for a missing path and for a folder.
+    const blob = await this.run(['cat-file', 'blob', `${commit}:${path}`], { allowFailure: true });
+    return blob.exitCode === 0 ? blob.stdout : undefined;
   }
 
   /**

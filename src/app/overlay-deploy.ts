@@ -156,6 +156,8 @@ export async function overlayDeploy(
     return { ...base, deployed: false, dryRun: true, diff, durationMs: now() - started };
   }
 
+  // A new deployment shows as pending until its outcome: an in_progress status would cost one more
+  // request for every deploy, and requests are counted against the whole organization's rate limit.
   const deployments = await deps.deployments();
   const deploymentId = await deployments.create({
     ref: commit,
@@ -164,12 +166,6 @@ export async function overlayDeploy(
     payload: deploymentPayload(service.name, version, image),
     production: nextEnvironment(config, environment.name) === undefined,
   });
-  await deployments.setStatus(
-    deploymentId,
-    'in_progress',
-    `Deploying ${service.name} ${version.tag ?? ''}`,
-    context.runUrl,
-  );
   try {
     log.info(await cluster.apply(manifests));
     for (const workload of workloads)

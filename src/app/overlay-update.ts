@@ -1,8 +1,9 @@
-import type { Environment, PromotionConfig, Service } from '../core/config.js';
+import type { Environment, PromotionConfig, Reviewers, Service } from '../core/config.js';
 import { nextEnvironment, previousEnvironment, requireEnvironment, requireService } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
 import { isDigest, readImageVersion, setImageVersion } from '../core/kustomization.js';
 import type { ImageVersion } from '../core/kustomization.js';
+import { reviewersBeyondCodeOwners } from '../core/codeowners.js';
 import { checkName, promotionBranch } from '../core/names.js';
 import { planPromotion, type PromotionPlan } from '../core/promotion.js';
 import {
@@ -18,7 +19,7 @@ import { checkVersion } from '../core/version.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
 import type { Render } from './render-promotion.js';
-import { loadConfig, readKustomization } from './repository-files.js';
+import { loadConfig, readCodeOwners, readKustomization } from './repository-files.js';
 
 export interface OverlayUpdateInputs {
   overlay: string;
@@ -61,6 +62,8 @@ export interface Deps {
   pulls: () => PullRequests;
   workspace: string;
   defaultBranch: string;
+  /** The repository's owner: the organization whose teams CODEOWNERS names. */
+  owner: string;
   /** Renders an overlay folder with kustomize, for the diff in the pull request body. */
   render: Render;
   log: { info(message: string): void; warning(message: string): void };
@@ -174,30 +177,43 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       },
       target.path,
     );
+    const text: PromotionText = {
+      service,
+      environment,
+      plan,
+      ...(previous ? { previous } : {}),
+      ...nextOf(config, environment),
+    };
     // Loaded here so a run that stops earlier (bad input, nothing to promote) never loads the diff code.
     const { renderPromotion } = await import('./render-promotion.js');
-    const rendered = await renderPromotion(
-      git,
-      main,
-      { overlay: environment.overlay, path: target.path, content, image: service.kustomizeImage },
-      deps.render,
-    );
+    // The rendered diff goes into the PR body only: the branch is built and pushed while kustomize renders.
+    const [rendered, { commit, isNew }] = await Promise.all([
+      renderPromotion(
+        git,
+        main,
+        { overlay: environment.overlay, path: target.path, content, image: service.kustomizeImage },
+        deps.render,
+      ),
+      buildBranch(git, main, target, content, branch, commitMessage(text)),
+    ]);
     // Once per run: an attempt after main moved renders again and usually fails the same way.
     if (rendered.warning && rendered.warning !== warned) {
       warned = rendered.warning;
       log.warning(warned);
     }
     result.rendered = rendered;
-    const text: PromotionText = {
-      service,
-      environment,
-      plan,
-      rendered,
-      ...(previous ? { previous } : {}),
-      ...nextOf(config, environment),
-    };
-    const { commit, isNew } = await buildBranch(git, main, target, content, branch, commitMessage(text));
-    pull = await openOrRefresh(deps, branch, defaultBranch, text, environment, config, pull, isNew);
+    text.rendered = rendered;
+    const labels = [...new Set([...config.labels, ...environment.labels])];
+    const reviewers = async () =>
+      environment.reviewers.users.length + environment.reviewers.teams.length === 0
+        ? environment.reviewers
+        : reviewersBeyondCodeOwners(
+            environment.reviewers,
+            await readCodeOwners(git, main),
+            target.path,
+            deps.owner,
+          );
+    pull = await openOrRefresh(deps, branch, defaultBranch, text, { labels, reviewers }, pull, isNew);
     if (!environment.mergeWithoutReview) {
       log.info(`Pull request #${pull.number} waits for review: ${pull.url}`);
       return { ...result, changed: true, merged: false, autoMerge: false, pullRequest: pull };
@@ -291,8 +307,7 @@ async function openOrRefresh(
   branch: string,
   base: string,
   text: PromotionText,
-  environment: Environment,
-  config: PromotionConfig,
+  routing: { labels: string[]; reviewers: () => Promise<Reviewers> },
   known: PullRequest | undefined,
   /** GitHub closes a PR whose branch is deleted: on a branch just created none can be open. */
   branchIsNew: boolean,
@@ -313,8 +328,8 @@ async function openOrRefresh(
   const created = opened.pull;
   deps.log.info(`Opened pull request #${created.number}: ${created.url}`);
   // Labels and reviewers help routing; a missing team must not undo a promotion that is already open.
-  const labels = [...new Set([...config.labels, ...environment.labels])];
-  const { users, teams } = environment.reviewers;
+  const { labels } = routing;
+  const { users, teams } = await routing.reviewers();
   await Promise.all([
     labels.length > 0 &&
       pulls

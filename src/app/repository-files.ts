@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Environment, PromotionConfig } from '../core/config.js';
 import { parseConfig } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
+import { CODEOWNERS_PATHS } from '../core/codeowners.js';
 import { kustomizationPaths } from '../core/kustomization.js';
 import type { Git } from '../adapters/git.js';
 
@@ -39,4 +40,13 @@ export async function readKustomization(
   throw new UserError(
     `'${environment.overlay}' has no kustomization.yaml at ${commit.slice(0, 12)}: create the overlay of '${environment.name}' first`,
   );
+}
+
+/** The CODEOWNERS file GitHub reads for pull requests into the branch at `commit`, if there is one. */
+export async function readCodeOwners(git: Git, commit: string): Promise<string | undefined> {
+  for (const path of CODEOWNERS_PATHS) {
+    const text = await git.readFile(commit, path);
+    if (text !== undefined) return text;
+  }
+  return undefined;
 }

@@ -13,7 +13,7 @@ import {
   countByEndpoint,
   formatReport,
   pairedRatios,
-  sliceAt,
+  groupInOrder,
   stats,
   timeByLabel,
   type BenchReport,
@@ -36,6 +36,7 @@ import {
   type Sandbox,
 } from '../sandbox/demo.js';
 import { git } from '../sandbox/process.js';
+import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
 
 const ACTIONS = ['release', 'overlay-update', 'overlay-deploy'];
@@ -293,24 +294,46 @@ async function environmentNames(): Promise<string[]> {
   return config.environments.map((env) => env.name);
 }
 
-/** One service through the demo's own chain, with the request log cut at each of its steps. */
+/**
+ * The environment a request works for: that of the promotion PR or the deployment it names. The
+ * rest (a release's access checks, lookups that belong to no pull request) counts as `other`.
+ */
+function environmentOf(sandbox: Sandbox, request: RecordedRequest): string {
+  const body = (request.body ?? {}) as Record<string, unknown>;
+  const pull = /\/(?:pulls|issues)\/(\d+)(?:\/|$)/.exec(request.path)?.[1];
+  const deployment = /\/deployments\/(\d+)(?:\/|$)/.exec(request.path)?.[1];
+  const branch = pull
+    ? sandbox.github.pulls.find((pr) => pr.number === Number(pull))?.head.ref
+    : request.path.endsWith('/pulls') && typeof body['head'] === 'string'
+      ? body['head']
+      : undefined;
+  if (branch !== undefined) return parsePromotionBranch(branch)?.environment ?? 'other';
+  if (deployment)
+    return sandbox.github.deployments.find((d) => d.id === Number(deployment))?.environment ?? 'other';
+  if (request.path.endsWith('/deployments') && typeof body['environment'] === 'string')
+    return body['environment'];
+  return 'other';
+}
+
+/**
+ * One service through the demo's own chain. A hop is what moving the build into one environment
+ * costs: opening (and for dev merging) its promotion PR, then recording its deployment.
+ */
 async function oneServiceChain(progress: (line: string) => void): Promise<{ chain: ChainRun; hops: Hop[] }> {
   const started = performance.now();
   const sandbox = await startSandbox({ tokenMode: 'app' });
   try {
     const setup = (performance.now() - started) / 1000;
     const result = await playPromotion(sandbox, { service: 'orders', version: '1.6.0', log: progress });
-    const marks = result.steps.map((step) => step.firstRequest);
-    // Each step deploys its environment and opens the next one's PR: its requests include that.
     const environments = await environmentNames();
+    const hops = groupInOrder(sandbox.github.requests, (r) => environmentOf(sandbox, r), environments).map(
+      (group) => ({ hop: group.label, endpoints: countByEndpoint(group.items.map(endpointOf)) }),
+    );
+    // Each demo step deploys its environment and opens the next one's PR.
     const names = environments.map((env, i) => {
       const next = environments[i + 1];
       return `${i === 0 ? 'release + ' : ''}${env}${next ? ` (opens the ${next} PR)` : ''}`;
     });
-    const hops = sliceAt(sandbox.github.requests, marks).map((requests, i) => ({
-      hop: names[i] ?? `step ${i + 1}`,
-      endpoints: countByEndpoint(requests.map(endpointOf)),
-    }));
     const total = result.steps.reduce((sum, step) => sum + step.seconds, 0);
     return {
       hops,

@@ -48,13 +48,12 @@ function octokit(token: string): Octokit {
   return getOctokit(token, { baseUrl: gh!.url });
 }
 
-/** Records a deployment the way overlay-deploy does: create, in_progress, then the outcome. */
+/** Records a deployment the way overlay-deploy does: create, then the outcome. */
 async function deploy(
   environment: string,
   service: string,
   tag: string,
   outcome: 'success' | 'failure' = 'success',
-  inProgress = true,
 ): Promise<void> {
   const deployments = new Deployments(octokit('app-token'), REPO);
   const id = await deployments.create({
@@ -64,7 +63,6 @@ async function deploy(
     payload: deploymentPayload(service, { tag }, `ghcr.io/acme/${service}:${tag}`),
     production: environment === 'prod',
   });
-  if (inProgress) await deployments.setStatus(id, 'in_progress', `Deploying ${service} ${tag}`);
   await deployments.setStatus(
     id,
     outcome,
@@ -320,7 +318,7 @@ describe('npm run status -- --repo --check, as the repository grows', () => {
     const { files, services } = manyServices(count);
     await repository(files);
     for (const env of ['dev', 'uat', 'prod'])
-      for (const s of services) await deploy(env, s, '1.0.0', 'success', false);
+      for (const s of services) await deploy(env, s, '1.0.0', 'success');
     await openPromotions(
       services.map((s) => ({
         service: s,
@@ -365,9 +363,9 @@ describe('npm run status -- --repo --check, as the repository grows', () => {
     const { files, services } = manyServices(2);
     await repository(files);
     for (const env of ['dev', 'uat', 'prod'])
-      for (const s of services) await deploy(env, s, '1.0.0', 'success', false);
+      for (const s of services) await deploy(env, s, '1.0.0', 'success');
     // 120 newer deployments of svc-02 to dev push svc-01's only one past the first page.
-    for (let i = 0; i < 120; i++) await deploy('dev', 'svc-02', '1.0.0', 'success', false);
+    for (let i = 0; i < 120; i++) await deploy('dev', 'svc-02', '1.0.0', 'success');
     const result = await run(['--check', '--json']);
     const data = JSON.parse(result.out) as { problems: string[]; requests: number };
     expect(data.problems).toEqual([]);

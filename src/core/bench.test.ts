@@ -3,7 +3,7 @@ import {
   countByEndpoint,
   formatReport,
   pairedRatios,
-  sliceAt,
+  groupInOrder,
   stats,
   targetChecks,
   timeByLabel,
@@ -35,9 +35,19 @@ describe('pairedRatios', () => {
   });
 });
 
-describe('sliceAt', () => {
-  it('splits a log at the positions snapshotted before each step', () => {
-    expect(sliceAt(['a', 'b', 'c', 'd', 'e'], [0, 3, 3])).toEqual([['a', 'b', 'c'], [], ['d', 'e']]);
+describe('groupInOrder', () => {
+  it('keeps the given order, leaves an empty group for a label nothing carries, and appends the rest', () => {
+    const groups = groupInOrder(['dev:a', 'x:b', 'prod:c', 'dev:d'], (item) => item.split(':')[0]!, [
+      'dev',
+      'uat',
+      'prod',
+    ]);
+    expect(groups).toEqual([
+      { label: 'dev', items: ['dev:a', 'dev:d'] },
+      { label: 'uat', items: [] },
+      { label: 'prod', items: ['prod:c'] },
+      { label: 'x', items: ['x:b'] },
+    ]);
   });
 });
 

@@ -27,9 +27,18 @@ export function pairedRatios(samples: number[], baseline: number[]): Stats {
   return stats(samples.map((sample, i) => sample / baseline[i]!));
 }
 
-/** The items logged between consecutive marks (positions in the log), the last slice up to the end. */
-export function sliceAt<T>(items: T[], marks: number[]): T[][] {
-  return marks.map((start, i) => items.slice(start, marks[i + 1] ?? items.length));
+/** Items grouped by label: the labels of `order` first, in that order, then the others as first met. */
+export function groupInOrder<T>(
+  items: T[],
+  labelOf: (item: T) => string,
+  order: string[],
+): { label: string; items: T[] }[] {
+  const groups = new Map<string, T[]>(order.map((label) => [label, []]));
+  for (const item of items) {
+    const label = labelOf(item);
+    groups.set(label, [...(groups.get(label) ?? []), item]);
+  }
+  return [...groups].map(([label, grouped]) => ({ label, items: grouped }));
 }
 
 export interface EndpointCount {

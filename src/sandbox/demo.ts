@@ -166,8 +166,7 @@ export interface DemoStep {
   process: string;
   title: string;
   seconds: number;
-  /** Where the phase's requests start in the stand-in's request log, and how many it made. */
-  firstRequest: number;
+  /** How many requests the phase made to the GitHub stand-in. */
   apiRequests: number;
 }
 
@@ -329,7 +328,6 @@ export async function playPromotion(
       process: `${from === 0 ? 1 : processSteps(from).review}-${last}`,
       title,
       seconds,
-      firstRequest: requestsBefore,
       apiRequests: sandbox.github.requests.length - requestsBefore,
     });
     log(`        done in ${seconds.toFixed(1)} s`);

@@ -90,6 +90,12 @@ export class BareRepo {
     return result.code === 0 ? result.stdout.trim() : undefined;
   }
 
+  /** A file's text at a commit, or undefined when the commit has no such file. */
+  async readFile(commit: string, path: string): Promise<string | undefined> {
+    const result = await this.tryGit(['show', `${commit}:${path}`]);
+    return result.code === 0 ? result.stdout : undefined;
+  }
+
   async branchSha(branch: string): Promise<string | undefined> {
     return this.resolveCommit(`refs/heads/${branch}`);
   }

@@ -1,6 +1,7 @@
 // The stand-in's repository state and GitHub's rules for it: pull requests, reviews, merges,
 // statuses, deployments, auto-merge. Routes and GraphQL translate HTTP into calls on this.
 import type { BareRepo, GitPerson } from './git.js';
+import { CODEOWNERS_PATHS, codeOwnersOf } from '../../core/codeowners.js';
 import { parse as parseYaml } from 'yaml';
 import {
   deploymentObject,
@@ -347,6 +348,7 @@ export class Store {
     };
     this.pulls.push(pr);
     await this.refresh(pr);
+    await this.requestCodeOwners(pr);
     this.emit('opened', pr, actor);
     return pr;
   }
@@ -512,6 +514,23 @@ export class Store {
   private async squashMessage(commits: string[]): Promise<string> {
     const messages = await Promise.all(commits.map((c) => this.git.commitMessage(c)));
     return messages.map((m) => `* ${m}`).join('\n\n');
+  }
+
+  /** GitHub asks the code owners of the changed files (CODEOWNERS of the base) on a PR opened ready for review. */
+  private async requestCodeOwners(pr: PullState): Promise<void> {
+    if (pr.draft) return;
+    let codeowners: string | undefined;
+    for (const path of CODEOWNERS_PATHS) {
+      codeowners = await this.git.readFile(pr.base.sha, path);
+      if (codeowners !== undefined) break;
+    }
+    if (codeowners === undefined) return;
+    for (const file of pr.stats.files) {
+      const owners = codeOwnersOf(codeowners, file, this.ctx.owner);
+      if (!owners) continue;
+      const users = owners.users.filter((login) => !sameLogin(login, pr.user.login));
+      this.requestReviewers(pr, users, owners.teams);
+    }
   }
 
   requestReviewers(pr: PullState, reviewers: string[], teams: string[]): void {

@@ -121,10 +121,9 @@ async function expectDevDeployedOnceAndUatOpen(s: Awaited<ReturnType<typeof sand
   const recorded = actionDeployments(s.github);
   expect(recorded).toHaveLength(1);
   expect(recorded[0]).toMatchObject({ environment: 'dev', payload: { service: 'orders', version: '1.6.0' } });
-  // in_progress → success; GitHub's own deployment for `environment:` (when the workflow lets GitHub
+  // One status, the outcome; GitHub's own deployment for `environment:` (when the workflow lets GitHub
   // create one) then marks it inactive, as auto_inactive does for the environment's earlier ones.
   expect(recorded[0]!.statuses.map((st) => st.state)).toEqual([
-    'in_progress',
     'success',
     ...(deployJob.environment?.deployment ? ['inactive'] : []),
   ]);
