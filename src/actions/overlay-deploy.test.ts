@@ -192,6 +192,29 @@ describe('overlay-deploy with explicit inputs', () => {
     expect(deploy.summary).toContain('end of the chain');
   });
 
+  it('records a deployment that fails when kustomize cannot render the overlay, and applies nothing', async () => {
+    kubectl = await createRecordingKubectl();
+    await repo.pushToMain(
+      {
+        'overlays/uat/kustomization.yaml': (
+          await git(repo.origin, 'show', 'main:overlays/uat/kustomization.yaml')
+        ).replace('../../base', '../../missing'),
+      },
+      'Point uat at a folder that does not exist',
+    );
+    const deploy = await run('overlay-deploy', { overlay: 'uat', service: 'orders' });
+    expect(deploy.exitCode).toBe(1);
+    expect(deploy.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /kustomize could not render overlays\/uat at [0-9a-f]{12}: .*missing/s,
+    );
+    expect(await kubectl.calls()).toEqual([]);
+    expect(github.deployments).toHaveLength(1);
+    expect(github.deployments[0]!.statuses.map((s) => [s.state, s.description])).toEqual([
+      ['failure', 'orders 1.4.2 failed to deploy'],
+    ]);
+    expect(deploy.outputs['next-overlay'] ?? '').toBe('');
+  });
+
   it('renders and diffs without applying on dry-run', async () => {
     kubectl = await createRecordingKubectl();
     const deploy = await run('overlay-deploy', { overlay: 'uat', service: 'catalog', 'dry-run': 'true' });

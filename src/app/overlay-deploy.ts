@@ -119,23 +119,33 @@ export async function overlayDeploy(
     ? promoted.rollback === true
     : await promotedByRollback(git, commit, kustomization.path, service, environment);
 
-  const worktree = await mkdtemp(join(tmpdir(), 'overlay-deploy-'));
-  let rendered: { manifests: string; renderer: string };
-  try {
-    await git.addWorktree(commit, join(worktree, 'tree'));
-    rendered = await cluster.render(join(worktree, 'tree', environment.overlay)).catch((error: unknown) => {
-      throw new UserError(
-        `kustomize could not render ${environment.overlay} at ${commit.slice(0, 12)}: ${error instanceof CommandError ? error.stderr.trim() : String(error)}`,
-      );
-    });
-  } finally {
-    await git.removeWorktree(join(worktree, 'tree'));
-    await rm(worktree, { recursive: true, force: true });
+  const image = imageReference(service, version);
+  const failed = `${service.name} ${version.tag ?? ''} failed to deploy`;
+  const deployments = inputs.dryRun ? undefined : await deps.deployments();
+  // Recorded while kustomize renders: GitHub asks for a second between two writes, and the render
+  // fills it. The deployment shows as pending until its outcome; an in_progress status would cost
+  // one more request on every deploy, counted against the whole organization's rate limit.
+  const [rendering, recording] = await Promise.allSettled([
+    renderOverlay(git, cluster, commit, environment),
+    deployments?.create({
+      ref: commit,
+      environment: environment.name,
+      description: `${service.name} ${version.tag ?? ''}`.trim(),
+      payload: deploymentPayload(service.name, version, image),
+      production: nextEnvironment(config, environment.name) === undefined,
+    }),
+  ]);
+  if (recording.status === 'rejected') throw recording.reason;
+  const deploymentId = recording.value;
+  if (rendering.status === 'rejected') {
+    if (deployments && deploymentId !== undefined)
+      await deployments.setStatus(deploymentId, 'failure', failed, context.runUrl);
+    throw rendering.reason;
   }
+  const rendered = rendering.value;
   const selected = selectForService(parseManifests(rendered.manifests), config, service);
   const workloads = workloadsOf(selected);
   const manifests = serializeManifests(selected);
-  const image = imageReference(service, version);
   const base = {
     service,
     environment,
@@ -148,7 +158,8 @@ export async function overlayDeploy(
     ...(pull ? { pull: { number: pull.number, url: pull.url } } : {}),
   };
 
-  if (inputs.dryRun) {
+  // A dry run: nothing recorded, nothing applied.
+  if (!deployments || deploymentId === undefined) {
     const diff = await cluster.diff(manifests);
     log.info(
       `Dry run: ${selected.length} manifests rendered for ${service.name} in ${environment.name}; nothing applied`,
@@ -156,27 +167,12 @@ export async function overlayDeploy(
     return { ...base, deployed: false, dryRun: true, diff, durationMs: now() - started };
   }
 
-  // A new deployment shows as pending until its outcome: an in_progress status would cost one more
-  // request for every deploy, and requests are counted against the whole organization's rate limit.
-  const deployments = await deps.deployments();
-  const deploymentId = await deployments.create({
-    ref: commit,
-    environment: environment.name,
-    description: `${service.name} ${version.tag ?? ''}`.trim(),
-    payload: deploymentPayload(service.name, version, image),
-    production: nextEnvironment(config, environment.name) === undefined,
-  });
   try {
     log.info(await cluster.apply(manifests));
     for (const workload of workloads)
       log.info(await cluster.waitForRollout(workload, inputs.rolloutTimeoutSeconds));
   } catch (error) {
-    await deployments.setStatus(
-      deploymentId,
-      'failure',
-      `${service.name} ${version.tag ?? ''} failed to deploy`,
-      context.runUrl,
-    );
+    await deployments.setStatus(deploymentId, 'failure', failed, context.runUrl);
     const detail = error instanceof CommandError ? error.stderr.trim() : String(error);
     throw new UserError(
       `Deploying ${service.name} ${version.tag ?? ''} to ${environment.name} failed: ${detail}`,
@@ -209,4 +205,25 @@ async function promotedByRollback(
 ): Promise<boolean> {
   const promotion = lastPromotionCommit(await git.log(commit, path, 30), service.name, environment.name);
   return promotion !== undefined && isRollbackCommit(promotion);
+}
+
+/** The overlay as kustomize renders it at `commit`, in a temporary worktree (the checkout is left alone). */
+async function renderOverlay(
+  git: Git,
+  cluster: Cluster,
+  commit: string,
+  environment: Environment,
+): Promise<{ manifests: string; renderer: string }> {
+  const worktree = await mkdtemp(join(tmpdir(), 'overlay-deploy-'));
+  try {
+    await git.addWorktree(commit, join(worktree, 'tree'));
+    return await cluster.render(join(worktree, 'tree', environment.overlay)).catch((error: unknown) => {
+      throw new UserError(
+        `kustomize could not render ${environment.overlay} at ${commit.slice(0, 12)}: ${error instanceof CommandError ? error.stderr.trim() : String(error)}`,
+      );
+    });
+  } finally {
+    await git.removeWorktree(join(worktree, 'tree'));
+    await rm(worktree, { recursive: true, force: true });
+  }
 }
