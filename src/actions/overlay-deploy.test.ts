@@ -192,6 +192,22 @@ describe('overlay-deploy with explicit inputs', () => {
     expect(deploy.summary).toContain('end of the chain');
   });
 
+  it("leaves another service's deployment in the same environment active (GitHub knows environments, not services)", async () => {
+    kubectl = await createRecordingKubectl();
+    for (const service of ['payments', 'orders', 'payments'])
+      expect((await run('overlay-deploy', { overlay: 'uat', service })).exitCode).toBe(0);
+    expect(
+      github.deployments.map((d) => [
+        (d.payload as { service?: string }).service,
+        d.statuses.map((s) => s.state),
+      ]),
+    ).toEqual([
+      ['payments', ['success']],
+      ['orders', ['success']],
+      ['payments', ['success']],
+    ]);
+  });
+
   it('records a deployment that fails when kustomize cannot render the overlay, and applies nothing', async () => {
     kubectl = await createRecordingKubectl();
     await repo.pushToMain(

@@ -285,6 +285,9 @@ export class Deployments {
       // GitHub refuses a description over 140 characters.
       description: description.length > 140 ? `${description.slice(0, 139)}…` : description,
       ...(logUrl ? { log_url: logUrl } : {}),
+      // An environment holds many services, but GitHub knows only environments: by default a success
+      // would mark every other service's deployment there inactive.
+      auto_inactive: false,
     });
   }
 }
