@@ -16,6 +16,14 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { UserError } from './errors.js';
+import {
+  scanImages,
+  type QuoteStyle,
+  type ScannedEntry,
+  type ScannedImages,
+  type ScannedPair,
+  type StyledPair,
+} from './kustomization-scan.js';
 
 /** File names kustomize accepts for a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -133,6 +141,15 @@ function findImageEntry(parsed: Parsed, locator: Locator, image: string): YAMLMa
 
 /** The tag and digest a kustomization sets for one image; empty when it sets neither. */
 export function readImageVersion(text: string, image: string, file = 'kustomization.yaml'): ImageVersion {
+  return readImageVersionByScan(text, image) ?? readImageVersionByParse(text, image, file);
+}
+
+/** readImageVersion through the full YAML parse, which reads every shape and reports every error. */
+export function readImageVersionByParse(
+  text: string,
+  image: string,
+  file = 'kustomization.yaml',
+): ImageVersion {
   return imageVersionIn(parseKustomization(text, file), image);
 }
 
@@ -202,8 +219,6 @@ function insertLines(text: string, at: number, lines: string[]): Splice {
   return { start: at, end: at, insert: lead + lines.map((line) => line + eol).join('') };
 }
 
-type QuoteStyle = 'plain' | 'single' | 'double';
-
 function quoteStyleOf(node: Node | null | undefined): QuoteStyle | undefined {
   if (!isScalar(node) || node.value === null) return undefined;
   if (node.type === Scalar.QUOTE_DOUBLE) return 'double';
@@ -230,26 +245,35 @@ function formatScalar(value: string, style: QuoteStyle, flow = false): string {
   return JSON.stringify(value);
 }
 
-function mapsOf(seq: YAMLSeq | undefined): YAMLMap[] {
-  return (seq?.items ?? []).filter((item): item is YAMLMap => isMap(item));
+/** A mapping's pairs as the quoting policy reads them; scanned entries come in this form already. */
+type Styles = readonly StyledPair[];
+
+function stylesOf(map: YAMLMap): Styles {
+  return map.items.map((pair) => ({
+    key: keyOf(pair),
+    keyStyle: quoteStyleOf(pair.key as Node),
+    valueStyle: quoteStyleOf(pair.value as Node | null),
+  }));
+}
+
+function mapsOf(seq: YAMLSeq | undefined): Styles[] {
+  return (seq?.items ?? []).filter((item): item is YAMLMap => isMap(item)).map(stylesOf);
 }
 
 /** How these maps quote their keys: a JSON-like file quotes them all. */
-function keyStyle(maps: readonly YAMLMap[]): QuoteStyle {
-  const first = maps.find((map) => map.items.length > 0)?.items[0];
-  return quoteStyleOf(first?.key as Node | undefined) ?? 'plain';
+function keyStyle(maps: readonly Styles[]): QuoteStyle {
+  return maps.find((map) => map.length > 0)?.[0]?.keyStyle ?? 'plain';
 }
 
 /** The quoting the file uses for this key's values, else for any value: a new value looks like its neighbours. */
-function preferredStyle(maps: readonly YAMLMap[], key: string): QuoteStyle {
+function preferredStyle(maps: readonly Styles[], key: string): QuoteStyle {
   for (const map of maps) {
-    const style = quoteStyleOf(pairOf(map, key)?.value);
+    const style = map.find((pair) => pair.key === key)?.valueStyle;
     if (style) return style;
   }
   for (const map of maps) {
-    for (const pair of map.items) {
-      const style = quoteStyleOf(pair.value as Node | null);
-      if (style) return style;
+    for (const pair of map) {
+      if (pair.valueStyle) return pair.valueStyle;
     }
   }
   // Nothing to imitate: JSON quotes every string, YAML needs no quotes.
@@ -257,7 +281,7 @@ function preferredStyle(maps: readonly YAMLMap[], key: string): QuoteStyle {
 }
 
 /** `key: value`, quoted the way these maps quote theirs. */
-function field(maps: readonly YAMLMap[], key: string, value: string, flow: boolean): string {
+function field(maps: readonly Styles[], key: string, value: string, flow: boolean): string {
   return `${formatScalar(key, keyStyle(maps))}: ${formatScalar(value, preferredStyle(maps, key), flow)}`;
 }
 
@@ -314,6 +338,15 @@ export interface ImageUpdate {
  * entries. Creates the entry, or the `images:` list, when missing.
  */
 export function setImageVersion(text: string, update: ImageUpdate, file = 'kustomization.yaml'): string {
+  return setImageVersionByScan(text, update) ?? setImageVersionByParse(text, update, file);
+}
+
+/** setImageVersion through the full YAML parse, which edits every shape and reports every error. */
+export function setImageVersionByParse(
+  text: string,
+  update: ImageUpdate,
+  file = 'kustomization.yaml',
+): string {
   const parsed = parseKustomization(text, file);
   const locator: Locator = new Locator(parsed);
   const seq = imagesSeq(parsed, locator);
@@ -328,6 +361,47 @@ export function setImageVersion(text: string, update: ImageUpdate, file = 'kusto
   return result;
 }
 
+/** How to change one entry, parsed or scanned: where its pairs are and how their text changes. */
+interface EntryEditor<P> {
+  /** Every entry of the list, for the quoting of new values. */
+  readonly maps: readonly Styles[];
+  readonly flow: boolean;
+  pair(key: string): P | undefined;
+  replace(pair: P, value: string, fallback: QuoteStyle): Splice;
+  insertAfter(pair: P, fields: string[]): Splice;
+  remove(pair: P): Splice;
+}
+
+/** Which values change and which keys come in or go, the same for an entry of any shape. */
+function entryEdits<P>(editor: EntryEditor<P>, update: ImageUpdate): Splice[] {
+  const { maps, flow } = editor;
+  const splices: Splice[] = [];
+  const tagPair = editor.pair('newTag');
+  const digestPair = editor.pair('digest');
+  // Keys the entry lacks go in together after `newName` (or `name`), newTag first.
+  const missing: string[] = [];
+
+  if (tagPair) {
+    splices.push(editor.replace(tagPair, update.tag, preferredStyle(maps, 'newTag')));
+  } else {
+    missing.push(field(maps, 'newTag', update.tag, flow));
+  }
+
+  if (update.digest !== undefined) {
+    const style = preferredStyle(maps, 'digest');
+    if (digestPair) splices.push(editor.replace(digestPair, update.digest, style));
+    else if (tagPair) splices.push(editor.insertAfter(tagPair, [field(maps, 'digest', update.digest, flow)]));
+    else missing.push(field(maps, 'digest', update.digest, flow));
+  } else if (digestPair) {
+    splices.push(editor.remove(digestPair));
+  }
+
+  if (missing.length > 0) {
+    splices.push(editor.insertAfter((editor.pair('newName') ?? editor.pair('name'))!, missing));
+  }
+  return splices;
+}
+
 function editEntry(
   parsed: Parsed,
   locator: Locator,
@@ -335,35 +409,21 @@ function editEntry(
   seq: YAMLSeq | undefined,
   update: ImageUpdate,
 ): Splice[] {
-  const splices: Splice[] = [];
-  const maps = mapsOf(seq);
   const flow = entry.flow === true;
-  const tagPair = pairOf(entry, 'newTag');
-  const digestPair = pairOf(entry, 'digest');
-  // Keys the entry lacks go in together after `newName` (or `name`), newTag first.
-  const missing: string[] = [];
-
-  if (tagPair) {
-    splices.push(replaceValue(parsed, locator, tagPair, update.tag, preferredStyle(maps, 'newTag'), flow));
-  } else {
-    missing.push(field(maps, 'newTag', update.tag, flow));
-  }
-
-  if (update.digest !== undefined) {
-    const style = preferredStyle(maps, 'digest');
-    if (digestPair) splices.push(replaceValue(parsed, locator, digestPair, update.digest, style, flow));
-    else if (tagPair)
-      splices.push(insertFields(parsed, entry, tagPair, [field(maps, 'digest', update.digest, flow)]));
-    else missing.push(field(maps, 'digest', update.digest, flow));
-  } else if (digestPair) {
-    refuseSharedAnchor(parsed, locator, digestPair.value);
-    splices.push(removePair(parsed, entry, digestPair, flow));
-  }
-
-  if (missing.length > 0) {
-    splices.push(insertFields(parsed, entry, pairOf(entry, 'newName') ?? pairOf(entry, 'name')!, missing));
-  }
-  return splices;
+  return entryEdits<Pair<Node, Node | null>>(
+    {
+      maps: mapsOf(seq),
+      flow,
+      pair: (key) => pairOf(entry, key),
+      replace: (pair, value, fallback) => replaceValue(parsed, locator, pair, value, fallback, flow),
+      insertAfter: (pair, fields) => insertFields(parsed, entry, pair, fields),
+      remove: (pair) => {
+        refuseSharedAnchor(parsed, locator, pair.value);
+        return removePair(parsed, entry, pair, flow);
+      },
+    },
+    update,
+  );
 }
 
 function insertFields(parsed: Parsed, entry: YAMLMap, after: Pair, fields: string[]): Splice {
@@ -399,14 +459,14 @@ function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null
 }
 
 /** The new entry's fields: name, newTag and, when pinned, digest. */
-function entryFields(update: ImageUpdate, maps: readonly YAMLMap[], flow: boolean): string[] {
+function entryFields(update: ImageUpdate, maps: readonly Styles[], flow: boolean): string[] {
   const fields = [field(maps, 'name', update.image, flow), field(maps, 'newTag', update.tag, flow)];
   if (update.digest !== undefined) fields.push(field(maps, 'digest', update.digest, flow));
   return fields;
 }
 
 /** `{name: x, newTag: y}`, for a flow list or a `- {...}` entry; `{ name: x }` when `like` is spaced so. */
-function flowEntry(update: ImageUpdate, maps: readonly YAMLMap[], like?: string): string {
+function flowEntry(update: ImageUpdate, maps: readonly Styles[], like?: string): string {
   const space = like?.startsWith('{ ') ? ' ' : '';
   return `{${space}${entryFields(update, maps, true).join(', ')}${space}}`;
 }
@@ -414,7 +474,7 @@ function flowEntry(update: ImageUpdate, maps: readonly YAMLMap[], like?: string)
 /** `- name: x` and its other keys, the dash at `dashColumn` and the keys at `keyColumn`. */
 function blockEntryLines(
   update: ImageUpdate,
-  maps: readonly YAMLMap[],
+  maps: readonly Styles[],
   dashColumn: number,
   keyColumn: number,
 ): string[] {
@@ -501,7 +561,7 @@ function appendImagesList(parsed: Parsed, update: ImageUpdate): Splice[] {
 /** A kustomization written as one flow mapping (JSON is YAML): the list goes in as a flow pair. */
 function appendImagesPair(parsed: Parsed, update: ImageUpdate): Splice {
   const { text, root } = parsed;
-  const list = `[${flowEntry(update, [root])}]`;
+  const list = `[${flowEntry(update, [stylesOf(root)])}]`;
   const existing = pairOf(root, 'images');
   if (existing) {
     const value = existing.value;
@@ -510,7 +570,7 @@ function appendImagesPair(parsed: Parsed, update: ImageUpdate): Splice {
     const colon = text.indexOf(':', (existing.key as Node).range![1]) + 1;
     return { start: colon, end: colon, insert: ` ${list}` };
   }
-  const pair = `${formatScalar('images', keyStyle([root]))}: ${list}`;
+  const pair = `${formatScalar('images', keyStyle([stylesOf(root)]))}: ${list}`;
   const last = root.items[root.items.length - 1];
   if (!last) return { start: root.range![0] + 1, end: root.range![0] + 1, insert: pair };
   const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
@@ -558,4 +618,133 @@ function withoutImage(parsed: Parsed, image: string): string {
   const value = parsed.doc.toJS() as Record<string, unknown>;
   const images = Array.isArray(value.images) ? (value.images as unknown[]) : [];
   return JSON.stringify({ ...value, images: images.filter((_, i) => i !== index) });
+}
+
+/**
+ * readImageVersion by a scan of the lines, for the common shape of a
+ * kustomization; undefined when only the full parse can answer.
+ */
+export function readImageVersionByScan(text: string, image: string): ImageVersion | undefined {
+  const images = scanKustomization(text)?.images;
+  if (!images) return undefined;
+  const [entry, ...others] = entriesNamed(images, image);
+  // An image listed twice is an error that the full parse reports at its line.
+  if (others.length > 0) return undefined;
+  return entry ? scannedVersion(entry) : {};
+}
+
+/**
+ * setImageVersion by a scan of the lines, for an existing entry of the common
+ * shape; undefined when only the full parse can make the edit.
+ */
+export function setImageVersionByScan(text: string, update: ImageUpdate): string | undefined {
+  const scanned = scanKustomization(text);
+  if (!scanned || !convertsToJson(scanned.rest)) return undefined;
+  const { images } = scanned;
+  const [entry, ...others] = entriesNamed(images, update.image);
+  if (!entry || others.length > 0) return undefined;
+  const result = applySplices(text, scannedEntryEdits(text, images, entry, update));
+  // As verifyEdit does for the full parse, read the new version back; the edits stay within
+  // the entry's lines, so those are what to read. A value the scan cannot read (one written
+  // with escapes) leaves the edit to the full parse and its check.
+  const entryStart = entry.pairs[0]!.lineStart;
+  const entryEnd = entry.pairs[entry.pairs.length - 1]!.lineEnd + result.length - text.length;
+  const reread = scanImages(`images:\n${result.slice(entryStart, entryEnd)}`);
+  const [written, ...again] = reread ? entriesNamed(reread, update.image) : [];
+  if (!written || again.length > 0) return undefined;
+  const version = scannedVersion(written);
+  return version.tag === update.tag && version.digest === update.digest ? result : undefined;
+}
+
+/**
+ * The scanned list, when the rest of the file reads as the full parse needs:
+ * valid YAML (other documents too), a block mapping, not Flux's resource, and
+ * the scanned `images:` line its one `images` key.
+ */
+function scanKustomization(text: string): { images: ScannedImages; rest: Parsed } | undefined {
+  const images = scanImages(text);
+  if (!images) return undefined;
+  let rest: Parsed;
+  try {
+    // Without the list's lines, the `images:` key is left with no value.
+    rest = parseKustomization(text.slice(0, images.listStart) + text.slice(images.listEnd), 'rest');
+  } catch (error) {
+    if (error instanceof UserError) return undefined;
+    throw error;
+  }
+  const pair = pairOf(rest.root, 'images');
+  const empty = pair?.value === null || (isScalar(pair?.value) && pair.value.value === null);
+  const own = !rest.root.flow && pair?.key.range?.[0] === images.keyStart;
+  return own && empty ? { images, rest } : undefined;
+}
+
+/**
+ * Whether verifyEdit can turn the document into JSON, as it does to compare it
+ * before and after; it cannot with an alias whose anchor comes later, for one.
+ * The scanned list has no alias or anchor: the rest answers for the whole.
+ */
+function convertsToJson(parsed: Parsed): boolean {
+  try {
+    JSON.stringify(parsed.doc.toJS());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function entriesNamed(images: ScannedImages, image: string): ScannedEntry[] {
+  const named: ScannedEntry[] = [];
+  for (const entry of images.entries) if (pairIn(entry, 'name')?.value === image) named.push(entry);
+  return named;
+}
+
+function pairIn(entry: ScannedEntry, key: string): ScannedPair | undefined {
+  for (const pair of entry.pairs) if (pair.key === key) return pair;
+  return undefined;
+}
+
+function scannedVersion(entry: ScannedEntry): ImageVersion {
+  const result: ImageVersion = {};
+  const tag = pairIn(entry, 'newTag')?.value;
+  const digest = pairIn(entry, 'digest')?.value;
+  if (tag !== undefined) result.tag = tag;
+  if (digest !== undefined) result.digest = digest;
+  return result;
+}
+
+/** editEntry's edits for a scanned entry: one pair a line, each value on its key's line, the keys at keyColumn. */
+function scannedEntryEdits(
+  text: string,
+  images: ScannedImages,
+  entry: ScannedEntry,
+  update: ImageUpdate,
+): Splice[] {
+  const indent = ' '.repeat(entry.keyColumn);
+  return entryEdits<ScannedPair>(
+    {
+      maps: images.entries.map((each) => each.pairs),
+      flow: false,
+      pair: (key) => pairIn(entry, key),
+      replace: (pair, value, fallback) =>
+        pair.valueEnd > pair.valueStart
+          ? {
+              start: pair.valueStart,
+              end: pair.valueEnd,
+              insert: formatScalar(value, pair.valueStyle ?? fallback),
+            }
+          : { start: pair.afterColon, end: pair.afterColon, insert: ` ${formatScalar(value, fallback)}` },
+      insertAfter: (pair, fields) =>
+        insertLines(
+          text,
+          pair.lineEnd,
+          fields.map((f) => indent + f),
+        ),
+      // Like removePair: a first pair gives its place behind the dash to the next key.
+      remove: (pair) =>
+        pair === entry.pairs[0]
+          ? { start: pair.keyStart, end: entry.pairs[1]!.keyStart, insert: '' }
+          : { start: pair.lineStart, end: pair.lineEnd, insert: '' },
+    },
+    update,
+  );
 }
