@@ -5,7 +5,7 @@ import { booleanInput, input, repositoryContext, runAction, secretInput } from '
 import { checkOverlayDeployInputs } from '../core/inputs.js';
 
 await runAction(async () => {
-  const context = await repositoryContext();
+  const context = repositoryContext();
   const token = secretInput('token');
   const dryRun = booleanInput('dry-run', false);
   const plain = checkOverlayDeployInputs(context.eventName, {

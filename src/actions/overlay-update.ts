@@ -5,7 +5,7 @@ import { booleanInput, input, repositoryContext, runAction, secretInput } from '
 import { checkOverlayUpdateInputs } from '../core/inputs.js';
 
 await runAction(async () => {
-  const context = await repositoryContext();
+  const context = repositoryContext();
   const token = secretInput('token');
   const allowDowngrade = booleanInput('allow-downgrade', false);
   const plain = checkOverlayUpdateInputs({
