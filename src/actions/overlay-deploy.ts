@@ -1,77 +1,24 @@
-import { overlayDeploy } from '../app/overlay-deploy.js';
-import { Git } from '../adapters/git.js';
-import type { Deployments } from '../adapters/github.js';
-import { applyManifests, diffManifests, renderOverlay, waitForRollout } from '../adapters/kubernetes.js';
-import {
-  booleanInput,
-  input,
-  log,
-  repositoryContext,
-  runAction,
-  secretInput,
-  setOutputs,
-  writeSummary,
-} from '../adapters/runner.js';
-import { InputError } from '../core/errors.js';
-import { overlayDeploySummary } from '../core/summary.js';
+// The overlay-deploy action's entry. It loads only the runner protocol and the plain input rules,
+// so a wrong input is refused at once; yaml, the config and the deploy code (overlay-deploy-run.ts)
+// load only once the inputs pass.
+import { booleanInput, input, repositoryContext, runAction, secretInput } from '../adapters/runner.js';
+import { checkOverlayDeployInputs } from '../core/inputs.js';
 
 await runAction(async () => {
-  const context = await repositoryContext();
+  const context = repositoryContext();
   const token = secretInput('token');
-  const timeout = input('rollout-timeout') || '300';
-  if (!/^[1-9]\d{0,4}$/.test(timeout))
-    throw new InputError('rollout-timeout', `'${timeout}' is not a number of seconds (1 to 99999)`);
   const dryRun = booleanInput('dry-run', false);
-  let deployments: Deployments | undefined;
-  const result = await overlayDeploy(
-    {
-      overlay: input('overlay'),
-      service: input('service'),
-      config: input('config') || '.github/promotion.yaml',
-      dryRun,
-      rolloutTimeoutSeconds: Number(timeout),
-    },
-    context,
-    {
-      git: new Git(context.workspace),
-      cluster: { render: renderOverlay, apply: applyManifests, diff: diffManifests, waitForRollout },
-      deployments: async () => {
-        if (!token)
-          throw new InputError(
-            'token',
-            'required to record the GitHub deployment (github.token needs deployments: write)',
-          );
-        // Octokit is loaded only when there is a deployment to record.
-        const github = await import('../adapters/github.js');
-        return (deployments ??= new github.Deployments(github.createOctokit(token, log), {
-          owner: context.owner,
-          repo: context.repo,
-        }));
-      },
-      log,
-    },
-  );
-  if ('skipped' in result) {
-    setOutputs({
-      service: '',
-      overlay: '',
-      version: '',
-      digest: '',
-      deployed: false,
-      'next-overlay': '',
-      rollback: false,
-    });
-    await writeSummary(`### overlay-deploy: nothing to deploy\n\n${result.skipped}\n`);
-    return;
-  }
-  setOutputs({
-    service: result.service.name,
-    overlay: result.environment.name,
-    version: result.version.tag ?? '',
-    digest: result.version.digest ?? '',
-    deployed: result.deployed,
-    'next-overlay': result.next?.name ?? '',
-    rollback: result.rollback,
+  const plain = checkOverlayDeployInputs(context.eventName, {
+    overlay: input('overlay'),
+    service: input('service'),
+    rolloutTimeout: input('rollout-timeout') || '300',
+    dryRun,
+    token,
   });
-  await writeSummary(overlayDeploySummary(result));
+  const { runOverlayDeploy } = await import('./overlay-deploy-run.js');
+  await runOverlayDeploy(context, token, {
+    ...plain,
+    dryRun,
+    config: input('config') || '.github/promotion.yaml',
+  });
 });

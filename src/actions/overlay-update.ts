@@ -1,92 +1,24 @@
-import { requireAccess } from '../app/access.js';
-import { overlayUpdate, validateInputs, type OverlayUpdateResult } from '../app/overlay-update.js';
-import { Git } from '../adapters/git.js';
-import type { PullRequests } from '../adapters/github.js';
-import {
-  booleanInput,
-  input,
-  log,
-  repositoryContext,
-  runActors,
-  runAction,
-  secretInput,
-  setOutputs,
-  writeSummary,
-} from '../adapters/runner.js';
-import { isPromotionByHand } from '../core/access.js';
-import { UserError } from '../core/errors.js';
-import { overlayUpdateSummary } from '../core/summary.js';
+// The overlay-update action's entry. It loads only the runner protocol and the plain input rules,
+// so a wrong input is refused at once; yaml, the config and the promotion code (overlay-update-run.ts)
+// load only once the inputs pass.
+import { booleanInput, input, repositoryContext, runAction, secretInput } from '../adapters/runner.js';
+import { checkOverlayUpdateInputs } from '../core/inputs.js';
 
 await runAction(async () => {
-  const context = await repositoryContext();
+  const context = repositoryContext();
   const token = secretInput('token');
-  const validated = await validateInputs(
-    {
-      overlay: input('overlay'),
-      service: input('service'),
-      version: input('version'),
-      digest: input('digest'),
-      allowDowngrade: booleanInput('allow-downgrade', false),
-      config: input('config') || '.github/promotion.yaml',
-    },
-    context.workspace,
-  );
-  if (!token)
-    throw new UserError(
-      "Input 'token': required to open the promotion pull request (an App token, a PAT or github.token)",
-    );
-  // Octokit is loaded only once the inputs are valid.
-  const { createOctokit, PullRequests, TeamMemberships } = await import('../adapters/github.js');
-  // A promotion started by hand needs the environment's promoters; the chain's own runs do not.
-  const repository = `${context.owner}/${context.repo}`;
-  if (
-    isPromotionByHand(
-      context.eventName,
-      process.env.GITHUB_WORKFLOW_REF ?? '',
-      repository,
-      process.env.GITHUB_ACTOR ?? '',
-    )
-  ) {
-    const { environment, service, config } = validated;
-    const teams = new TeamMemberships(createOctokit(token, log), context.owner);
-    await requireAccess(
-      {
-        heading: `overlay-update: who may promote to \`${environment.name}\` by hand`,
-        subject: {
-          action: `promote ${service.name} to ${environment.name} by hand`,
-          rule: `the promoters of environment '${environment.name}' in ${config.file}`,
-        },
-        list: environment.promoters,
-        org: context.owner,
-        logins: runActors(),
-      },
-      {
-        membership: (team, login) => teams.membership(team, login),
-        writeSummary,
-      },
-    );
-  }
-
-  let pulls: PullRequests | undefined;
-  const result: OverlayUpdateResult = await overlayUpdate(validated, {
-    git: new Git(context.workspace),
-    pulls: () =>
-      (pulls ??= new PullRequests(createOctokit(token, log), { owner: context.owner, repo: context.repo })),
-    workspace: context.workspace,
-    defaultBranch: context.defaultBranch,
-    owner: context.owner,
-    render: async (dir) => (await import('../adapters/kubernetes.js')).renderOverlay(dir),
-    log,
+  const allowDowngrade = booleanInput('allow-downgrade', false);
+  const plain = checkOverlayUpdateInputs({
+    overlay: input('overlay'),
+    service: input('service'),
+    version: input('version'),
+    digest: input('digest'),
+    token,
   });
-
-  setOutputs({
-    branch: result.branch,
-    'pull-request-number': result.pullRequest?.number ?? '',
-    'pull-request-url': result.pullRequest?.url ?? '',
-    version: result.version,
-    digest: result.digest ?? '',
-    changed: result.changed,
-    merged: result.merged,
+  const { runOverlayUpdate } = await import('./overlay-update-run.js');
+  await runOverlayUpdate(context, token, {
+    ...plain,
+    allowDowngrade,
+    config: input('config') || '.github/promotion.yaml',
   });
-  await writeSummary(overlayUpdateSummary(result));
 });

@@ -1,84 +1,16 @@
-import { requireAccess } from '../app/access.js';
-import { release, validateReleaseInputs } from '../app/release.js';
-import { runBuilder } from '../adapters/builder.js';
-import type { TeamMemberships } from '../adapters/github.js';
-import { findCredentials, RegistryClient } from '../adapters/registry.js';
-import {
-  booleanInput,
-  input,
-  log,
-  runActors,
-  runAction,
-  secretInput,
-  setOutputs,
-  writeSummary,
-} from '../adapters/runner.js';
-import { releaseSummary } from '../core/release.js';
+// The release action's entry. It loads only the runner protocol and the plain input rules, so a
+// wrong input is refused at once; yaml, the config and the release code (release-run.ts) load only
+// once the inputs pass.
+import { booleanInput, input, runAction } from '../adapters/runner.js';
+import { checkReleaseInputs } from '../core/inputs.js';
 
 await runAction(async () => {
-  const workspace = process.env.GITHUB_WORKSPACE ?? process.cwd();
-  const validated = await validateReleaseInputs(
-    {
-      service: input('service'),
-      version: input('version'),
-      config: input('config') || '.github/promotion.yaml',
-      push: booleanInput('push', true),
-      builder: input('builder') || 'docker',
-    },
-    workspace,
-  );
-  // Before anything is built or pushed: only the people release.allowed names may release.
-  const org = (process.env.GITHUB_REPOSITORY ?? '').split('/')[0] ?? '';
-  const token = secretInput('token');
-  let teams: TeamMemberships | undefined;
-  await requireAccess(
-    {
-      heading: `release: who may release \`${validated.service.name}\``,
-      subject: {
-        action: `run a release of ${validated.service.name}`,
-        rule: `release.allowed in ${validated.config.file}`,
-      },
-      list: validated.config.release.allowed,
-      org,
-      logins: runActors(),
-    },
-    {
-      // Octokit is loaded only when a team must be asked about.
-      membership: token
-        ? async (team, login) => {
-            const { createOctokit, TeamMemberships } = await import('../adapters/github.js');
-            teams ??= new TeamMemberships(createOctokit(token, log), org);
-            return teams.membership(team, login);
-          }
-        : undefined,
-      writeSummary,
-    },
-  );
-
-  const result = await release(validated, {
-    registry: async (repository) => {
-      const found = await findCredentials(repository);
-      log.info(
-        found
-          ? `Registry credentials for ${repository.registry}: from ${found.source}`
-          : `No registry credentials for ${repository.registry} on this runner: reading it anonymously`,
-      );
-      return new RegistryClient(repository, found ? { credentials: found.credentials } : {});
-    },
-    run: (command) => runBuilder(command, { cwd: workspace }),
-    log,
-    facts: {
-      serverUrl: process.env.GITHUB_SERVER_URL,
-      repository: process.env.GITHUB_REPOSITORY,
-      revision: process.env.GITHUB_SHA,
-    },
+  const push = booleanInput('push', true);
+  const plain = checkReleaseInputs({
+    service: input('service'),
+    version: input('version'),
+    builder: input('builder') || 'docker',
   });
-
-  setOutputs({
-    image: result.reference,
-    digest: result.digest ?? '',
-    version: result.version,
-    'first-overlay': result.firstEnvironment ?? '',
-  });
-  await writeSummary(releaseSummary(result));
+  const { runRelease } = await import('./release-run.js');
+  await runRelease({ ...plain, push, config: input('config') || '.github/promotion.yaml' });
 });

@@ -2,8 +2,9 @@
 // GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files. Written here rather than through @actions/core,
 // whose entry module loads @actions/http-client (undici) and @actions/exec at start-up: that
 // doubled the time before an action printed its first line, and none of it is needed for this.
-import { appendFileSync } from 'node:fs';
-import { appendFile, readFile } from 'node:fs/promises';
+// The files are read and written synchronously: they are small, and node:fs/promises alone took
+// as long to load as the rest of an action's entry.
+import { appendFileSync, readFileSync } from 'node:fs';
 import { EOL } from 'node:os';
 import { InputError, UserError } from '../core/errors.js';
 
@@ -75,12 +76,12 @@ export interface RepositoryContext {
 }
 
 /** What the runner tells about the repository and run, from the GITHUB_* variables and the event file. */
-export async function repositoryContext(): Promise<RepositoryContext> {
+export function repositoryContext(): RepositoryContext {
   const [owner = '', repo = ''] = (process.env.GITHUB_REPOSITORY ?? '').split('/');
   if (!owner || !repo)
     throw new UserError('GITHUB_REPOSITORY is not set: run this action in a GitHub Actions job');
   const eventPath = process.env.GITHUB_EVENT_PATH;
-  const event = eventPath ? (JSON.parse(await readFile(eventPath, 'utf8')) as Record<string, unknown>) : {};
+  const event = eventPath ? (JSON.parse(readFileSync(eventPath, 'utf8')) as Record<string, unknown>) : {};
   const repository = event.repository as { default_branch?: string } | undefined;
   const server = process.env.GITHUB_SERVER_URL;
   const runId = process.env.GITHUB_RUN_ID;
@@ -97,7 +98,7 @@ export async function repositoryContext(): Promise<RepositoryContext> {
 
 export async function writeSummary(markdown: string): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  await appendFile(process.env.GITHUB_STEP_SUMMARY, markdown + EOL);
+  appendFileSync(process.env.GITHUB_STEP_SUMMARY, markdown + EOL);
 }
 
 /**

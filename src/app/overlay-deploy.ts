@@ -6,6 +6,7 @@ import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
 import { deploymentPayload } from '../core/deployment-record.js';
 import { UserError } from '../core/errors.js';
+import type { PlainOverlayDeployInputs } from '../core/inputs.js';
 import { readImageVersion, type ImageVersion } from '../core/kustomization.js';
 import {
   parseManifests,
@@ -27,12 +28,10 @@ export interface Cluster {
   waitForRollout(workload: Workload, timeoutSeconds: number): Promise<string>;
 }
 
-export interface OverlayDeployInputs {
-  overlay: string;
-  service: string;
+/** The plain inputs, checked already (checkOverlayDeployInputs), and the rest. */
+export interface OverlayDeployInputs extends PlainOverlayDeployInputs {
   config: string;
   dryRun: boolean;
-  rolloutTimeoutSeconds: number;
 }
 
 export interface DeployContext {

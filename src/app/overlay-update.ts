@@ -1,10 +1,11 @@
 import type { Environment, PromotionConfig, Reviewers, Service } from '../core/config.js';
 import { nextEnvironment, previousEnvironment, requireEnvironment, requireService } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
-import { isDigest, readImageVersion, setImageVersion } from '../core/kustomization.js';
+import type { PlainOverlayUpdateInputs } from '../core/inputs.js';
+import { readImageVersion, setImageVersion } from '../core/kustomization.js';
 import type { ImageVersion } from '../core/kustomization.js';
 import { reviewersBeyondCodeOwners } from '../core/codeowners.js';
-import { checkName, promotionBranch } from '../core/names.js';
+import { promotionBranch } from '../core/names.js';
 import { planPromotion, type PromotionPlan } from '../core/promotion.js';
 import {
   commitMessage,
@@ -15,17 +16,13 @@ import {
   type PromotionText,
 } from '../core/pull-request.js';
 import type { RenderedDiff } from '../core/rendered-diff.js';
-import { checkVersion } from '../core/version.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
 import type { Render } from './render-promotion.js';
 import { loadConfig, readCodeOwners, readKustomization } from './repository-files.js';
 
-export interface OverlayUpdateInputs {
-  overlay: string;
-  service: string;
-  version: string;
-  digest: string;
+/** The plain inputs, checked already (checkOverlayUpdateInputs), and the rest. */
+export interface OverlayUpdateInputs extends PlainOverlayUpdateInputs {
   allowDowngrade: boolean;
   config: string;
 }
@@ -73,20 +70,12 @@ export interface Deps {
 
 const MAX_ATTEMPTS = 5;
 
-/** Checks every input before anything else happens: a bad value changes nothing. */
+/** Checks the inputs against the config before anything else happens: a bad value changes nothing. */
 export async function validateInputs(
   inputs: OverlayUpdateInputs,
   workspace: string,
 ): Promise<ValidatedInputs> {
-  checkName('overlay', inputs.overlay);
-  checkName('service', inputs.service);
-  const version = inputs.version === '' ? undefined : checkVersion('version', inputs.version);
-  if (inputs.digest !== '' && !isDigest(inputs.digest)) {
-    throw new InputError(
-      'digest',
-      `'${inputs.digest}' is not an image digest: use algorithm:hex, e.g. sha256:0123…`,
-    );
-  }
+  const { version } = inputs;
   const config = await loadConfig(workspace, inputs.config);
   const environment = requireEnvironment(config, 'overlay', inputs.overlay);
   const service = requireService(config, 'service', inputs.service);

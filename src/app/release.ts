@@ -3,28 +3,23 @@ import { join } from 'node:path';
 import type { PromotionConfig, Service } from '../core/config.js';
 import { requireService } from '../core/config.js';
 import { UserError } from '../core/errors.js';
-import { checkName } from '../core/names.js';
+import type { Builder, PlainReleaseInputs } from '../core/inputs.js';
 import {
   buildPlan,
-  checkBuilder,
   ociLabels,
   parseImageRepository,
-  type Builder,
   type Command,
   type ImageRepository,
   type ImageSize,
   type OciLabelFacts,
   type ReleaseOutcome,
 } from '../core/release.js';
-import { checkVersion } from '../core/version.js';
 import { loadConfig } from './repository-files.js';
 
-export interface ReleaseInputs {
-  service: string;
-  version: string;
+/** The plain inputs, checked already (checkReleaseInputs), and the rest. */
+export interface ReleaseInputs extends PlainReleaseInputs {
   config: string;
   push: boolean;
-  builder: string;
 }
 
 export interface ValidatedRelease {
@@ -53,16 +48,15 @@ async function isFile(path: string): Promise<boolean> {
 }
 
 /**
- * Checks every input before anything runs: a bad service or version ends the run here, with a
- * message naming the input, and nothing is built, pushed or asked of the registry.
+ * Checks the inputs against the config and the checkout before anything runs: a service the config
+ * does not know ends the run here, with a message naming the input, and nothing is built, pushed
+ * or asked of the registry.
  */
 export async function validateReleaseInputs(
   inputs: ReleaseInputs,
   workspace: string,
 ): Promise<ValidatedRelease> {
-  checkName('service', inputs.service);
-  const version = checkVersion('version', inputs.version);
-  const builder = checkBuilder('builder', inputs.builder);
+  const { version, builder } = inputs;
   const config = await loadConfig(workspace, inputs.config);
   const service = requireService(config, 'service', inputs.service);
   const context = join(workspace, service.context);

@@ -1,6 +1,7 @@
 import type { Environment, PromotionConfig, Service } from './config.js';
 import { findEnvironment, findService, requireEnvironment, requireService } from './config.js';
-import { checkName, parsePromotionBranch } from './names.js';
+import { deploysMergedBranch } from './inputs.js';
+import { parsePromotionBranch } from './names.js';
 import { parsePromotionRecord, type PromotionRecord } from './pull-request.js';
 
 export type DeployTarget =
@@ -40,7 +41,7 @@ export function deployTarget(
   config: PromotionConfig,
   defaultBranch: string,
 ): DeployTarget {
-  if (eventName === 'pull_request' || eventName === 'pull_request_target') {
+  if (deploysMergedBranch(eventName)) {
     const pull = (event as PullRequestEvent).pull_request;
     if (!pull) return { kind: 'skip', reason: 'the event carries no pull request' };
     if (pull.merged !== true)
@@ -76,8 +77,7 @@ export function deployTarget(
     };
   }
 
-  checkName('overlay', inputs.overlay);
-  checkName('service', inputs.service);
+  // The inputs are valid names already (checkOverlayDeployInputs): here they must name the config's.
   const environment = requireEnvironment(config, 'overlay', inputs.overlay);
   const service = requireService(config, 'service', inputs.service);
   return { kind: 'deploy', environment, service };

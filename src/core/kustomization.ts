@@ -38,12 +38,6 @@ export interface ImageVersion {
   digest?: string;
 }
 
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-f0-9]{32,}$/;
-
-export function isDigest(value: string): boolean {
-  return DIGEST.test(value);
-}
-
 interface Parsed {
   text: string;
   file: string;

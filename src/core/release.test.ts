@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildPlan,
-  checkBuilder,
   describeSize,
   formatBytes,
   isLoopbackRegistry,
@@ -163,13 +162,6 @@ describe('manifests', () => {
 });
 
 describe('the build', () => {
-  it('accepts the three builders only', () => {
-    expect(checkBuilder('builder', 'buildah')).toBe('buildah');
-    expect(() => checkBuilder('builder', 'kaniko')).toThrow(
-      "Input 'builder': 'kaniko' is not a supported builder: use docker, buildah, podman",
-    );
-  });
-
   it('labels the image with the OCI source, revision, version and creation time', () => {
     expect(
       ociLabels({

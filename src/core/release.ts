@@ -1,20 +1,10 @@
-import { InputError } from './errors.js';
+import type { Builder } from './inputs.js';
 import { summarySection } from './summary.js';
 
 /**
  * The pure part of a release: which registry an image lives in, how to talk to it,
  * what the builders are asked to run, and what the job summary says. No I/O here.
  */
-
-export const BUILDERS = ['docker', 'buildah', 'podman'] as const;
-export type Builder = (typeof BUILDERS)[number];
-
-export function checkBuilder(input: string, value: string): Builder {
-  if (!(BUILDERS as readonly string[]).includes(value)) {
-    throw new InputError(input, `'${value}' is not a supported builder: use ${BUILDERS.join(', ')}`);
-  }
-  return value as Builder;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Image references and registries

@@ -1,0 +1,119 @@
+// The action inputs that are checked without reading a file: names, versions, the digest, the
+// builder, the rollout timeout, a required token. Each entry point (src/actions) loads only these
+// rules and the runner protocol before it checks them, and loads yaml, the config and the rest of
+// its code only once they pass, so a wrong input is refused at once.
+import { InputError } from './errors.js';
+import { checkName } from './names.js';
+import { checkVersion, isDigest } from './version.js';
+
+export const BUILDERS = ['docker', 'buildah', 'podman'] as const;
+export type Builder = (typeof BUILDERS)[number];
+
+export function checkBuilder(input: string, value: string): Builder {
+  if (!(BUILDERS as readonly string[]).includes(value)) {
+    throw new InputError(input, `'${value}' is not a supported builder: use ${BUILDERS.join(', ')}`);
+  }
+  return value as Builder;
+}
+
+export interface PlainReleaseInputs {
+  service: string;
+  version: string;
+  builder: Builder;
+}
+
+export function checkReleaseInputs(inputs: {
+  service: string;
+  version: string;
+  builder: string;
+}): PlainReleaseInputs {
+  return {
+    service: checkName('service', inputs.service),
+    version: checkVersion('version', inputs.version),
+    builder: checkBuilder('builder', inputs.builder),
+  };
+}
+
+export interface PlainOverlayUpdateInputs {
+  overlay: string;
+  service: string;
+  /** Absent: the environment copies the version of the one before (the config says which). */
+  version?: string;
+  digest?: string;
+}
+
+export function checkOverlayUpdateInputs(inputs: {
+  overlay: string;
+  service: string;
+  version: string;
+  digest: string;
+  token: string;
+}): PlainOverlayUpdateInputs {
+  const overlay = checkName('overlay', inputs.overlay);
+  const service = checkName('service', inputs.service);
+  const version = inputs.version === '' ? undefined : checkVersion('version', inputs.version);
+  if (inputs.digest !== '' && !isDigest(inputs.digest)) {
+    throw new InputError(
+      'digest',
+      `'${inputs.digest}' is not an image digest: use algorithm:hex, e.g. sha256:0123…`,
+    );
+  }
+  if (!inputs.token) {
+    throw new InputError(
+      'token',
+      'required to open the promotion pull request (an App token, a PAT or github.token)',
+    );
+  }
+  return {
+    overlay,
+    service,
+    ...(version ? { version } : {}),
+    ...(inputs.digest ? { digest: inputs.digest } : {}),
+  };
+}
+
+/**
+ * A pull_request event deploys the promotion branch it merged, whose name (release/<service>/<env>)
+ * says what to deploy: overlay-deploy then does not read its overlay and service inputs.
+ */
+export function deploysMergedBranch(eventName: string): boolean {
+  return eventName === 'pull_request' || eventName === 'pull_request_target';
+}
+
+export interface PlainOverlayDeployInputs {
+  overlay: string;
+  service: string;
+  rolloutTimeoutSeconds: number;
+}
+
+/** A deploy that applies (not a dry run) records a GitHub deployment, with the token. */
+export function requireDeploymentToken(token: string): void {
+  if (!token)
+    throw new InputError(
+      'token',
+      'required to record the GitHub deployment (github.token needs deployments: write)',
+    );
+}
+
+export function checkOverlayDeployInputs(
+  eventName: string,
+  inputs: { overlay: string; service: string; rolloutTimeout: string; dryRun: boolean; token: string },
+): PlainOverlayDeployInputs {
+  if (!/^[1-9]\d{0,4}$/.test(inputs.rolloutTimeout)) {
+    throw new InputError(
+      'rollout-timeout',
+      `'${inputs.rolloutTimeout}' is not a number of seconds (1 to 99999)`,
+    );
+  }
+  if (!deploysMergedBranch(eventName)) {
+    checkName('overlay', inputs.overlay);
+    checkName('service', inputs.service);
+    // Explicit inputs always deploy; a pull_request event may turn out a skip, which needs no token.
+    if (!inputs.dryRun) requireDeploymentToken(inputs.token);
+  }
+  return {
+    overlay: inputs.overlay,
+    service: inputs.service,
+    rolloutTimeoutSeconds: Number(inputs.rolloutTimeout),
+  };
+}
