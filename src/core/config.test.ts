@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nextEnvironment, parseConfig, previousEnvironment } from './config.js';
+import { nextEnvironment, parseConfig, parseConfigWithPositions, previousEnvironment } from './config.js';
+import { UserError } from './errors.js';
 
 const FILE = '.github/promotion.yaml';
 
@@ -76,109 +77,270 @@ describe('parseConfig defaults', () => {
   });
 });
 
+const cases: [string, string, RegExp][] = [
+  [
+    'a name with a slash',
+    configWith('  - name: dev\n  - name: a/b\n'),
+    /^\.github\/promotion\.yaml:4:11: environment name 'a\/b' is not valid/,
+  ],
+  ['a name with dots', configWith('  - name: ..\n'), /:3:11: environment name '\.\.' is not valid/],
+  [
+    'a name with a space',
+    configWith('  - name: "my env"\n'),
+    /:3:11: environment name 'my env' is not valid/,
+  ],
+  ['an upper-case name', configWith('  - name: Dev\n'), /:3:11: environment name 'Dev' is not valid/],
+  [
+    'a duplicate environment',
+    configWith('  - name: dev\n  - name: dev\n'),
+    /:4:11: environment 'dev' is defined twice/,
+  ],
+  [
+    'a duplicate service',
+    configWith('  - name: dev\n', '  - name: api\n    image: a/api\n  - name: api\n    image: a/api\n'),
+    /:7:11: service 'api' is defined twice/,
+  ],
+  [
+    'an unknown key',
+    configWith('  - name: dev\n    merge-without-reveiw: true\n'),
+    /:4:5: unknown key 'merge-without-reveiw' in an environment/,
+  ],
+  [
+    'a non-boolean',
+    configWith('  - name: dev\n    merge-without-review: yes please\n'),
+    /:4:27: 'merge-without-review' in environment 'dev' must be true or false/,
+  ],
+  [
+    'an overlay outside the repository',
+    configWith('  - name: dev\n    overlay: ../elsewhere\n'),
+    /:4:14: 'overlay' in environment 'dev' must be a relative path inside the repository/,
+  ],
+  [
+    'a missing image',
+    configWith('  - name: dev\n', '  - name: api\n'),
+    /:5:5: 'image' is required in service 'api'/,
+  ],
+  [
+    'an image with a tag',
+    configWith('  - name: dev\n', '  - name: api\n    image: ghcr.io/acme/api:1.0\n'),
+    /:6:12: 'image' in service 'api' must be an image repository without tag/,
+  ],
+  [
+    'no environments',
+    'services:\n  - name: api\n    image: a/api\n',
+    /:1:1: 'environments' must be a non-empty list/,
+  ],
+  ['a wrong schema version', 'version: 2\n', /:1:10: 'version' must be 1/],
+  ['invalid YAML', 'environments: [\n', /^\.github\/promotion\.yaml:\d+:\d+: not valid YAML/],
+  [
+    'a bad merge method',
+    configWith('  - name: dev\n') + 'pull-requests:\n  merge-method: fast-forward\n',
+    /:8:17: 'merge-method' must be one of merge, squash, rebase/,
+  ],
+  [
+    'an unknown key under release',
+    'release:\n  allowd:\n    users: [mona]\n',
+    /:2:3: unknown key 'allowd' in 'release'; allowed: allowed/,
+  ],
+  [
+    'an unknown key in release.allowed',
+    'release:\n  allowed:\n    people: [mona]\n',
+    /:3:5: unknown key 'people' in 'allowed' of 'release'; allowed: users, teams/,
+  ],
+  [
+    'a login with @',
+    'release:\n  allowed:\n    users: [mona, "@hubot"]\n',
+    /:3:19: '@hubot' in the users of 'allowed' of 'release' is not a GitHub login/,
+  ],
+  [
+    'a team as @org/slug',
+    'release:\n  allowed:\n    teams: ["@acme/releasers"]\n',
+    /:3:13: '@acme\/releasers' in the teams of 'allowed' of 'release' is not a team slug: .*without '@org\/'/,
+  ],
+  [
+    'an upper-case team slug',
+    configWith('  - name: uat\n    promoters:\n      teams: [UAT]\n'),
+    /:5:15: 'UAT' in the teams of 'promoters' of environment 'uat' is not a team slug/,
+  ],
+  [
+    'an access list that lists nobody',
+    configWith('  - name: uat\n    promoters:\n      users: []\n'),
+    /:5:7: 'promoters' of environment 'uat' lists nobody: name users and\/or teams, or remove 'promoters' for no restriction/,
+  ],
+  [
+    'promoters that are not a mapping',
+    configWith('  - name: uat\n    promoters: [mona]\n'),
+    /:4:16: 'promoters' must be a mapping/,
+  ],
+  [
+    'a user that is not a string',
+    configWith('  - name: uat\n    promoters:\n      users: [42]\n'),
+    /:5:15: 'users' in 'promoters' of environment 'uat' must be a list of non-empty strings/,
+  ],
+];
+
 describe('parseConfig errors name the file, line and key', () => {
-  const cases: [string, string, RegExp][] = [
-    [
-      'a name with a slash',
-      configWith('  - name: dev\n  - name: a/b\n'),
-      /^\.github\/promotion\.yaml:4:11: environment name 'a\/b' is not valid/,
-    ],
-    ['a name with dots', configWith('  - name: ..\n'), /:3:11: environment name '\.\.' is not valid/],
-    [
-      'a name with a space',
-      configWith('  - name: "my env"\n'),
-      /:3:11: environment name 'my env' is not valid/,
-    ],
-    ['an upper-case name', configWith('  - name: Dev\n'), /:3:11: environment name 'Dev' is not valid/],
-    [
-      'a duplicate environment',
-      configWith('  - name: dev\n  - name: dev\n'),
-      /:4:11: environment 'dev' is defined twice/,
-    ],
-    [
-      'a duplicate service',
-      configWith('  - name: dev\n', '  - name: api\n    image: a/api\n  - name: api\n    image: a/api\n'),
-      /:7:11: service 'api' is defined twice/,
-    ],
-    [
-      'an unknown key',
-      configWith('  - name: dev\n    merge-without-reveiw: true\n'),
-      /:4:5: unknown key 'merge-without-reveiw' in an environment/,
-    ],
-    [
-      'a non-boolean',
-      configWith('  - name: dev\n    merge-without-review: yes please\n'),
-      /:4:27: 'merge-without-review' in environment 'dev' must be true or false/,
-    ],
-    [
-      'an overlay outside the repository',
-      configWith('  - name: dev\n    overlay: ../elsewhere\n'),
-      /:4:14: 'overlay' in environment 'dev' must be a relative path inside the repository/,
-    ],
-    [
-      'a missing image',
-      configWith('  - name: dev\n', '  - name: api\n'),
-      /:5:5: 'image' is required in service 'api'/,
-    ],
-    [
-      'an image with a tag',
-      configWith('  - name: dev\n', '  - name: api\n    image: ghcr.io/acme/api:1.0\n'),
-      /:6:12: 'image' in service 'api' must be an image repository without tag/,
-    ],
-    [
-      'no environments',
-      'services:\n  - name: api\n    image: a/api\n',
-      /:1:1: 'environments' must be a non-empty list/,
-    ],
-    ['a wrong schema version', 'version: 2\n', /:1:10: 'version' must be 1/],
-    ['invalid YAML', 'environments: [\n', /^\.github\/promotion\.yaml:\d+:\d+: not valid YAML/],
-    [
-      'a bad merge method',
-      configWith('  - name: dev\n') + 'pull-requests:\n  merge-method: fast-forward\n',
-      /:8:17: 'merge-method' must be one of merge, squash, rebase/,
-    ],
-    [
-      'an unknown key under release',
-      'release:\n  allowd:\n    users: [mona]\n',
-      /:2:3: unknown key 'allowd' in 'release'; allowed: allowed/,
-    ],
-    [
-      'an unknown key in release.allowed',
-      'release:\n  allowed:\n    people: [mona]\n',
-      /:3:5: unknown key 'people' in 'allowed' of 'release'; allowed: users, teams/,
-    ],
-    [
-      'a login with @',
-      'release:\n  allowed:\n    users: [mona, "@hubot"]\n',
-      /:3:19: '@hubot' in the users of 'allowed' of 'release' is not a GitHub login/,
-    ],
-    [
-      'a team as @org/slug',
-      'release:\n  allowed:\n    teams: ["@acme/releasers"]\n',
-      /:3:13: '@acme\/releasers' in the teams of 'allowed' of 'release' is not a team slug: .*without '@org\/'/,
-    ],
-    [
-      'an upper-case team slug',
-      configWith('  - name: uat\n    promoters:\n      teams: [UAT]\n'),
-      /:5:15: 'UAT' in the teams of 'promoters' of environment 'uat' is not a team slug/,
-    ],
-    [
-      'an access list that lists nobody',
-      configWith('  - name: uat\n    promoters:\n      users: []\n'),
-      /:5:7: 'promoters' of environment 'uat' lists nobody: name users and\/or teams, or remove 'promoters' for no restriction/,
-    ],
-    [
-      'promoters that are not a mapping',
-      configWith('  - name: uat\n    promoters: [mona]\n'),
-      /:4:16: 'promoters' must be a mapping/,
-    ],
-    [
-      'a user that is not a string',
-      configWith('  - name: uat\n    promoters:\n      users: [42]\n'),
-      /:5:15: 'users' in 'promoters' of environment 'uat' must be a list of non-empty strings/,
-    ],
-  ];
   it.each(cases)('refuses %s', (_name, text, message) => {
     expect(() => parseConfig(text, FILE)).toThrowError(message);
+  });
+});
+
+/** A config of `count` services in the shape of the bench's. */
+function servicesConfig(count: number): string {
+  const services = Array.from({ length: count }, (_, i) => {
+    const name = `svc-${String(i).padStart(4, '0')}`;
+    return `  - name: ${name}\n    image: ghcr.io/acme/${name}\n    context: services/${name}\n`;
+  });
+  return configWith(
+    '  - name: dev\n    merge-without-review: true\n  - name: uat\n  - name: prod\n',
+    services.join(''),
+  );
+}
+
+/** The config, or the error's message and location. */
+function outcome(parse: typeof parseConfig, text: string): unknown {
+  try {
+    return { config: parse(text, FILE) };
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    return { message: error.message, location: error.location };
+  }
+}
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so that a failing edit can be found again. */
+function numbers(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('parseConfig (quick read first) gives what the yaml library alone gives (parseConfigWithPositions)', () => {
+  const sample = readFileSync(FILE, 'utf8');
+  const texts: [string, string][] = [
+    ['the sample configuration', sample],
+    ...[50, 500, 5000].map((count): [string, string] => [
+      `${count} generated services`,
+      servicesConfig(count),
+    ]),
+    ['a config with defaults', configWith('  - name: dev\n')],
+    ...cases.map(([name, text]): [string, string] => [name, text]),
+    // At the edges of the quick read: what it reads, and what it leaves to yaml.
+    [
+      'a sequence at the indentation of its key, and a comment less indented',
+      'version: 1\nenvironments:\n- name: dev\n# c\n  labels:\n  - a\nservices:\n- name: api\n  image: a/api\n',
+    ],
+    [
+      'items with more spaces after the dash, trailing spaces and comments',
+      configWith(
+        '  -   name: dev   # c\n      labels: [ a,b ]  \n',
+        '  - name: api\n    image: localhost:5000/api\n',
+      ),
+    ],
+    ['a key less indented than its mapping', configWith('  - name: dev\n   labels: [a]\n')],
+    ['a plain label over two lines', configWith('  - name: dev\n    labels:\n      - a\n        b\n')],
+    ['quoted labels with spaces and a hash', configWith('  - name: dev\n    labels: ["a b", \'c # d\']\n')],
+    [
+      'a label with a colon',
+      configWith('  - name: dev\n    labels: [a:b]\n    reviewers:\n      users:\n        - a:b\n'),
+    ],
+    ['a tab', configWith('  - name: dev\n    labels:\t[a]\n')],
+    ['a non-ASCII comment', `# café\n${configWith('  - name: dev\n')}`],
+    [
+      'a %YAML 1.1 directive, under which yes is a boolean',
+      `%YAML 1.1\n---\n${configWith('  - name: dev\n    labels: [yes]\n')}`,
+    ],
+    ['lone carriage returns, no line breaks to yaml', configWith('  - name: dev\n').replace(/\n/g, '\r')],
+    ['Windows line ends', configWith('  - name: dev\n').replace(/\n/g, '\r\n')],
+    [
+      'an explicit tag that yaml leaves a string',
+      'version: !!float 1\n' + configWith('  - name: dev\n').slice(11),
+    ],
+    ['an alias, which yaml refuses', configWith('  - name: &dev dev\n  - name: uat\n    labels: [*dev]\n')],
+    ['an anchor without an alias', configWith('  - name: &dev dev\n')],
+    ['a label too big a number for a double', configWith('  - name: dev\n    labels: [1e999]\n')],
+    [
+      'yes, no, on and off, strings in YAML 1.2',
+      configWith('  - name: dev\n    labels: [yes, no, on, off]\n'),
+    ],
+    [
+      'null and ~ for defaults',
+      configWith('  - name: dev\n    overlay: ~\n', '  - name: api\n    image: a/api\n    context: null\n'),
+    ],
+    ['1.10 as a name, a number', configWith('  - name: 1.10\n')],
+    ['a key without a value', configWith('  - name: dev\n    ? reviewers\n')],
+    ['an empty value for a mapping', configWith('  - name: dev\n    reviewers:\n')],
+    ['keys 1 and "1"', configWith('  - name: dev\n    1: a\n    "1": b\n')],
+    ['a collection as a key', configWith('  - name: dev\n    [name]: x\n')],
+    ['two documents', `${configWith('  - name: dev\n')}---\n${configWith('  - name: dev\n')}`],
+    ['a duplicate key', configWith('  - name: dev\n    name: uat\n')],
+    ['an empty file', ''],
+    ['a file that is a list', '- version: 1\n'],
+    ['no services', 'version: 1\nenvironments:\n  - name: dev\nservices: []\n'],
+    [
+      'a context outside the repository',
+      configWith('  - name: dev\n', '  - name: api\n    image: a/api\n    context: /abs\n'),
+    ],
+    [
+      'an empty kustomize-image',
+      configWith('  - name: dev\n', '  - name: api\n    image: a/api\n    kustomize-image: " "\n'),
+    ],
+    ['reviewers that are not a list', configWith('  - name: dev\n    reviewers:\n      users: mona\n')],
+    ['an unknown reviewers key', configWith('  - name: dev\n    reviewers:\n      people: [mona]\n')],
+    [
+      'a flow style config',
+      '{version: 1, environments: [{name: dev}], services: [{name: api, image: a/api}]}\n',
+    ],
+    ['a flow sequence less indented than its key', configWith('  - name: dev\n    labels: [a,\n  b]\n')],
+    ['a quoted label over two lines', configWith('  - name: dev\n    labels:\n      - "a\n        b"\n')],
+  ];
+  it.each(texts)('%s', (_name, text) => {
+    expect(outcome(parseConfig, text)).toEqual(outcome(parseConfigWithPositions, text));
+  });
+
+  it('on 300 random edits of the sample configuration', () => {
+    const random = numbers(1);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
+    const inserts = [
+      '\n',
+      ' ',
+      '  ',
+      '\t',
+      '#',
+      ':',
+      ': ',
+      '- ',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '"',
+      "'",
+      '? ',
+      '|',
+      '>',
+      '&a ',
+      '*a',
+      '~',
+      '\n  - x',
+      '\r',
+    ];
+    for (let i = 0; i < 300; i++) {
+      let text = sample;
+      for (let edits = 1 + Math.floor(random() * 3); edits > 0; edits--) {
+        const at = Math.floor(random() * text.length);
+        text =
+          random() < 0.6
+            ? text.slice(0, at) + pick(inserts) + text.slice(at)
+            : text.slice(0, at) + text.slice(at + 1);
+      }
+      expect(outcome(parseConfig, text), JSON.stringify(text)).toEqual(
+        outcome(parseConfigWithPositions, text),
+      );
+    }
   });
 });
