@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { nextEnvironment, parseConfig, parseConfigWithPositions, previousEnvironment } from './config.js';
 import { UserError } from './errors.js';
+import { seededRandom } from '../../test/support/random.js';
 
 const FILE = '.github/promotion.yaml';
 
@@ -207,17 +208,6 @@ function outcome(parse: typeof parseConfig, text: string): unknown {
   }
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so that a failing edit can be found again. */
-function numbers(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('parseConfig (quick read first) gives what the yaml library alone gives (parseConfigWithPositions)', () => {
   const sample = readFileSync(FILE, 'utf8');
   const texts: [string, string][] = [
@@ -302,7 +292,7 @@ describe('parseConfig (quick read first) gives what the yaml library alone gives
   });
 
   it('on 300 random edits of the sample configuration', () => {
-    const random = numbers(1);
+    const random = seededRandom(1);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
     const inserts = [
       '\n',

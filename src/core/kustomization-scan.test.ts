@@ -9,6 +9,7 @@ import {
   setImageVersionByScan,
   type ImageUpdate,
 } from './kustomization.js';
+import { seededRandom } from '../../test/support/random.js';
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const NEW_DIGEST = `sha256:${'cd'.repeat(32)}`;
@@ -248,7 +249,7 @@ describe('the scan answers exactly as the full parse', () => {
     // Damaged YAML can make the full parse's toJS warn about odd keys: not what this is about.
     vi.spyOn(process, 'emitWarning').mockImplementation(() => {});
     // Random edits, from a fixed seed, of the characters YAML cares about.
-    const random = mulberry32(20240611);
+    const random = seededRandom(20240611);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const characters = ['#', ' ', '  ', '\n', '\t', '"', "'", '\\', '-', ':', '~', '?', '@', '`', '%', ','];
     const indicators = ['&a ', '*a', '!!str ', '- ', ': ', '{', '}', '[', ']', '|\n', '>-\n'];
@@ -410,14 +411,3 @@ describe('scanImages', () => {
     ]);
   });
 });
-
-/** A small seeded random number generator, so that the damaged copies are the same on every run. */
-function mulberry32(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
