@@ -1,19 +1,9 @@
+import { CommandError } from '../core/errors.js';
 import type { Workload } from '../core/manifests.js';
 import { findOnPath } from './path.js';
 
 /** The field manager of every apply, so server-side apply knows which fields the suite owns. */
 export const FIELD_MANAGER = 'gitops-promotion';
-
-export class CommandError extends Error {
-  override readonly name = 'CommandError';
-  constructor(
-    readonly command: string,
-    readonly exitCode: number,
-    readonly stderr: string,
-  ) {
-    super(`${command} failed (exit ${exitCode}): ${stderr.trim()}`);
-  }
-}
 
 async function run(
   program: string,

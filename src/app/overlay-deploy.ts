@@ -5,7 +5,7 @@ import type { Environment, Service } from '../core/config.js';
 import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
 import { deploymentPayload } from '../core/deployment-record.js';
-import { UserError } from '../core/errors.js';
+import { CommandError, UserError } from '../core/errors.js';
 import type { PlainOverlayDeployInputs } from '../core/inputs.js';
 import { readImageVersion, type ImageVersion } from '../core/kustomization.js';
 import {
@@ -18,7 +18,6 @@ import {
 import { imageReference, isRollbackCommit, lastPromotionCommit } from '../core/pull-request.js';
 import type { Git } from '../adapters/git.js';
 import type { Deployments } from '../adapters/github.js';
-import { CommandError } from '../adapters/kubernetes.js';
 import { loadConfig, readKustomization } from './repository-files.js';
 
 export interface Cluster {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { renderedDiff, type RenderedDiff, type RenderResult } from '../core/rendered-diff.js';
 import type { Git } from '../adapters/git.js';
-import { CommandError } from '../adapters/kubernetes.js';
+import { CommandError } from '../core/errors.js';
 
 export type Render = (dir: string) => Promise<{ manifests: string; renderer: string }>;
 

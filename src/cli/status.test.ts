@@ -9,7 +9,7 @@ import { Deployments, type Octokit } from '../adapters/github.js';
 import { deploymentPayload } from '../core/deployment-record.js';
 import { createGitFixture, type GitFixture } from '../sandbox/github/fixture.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
-import { readStatus, status } from './status.js';
+import { status } from './status.js';
 
 const REPO = { owner: 'acme', repo: 'platform' };
 const TOKENS = {
@@ -118,17 +118,6 @@ async function run(
   const graphql = gh!.requests.slice(before).filter((r) => r.operationId === 'graphql').length;
   return { code, out: out.join('\n'), err: err.join('\n'), graphql };
 }
-
-describe('readStatus on the sample checkout', () => {
-  it('reads every overlay of the chain', async () => {
-    const { rows } = await readStatus('.');
-    expect(rows.find((row) => row.service === 'orders')?.cells.map((c) => c.version)).toEqual([
-      '1.5.0',
-      '1.4.2',
-      '1.4.2',
-    ]);
-  });
-});
 
 describe('npm run status -- --repo, on the sample overlays', () => {
   async function sampleRepository(): Promise<void> {

@@ -4,24 +4,19 @@
 // drift (an overlay naming a version its last successful deployment did not deliver). `--check`
 // makes drift and promotion PRs older than `--max-age` hours fail the command, for a schedule.
 // Exit codes: 0 fine, 1 problems found (--check), 2 usage, token, configuration or API error.
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { DEFAULT_CONFIG_PATH, parseConfig, type PromotionConfig } from '../core/config.js';
-import { kustomizationPaths, readImageVersion, type ImageVersion } from '../core/kustomization.js';
+import { DEFAULT_CONFIG_PATH } from '../core/config.js';
+import { readStatus } from '../app/status.js';
 import {
   DEFAULT_MAX_AGE_HOURS,
   statusJson,
   statusMarkdown,
-  statusMatrix,
   statusProblems,
   statusTable,
   withGitHub,
-  type StatusRow,
 } from '../core/status.js';
 import { createOctokit } from '../adapters/github.js';
 import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
-import { UserError } from '../core/errors.js';
 import { UsageError, parseRepoArg, reportFailure, tokenFrom, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run status -- [options]
@@ -115,36 +110,6 @@ export function parseArgs(argv: string[]): StatusOptions | 'help' {
       '--check needs --repo <owner>/<name>: drift and waiting pull requests are read from GitHub',
     );
   return options;
-}
-
-export async function readStatus(
-  root: string,
-  configPath = DEFAULT_CONFIG_PATH,
-): Promise<{ config: PromotionConfig; rows: StatusRow[] }> {
-  const text = await readFile(join(root, configPath), 'utf8').catch((error: unknown) => {
-    throw new UserError(
-      `cannot read the configuration ${configPath}: ${error instanceof Error ? error.message : String(error)}`,
-    );
-  });
-  const config = parseConfig(text, configPath);
-  const overlays = new Map<string, { path: string; text: string } | undefined>();
-  for (const environment of config.environments) {
-    let found: { path: string; text: string } | undefined;
-    for (const path of kustomizationPaths(environment.overlay)) {
-      const text = await readFile(join(root, path), 'utf8').catch(() => undefined);
-      if (text !== undefined) {
-        found = { path, text };
-        break;
-      }
-    }
-    overlays.set(environment.name, found);
-  }
-  const versions = (environment: string, service: string): ImageVersion => {
-    const overlay = overlays.get(environment);
-    const image = config.services.find((s) => s.name === service)!.kustomizeImage;
-    return overlay ? readImageVersion(overlay.text, image, overlay.path) : {};
-  };
-  return { config, rows: statusMatrix(config, versions) };
 }
 
 /** Runs the command; returns the exit code. */

@@ -28,3 +28,15 @@ export class InputError extends UserError {
     super(`Input '${input}': ${problem}`);
   }
 }
+
+/** A program the suite ran (kustomize, kubectl) failed: its command line, exit code and error output. */
+export class CommandError extends Error {
+  override readonly name = 'CommandError';
+  constructor(
+    readonly command: string,
+    readonly exitCode: number,
+    readonly stderr: string,
+  ) {
+    super(`${command} failed (exit ${exitCode}): ${stderr.trim()}`);
+  }
+}

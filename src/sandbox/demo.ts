@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { readStatus } from '../cli/status.js';
+import { readStatus } from '../app/status.js';
 import { shortDigest } from '../core/pull-request.js';
 import { statusTable, type StatusRow } from '../core/status.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github/index.js';
