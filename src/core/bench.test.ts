@@ -8,6 +8,7 @@ import {
   targetChecks,
   timeByLabel,
   type BenchReport,
+  type Scenario,
 } from './bench.js';
 
 describe('stats', () => {
@@ -86,47 +87,46 @@ function report(overrides: Partial<BenchReport> = {}): BenchReport {
   };
 }
 
+function scenario(overrides: Partial<Scenario>): Scenario {
+  return { name: 'one service', services: 1, seconds: 10, hops: [], phases: [], steps: [], ...overrides };
+}
+
 describe('targetChecks', () => {
-  it('judges each figure against its target, at the boundary too', () => {
+  it('judges requests per service per hop and the wall time of each scenario, at the boundary too', () => {
     const checks = targetChecks(
       report({
-        coldStart: {
-          baseline: one(40),
-          bundles: [
-            { action: 'release', ms: one(52), ratio: one(1.3) },
-            { action: 'overlay-update', ms: one(100), ratio: one(2.5) },
-            // An earlier commit's bundle, measured for comparison: no target applies.
-            { action: 'release', ref: 'fc5860c', ms: one(200), ratio: one(5) },
-          ],
-        },
-        hops: [
-          { hop: 'uat', endpoints: [{ endpoint: 'GET /x', count: 4 }] },
-          {
-            hop: 'prod',
-            endpoints: [
-              { endpoint: 'GET /x', count: 4 },
-              { endpoint: 'POST /y', count: 1 },
+        // Information only: no target applies to start-up or in-process times any more.
+        coldStart: { baseline: one(40), bundles: [{ action: 'release', ms: one(100), ratio: one(2.5) }] },
+        scaling: [{ operation: 'setImageVersion', services: 500, ms: one(90) }],
+        scenarios: [
+          scenario({
+            seconds: 20,
+            hops: [
+              { hop: 'dev', seconds: 12, endpoints: [{ endpoint: 'GET /x', count: 4 }] },
+              {
+                hop: 'uat',
+                endpoints: [
+                  { endpoint: 'GET /x', count: 4 },
+                  { endpoint: 'POST /y', count: 1 },
+                ],
+              },
             ],
-          },
-        ],
-        scaling: [
-          { operation: 'setImageVersion', services: 50, ms: one(50) },
-          { operation: 'setImageVersion', services: 500, ms: one(9.5) },
-          { operation: 'yaml parseDocument', services: 500, ms: one(40) },
-        ],
-        chains: [
-          { services: 1, seconds: one(25), phases: [], steps: [] },
-          { services: 10, seconds: one(200), phases: [], steps: [] },
+          }),
+          scenario({
+            name: '10 services released at once',
+            services: 10,
+            seconds: 201,
+            hops: [{ hop: 'dev', endpoints: [{ endpoint: 'POST /y', count: 45 }] }],
+          }),
         ],
       }),
     );
-    expect(checks.map((c) => [c.met, c.value])).toEqual([
-      [true, '1.30x'],
-      [false, '2.50x'],
-      [true, '4'],
-      [false, '5'],
-      [true, '9.50 ms'],
-      [false, '25.0 s'],
+    expect(checks.map((c) => [c.met, c.target, c.value])).toEqual([
+      [true, 'one service: API requests per service for dev <= 4', '4'],
+      [false, 'one service: API requests per service for uat <= 4', '5'],
+      [true, 'one service: dev -> prod <= 20 s', '20.0 s'],
+      [false, '10 services released at once: API requests per service for dev <= 4', '4.5'],
+      [false, '10 services released at once: dev -> prod <= 200 s', '201.0 s'],
     ]);
   });
 
@@ -147,26 +147,36 @@ describe('formatReport', () => {
           ],
         },
         bundleSizes: [{ action: 'release', entryBytes: 1000, chunkBytes: 500, chunks: 2 }],
-        hops: [
-          {
-            hop: 'uat',
-            endpoints: [
-              { endpoint: 'POST /repos/{owner}/{repo}/pulls', count: 1 },
-              { endpoint: 'GET /repos/{owner}/{repo}/pulls', count: 2 },
+        scenarios: [
+          scenario({
+            seconds: 21.5,
+            hops: [
+              {
+                hop: 'uat',
+                seconds: 3.25,
+                endpoints: [
+                  { endpoint: 'POST /repos/{owner}/{repo}/pulls', count: 1 },
+                  { endpoint: 'GET /repos/{owner}/{repo}/pulls', count: 2 },
+                ],
+              },
             ],
-          },
+            phases: [{ name: 'uat (opens the prod PR)', seconds: 3.25 }],
+            steps: [{ label: './actions/overlay-update', seconds: 2.5 }],
+          }),
         ],
-        skipped: ['the sandbox chain (--skip-chain)'],
+        skipped: ['the burst of 10 releases at once (--quick)'],
       }),
     );
     expect(text).toContain('2 CPUs (AMD EPYC), node v20.20.2, load average 0.5 before and 1.5 after');
     expect(text).toMatch(/node -e 0\s+41\.0 \(40\.0-45\.0\)\s+1\n/);
     expect(text).toMatch(/actions\/release\s+100\.0 \(90\.0-110\.0\)\s+2\.50 \(2\.20-2\.60\)/);
     expect(text).toMatch(/actions\/release @abc1234\s+200\.0 \(200\.0-200\.0\)\s+5\.00/);
-    expect(text).not.toContain('release @abc1234 cold start');
     expect(text).toMatch(/release\s+1000\s+500 in 2\s+1500/);
-    expect(text).toMatch(/uat\s+3\s*\n\s+1\s+POST \/repos\/\{owner\}\/\{repo\}\/pulls/);
-    expect(text).toMatch(/NOT MET\s+release cold start <= 1.3x node -e 0\s+2.50x/);
-    expect(text).toContain('Skipped: the sandbox chain (--skip-chain)');
+    expect(text).toContain('Scenario: one service, dev -> prod in 21.5 s');
+    expect(text).toMatch(/uat\s+3\.3\s+3\s+3\.0\s*\n\s+1\s+POST \/repos\/\{owner\}\/\{repo\}\/pulls/);
+    expect(text).toMatch(/2\.5\s+\.\/actions\/overlay-update/);
+    expect(text).toMatch(/NOT MET\s+one service: dev -> prod <= 20 s\s+21\.5 s/);
+    expect(text).not.toMatch(/cold start <=/);
+    expect(text).toContain('Skipped: the burst of 10 releases at once (--quick)');
   });
 });
