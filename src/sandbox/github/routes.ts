@@ -1,5 +1,7 @@
 // REST handlers, keyed by the spec's operationId. Each turns a validated request into calls on
 // the Store and answers with objects built by objects.ts.
+import { notFound } from './errors.js';
+import type { MergeRequest } from './merges.js';
 import {
   commitStatusObject,
   deploymentStatusObject,
@@ -8,9 +10,8 @@ import {
   reviewObject,
 } from './objects.js';
 import { settingsHandlers } from './settings.js';
-import { notFound } from './store.js';
 import { teamsHandlers } from './teams.js';
-import type { MergeRequest, Store } from './store.js';
+import type { Store } from './store.js';
 import type { CommitStatusState, DeploymentStatusState, Identity, PullState } from './types.js';
 
 export interface RouteContext {
