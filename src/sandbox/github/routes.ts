@@ -1,5 +1,8 @@
 // REST handlers, keyed by the spec's operationId. Each turns a validated request into calls on
 // the Store and answers with objects built by objects.ts.
+import { notFound } from './errors.js';
+import type { Handler, RouteContext } from './handler.js';
+import type { MergeRequest } from './merges.js';
 import {
   commitStatusObject,
   deploymentStatusObject,
@@ -8,30 +11,9 @@ import {
   reviewObject,
 } from './objects.js';
 import { settingsHandlers } from './settings.js';
-import { notFound } from './store.js';
+import type { Store } from './store.js';
 import { teamsHandlers } from './teams.js';
-import type { MergeRequest, Store } from './store.js';
-import type { CommitStatusState, DeploymentStatusState, Identity, PullState } from './types.js';
-
-export interface RouteContext {
-  store: Store;
-  params: Record<string, string>;
-  query: URLSearchParams;
-  body: unknown;
-  identity: Identity;
-  /** Request path without the query, for Link headers. */
-  path: string;
-  /** Recorded as a violation but answered (things GitHub silently ignores). */
-  note: (text: string) => void;
-}
-
-export interface RouteResult {
-  status: number;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-type Handler = (c: RouteContext) => Promise<RouteResult>;
+import type { CommitStatusState, DeploymentStatusState, PullState } from './types.js';
 
 function obj(body: unknown): Record<string, unknown> {
   return typeof body === 'object' && body !== null && !Array.isArray(body)

@@ -4,15 +4,16 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
+import { HttpError } from './errors.js';
 import { BareRepo } from './git.js';
 import { handleGraphql } from './graphql.js';
+import type { RouteContext } from './handler.js';
 import { idForLogin, isoNow } from './objects.js';
 import type { RepoContext } from './objects.js';
 import { handlers } from './routes.js';
-import type { RouteContext } from './routes.js';
 import { loadSpec, matchRoute, unknownBodyProperties, validateRequest, validateResponse } from './spec.js';
 import type { SpecOperation } from './spec.js';
-import { HttpError, Store } from './store.js';
+import { Store } from './store.js';
 import type {
   CommitStatusState,
   DeploymentState,

@@ -1,10 +1,10 @@
 // Repository administration in the stand-in: merge settings (PATCH /repos/{owner}/{repo}), the
 // Actions workflow permissions, classic branch protection and environments. Stored, so every GET
 // reflects the last write, and answered with objects valid for GitHub's description.
+import { HttpError, notFound } from './errors.js';
+import type { Handler, RouteContext } from './handler.js';
 import { idForLogin, isoNow, nodeId, repoPath, teamObject, userObject } from './objects.js';
 import type { RepoContext } from './objects.js';
-import type { RouteContext, RouteResult } from './routes.js';
-import { HttpError, notFound } from './store.js';
 import type { Store } from './store.js';
 import type { BranchProtectionState, EnvironmentState, Identity, PrincipalNames } from './types.js';
 
@@ -200,8 +200,6 @@ const REPOSITORY_FLAGS = {
   allow_rebase_merge: 'allowRebaseMerge',
   delete_branch_on_merge: 'deleteBranchOnMerge',
 } as const satisfies Record<string, keyof RepoContext>;
-
-type Handler = (c: RouteContext) => Promise<RouteResult>;
 
 const updateRepo: Handler = async (c) => {
   requireAdmin(c);

@@ -1,12 +1,10 @@
 // Teams of the organization that owns the repository, as far as the suite reads them: a team by
 // slug and a person's membership of it (who may release or promote by hand). Answered the way
 // GitHub answers each kind of token: GITHUB_TOKEN cannot see the organization's teams at all.
+import { HttpError, notFound } from './errors.js';
+import type { Handler, RouteContext } from './handler.js';
 import { isoNow, organizationWebhookObject, teamObject } from './objects.js';
 import type { RepoContext } from './objects.js';
-import type { RouteContext, RouteResult } from './routes.js';
-import { HttpError, notFound } from './store.js';
-
-type Handler = (c: RouteContext) => Promise<RouteResult>;
 
 /**
  * The team named by the path, or GitHub's refusal: 404 for another organization, a user-owned

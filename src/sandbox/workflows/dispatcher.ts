@@ -9,13 +9,8 @@ import type { EventMeta, GitHubStandIn } from '../github/index.js';
 import type { SandboxRepository } from '../workspace.js';
 import { loadWorkflow, type LoadedWorkflow } from './parser.js';
 import type { SandboxApp } from './stand-ins.js';
-import {
-  runWorkflow,
-  type EnvironmentSettings,
-  type RunWorkflowOptions,
-  type TokenMode,
-  type WorkflowRunResult,
-} from './runner.js';
+import type { EnvironmentSettings, RunWorkflowOptions, TokenMode, WorkflowRunResult } from './types.js';
+import { runWorkflow } from './workflow-run.js';
 
 export interface WorkflowDispatcherOptions {
   repository: SandboxRepository;

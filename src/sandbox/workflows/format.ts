@@ -1,6 +1,6 @@
 // A plain-text account of a run: jobs, steps, why things were skipped, what was stood in for.
 import { formatProblem } from './parser.js';
-import type { JobResult, WorkflowRunResult } from './runner.js';
+import type { JobResult, WorkflowRunResult } from './types.js';
 
 const MARK = { success: '✓', failure: '✗', skipped: '-' } as const;
 

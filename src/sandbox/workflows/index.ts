@@ -9,7 +9,8 @@ export type {
 } from './dispatcher.js';
 export { formatProblem, loadWorkflow } from './parser.js';
 export type { LoadedWorkflow, WorkflowProblem } from './parser.js';
-export { GITHUB_ACTIONS_BOT, runWorkflow } from './runner.js';
+export { GITHUB_ACTIONS_BOT } from './run-state.js';
+export { runWorkflow } from './workflow-run.js';
 export type {
   Condition,
   EnvironmentSettings,
@@ -21,7 +22,7 @@ export type {
   TokenMode,
   WorkflowEvent,
   WorkflowRunResult,
-} from './runner.js';
+} from './types.js';
 export { SANDBOX_APP, STAND_INS, appIdentity } from './stand-ins.js';
 export type { SandboxApp, StandInAction } from './stand-ins.js';
 export { formatRun } from './format.js';

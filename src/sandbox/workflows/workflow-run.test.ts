@@ -11,7 +11,8 @@ import { createSandboxRepository, type SandboxRepository } from '../workspace.js
 import { matchesBranchFilters, workflowMatches } from './dispatcher.js';
 import { evaluateExpression, toText } from './expressions.js';
 import { expressionFromValue, loadWorkflow } from './parser.js';
-import { runWorkflow, type JobResult, type WorkflowRunResult } from './runner.js';
+import type { JobResult, WorkflowRunResult } from './types.js';
+import { runWorkflow } from './workflow-run.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 

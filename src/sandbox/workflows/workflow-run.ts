@@ -1,0 +1,237 @@
+/**
+ * Runs this repository's real workflow files on one machine.
+ *
+ * - Workflows are read with GitHub's parser (`@actions/workflow-parser`) and every `${{ }}` is
+ *   evaluated with GitHub's expression engine (`@actions/expressions`), with the contexts GitHub
+ *   gives at that place (`./contexts.ts`), so a context used where GitHub refuses it fails here.
+ * - Jobs follow `needs:` one at a time in dependency order (`./jobs.ts`); a job may call a reusable
+ *   workflow (`./reusable-workflows.ts`); steps run for real or as explicit stand-ins
+ *   (`./steps.ts`). Every stood-in step is listed in the result with the reason.
+ * - Wiring mistakes fail the run before any job starts (`./lint.ts`), as GitHub fails an invalid
+ *   workflow file.
+ *
+ * This module owns the run itself: the event's ref and sha, the inputs of a dispatch or a call,
+ * the secrets, the run name and the workflow's `env:`, and the result.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index';
+import { runProcess } from '../process.js';
+import { CONTEXTS_AT, declaredInputs, githubContext, pick, typeInputs, type Scope } from './contexts.js';
+import {
+  evaluateStringMap,
+  evaluateToken,
+  toExpressionData,
+  toText,
+  type ContextValue,
+  type Contexts,
+  type ExpressionData,
+} from './expressions.js';
+import { runJobs } from './jobs.js';
+import { checkWiring, localCalls } from './lint.js';
+import { child, formatProblem, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
+import { callOutputs } from './reusable-workflows.js';
+import { RunState } from './run-state.js';
+import type { RunWorkflowOptions, WorkflowRunResult } from './types.js';
+
+/** What the event says GITHUB_REF and GITHUB_SHA are. */
+async function refAndSha(options: RunWorkflowOptions): Promise<{ ref: string; sha: string }> {
+  const payload = options.event.payload as {
+    ref?: string;
+    number?: number;
+    pull_request?: {
+      number?: number;
+      merged?: boolean;
+      merge_commit_sha?: string | null;
+      head?: { sha?: string };
+    };
+    repository?: { default_branch?: string };
+  };
+  const resolveSha = async (ref: string): Promise<string> => {
+    const result = await runProcess('git', [
+      '--git-dir',
+      options.repository.origin,
+      'rev-parse',
+      '--verify',
+      '--quiet',
+      `${ref}^{commit}`,
+    ]);
+    if (result.exitCode !== 0) throw new Error(`the event's ref ${ref} is not in the sandbox origin`);
+    return result.stdout.trim();
+  };
+  if (options.event.name === 'pull_request' || options.event.name === 'pull_request_target') {
+    const pr = payload.pull_request ?? {};
+    const ref = `refs/pull/${pr.number ?? payload.number}/merge`;
+    // A merged pull request's merge ref is gone: GITHUB_SHA is the merge commit.
+    const sha = options.sha ?? pr.merge_commit_sha ?? pr.head?.sha ?? '';
+    return { ref, sha };
+  }
+  const ref = payload.ref?.startsWith('refs/')
+    ? payload.ref
+    : `refs/heads/${payload.ref ?? payload.repository?.default_branch ?? 'main'}`;
+  return { ref, sha: options.sha ?? (await resolveSha(ref)) };
+}
+
+/** Runs one workflow file for one event and reports every job and step. */
+export async function runWorkflow(options: RunWorkflowOptions): Promise<WorkflowRunResult> {
+  const started = Date.now();
+  const run = new RunState(options);
+  const file = isAbsolute(options.file) ? options.file : resolve(options.file);
+  const loaded = await run.load(file);
+  const payload = structuredClone(options.event.payload);
+  const { ref, sha } = await refAndSha({ ...options, event: { ...options.event, payload } });
+  const sender = (payload['sender'] ?? {}) as { login?: string };
+  const actor = sender.login ?? 'octocat';
+  const workflowName = child(loaded.document, 'name')?.toString() ?? loaded.file;
+  const result: WorkflowRunResult = {
+    runId: run.runId,
+    runNumber: run.runNumber,
+    runAttempt: run.runAttempt,
+    workflow: workflowName,
+    file: loaded.file,
+    runName: workflowName,
+    event: options.event.name,
+    ...(typeof payload['action'] === 'string' ? { action: payload['action'] } : {}),
+    actor,
+    ref,
+    sha,
+    tokenMode: options.tokenMode,
+    conclusion: 'failure',
+    problems: run.problems,
+    jobs: [],
+    outputs: {},
+    standIns: run.standIns,
+    durationMs: 0,
+  };
+  const finish = (): WorkflowRunResult => {
+    result.durationMs = Date.now() - started;
+    run.progress(
+      `${result.conclusion === 'success' ? '✓' : '✗'} ${result.runName} (${result.file}, run ${result.runId}) ${result.conclusion} in ${(result.durationMs / 1000).toFixed(1)}s`,
+    );
+    for (const problem of result.problems) run.progress(`  ${formatProblem(problem)}`);
+    return result;
+  };
+
+  // 1. The whole call graph must be valid before anything runs (GitHub: "Invalid workflow file").
+  const seen = new Set<string>();
+  const check = async (workflow: LoadedWorkflow): Promise<void> => {
+    if (seen.has(workflow.path)) return;
+    seen.add(workflow.path);
+    run.problems.push(...workflow.problems);
+    run.problems.push(
+      ...(await checkWiring(workflow, {
+        localAction: (uses) => run.localAction(uses, sha),
+        calledWorkflow: async (ref) => {
+          const target = resolve(workflow.root, ref);
+          return existsSync(target) ? run.load(target) : undefined;
+        },
+      })),
+    );
+    for (const ref of localCalls(workflow)) {
+      const target = resolve(workflow.root, ref);
+      if (existsSync(target)) await check(await run.load(target));
+    }
+  };
+  await check(loaded);
+  if (run.problems.length > 0) return finish();
+
+  // 2. Inputs: a dispatch's (typed from its strings), or a call's.
+  let inputs: Record<string, ContextValue> = {};
+  const defaultContexts: Contexts = { github: {}, inputs: {}, vars: options.vars ?? {} };
+  const evaluateDefault = (token: TemplateToken): ExpressionData =>
+    evaluateToken(token, pick(defaultContexts, CONTEXTS_AT.inputDefault));
+  if (options.event.name === 'workflow_dispatch') {
+    const declared = declaredInputs(loaded, 'workflow_dispatch');
+    if (!declared) {
+      run.problems.push(problemAt(loaded, `${loaded.file} has no workflow_dispatch trigger`));
+      return finish();
+    }
+    const given = new Map<string, string>(
+      Object.entries({
+        ...((payload['inputs'] ?? {}) as Record<string, unknown>),
+        ...(options.inputs ?? {}),
+      }).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+    );
+    const typed = typeInputs(declared, given, evaluateDefault, 'workflow_dispatch');
+    if (typed.errors.length > 0) {
+      run.problems.push(...typed.errors.map((e) => problemAt(loaded, e)));
+      return finish();
+    }
+    inputs = typed.inputs;
+    // github.event.inputs keeps strings, defaults filled in.
+    payload['inputs'] = Object.fromEntries(
+      Object.entries(inputs).map(([k, v]) => [k, typeof v === 'string' ? v : String(v)]),
+    );
+  } else if (options.inputs) {
+    const declared = declaredInputs(loaded, 'workflow_call');
+    if (!declared) {
+      run.problems.push(
+        problemAt(loaded, `${loaded.file} has no workflow_call trigger, but inputs were given`),
+      );
+      return finish();
+    }
+    const given = new Map<string, ExpressionData | string>(
+      Object.entries(options.inputs).map(([k, v]) => [k, typeof v === 'string' ? v : toExpressionData(v)]),
+    );
+    const typed = typeInputs(declared, given, evaluateDefault, 'workflow_call');
+    if (typed.errors.length > 0) {
+      run.problems.push(...typed.errors.map((e) => problemAt(loaded, e)));
+      return finish();
+    }
+    inputs = typed.inputs;
+  }
+
+  // 3. Secrets, the run's github context.
+  const secrets: Record<string, string> = { ...(options.secrets ?? {}) };
+  if (options.tokenMode === 'app') {
+    secrets['PROMOTION_APP_CLIENT_ID'] = run.app.clientId;
+    secrets['PROMOTION_APP_PRIVATE_KEY'] = run.app.privateKey;
+  }
+  for (const value of Object.values(secrets)) run.mask(value);
+  for (const environment of Object.values(options.environments ?? {})) {
+    for (const value of Object.values(environment.secrets ?? {})) run.mask(value);
+  }
+  const github = githubContext(run, payload, {
+    actor,
+    ref,
+    sha,
+    workflow: workflowName,
+    file: loaded.file,
+  });
+  const runToken = run.mintGithubToken();
+  github['token'] = runToken;
+
+  const vars = options.vars ?? {};
+  const contexts: Contexts = { github, inputs, vars, secrets: { ...secrets, GITHUB_TOKEN: runToken } };
+  try {
+    result.runName =
+      toText(evaluateToken(child(loaded.document, 'run-name'), pick(contexts, CONTEXTS_AT.runName))) ||
+      workflowName;
+    const workflowEnv = evaluateStringMap(
+      child(loaded.document, 'env'),
+      pick(contexts, CONTEXTS_AT.workflowEnv),
+    );
+    run.progress(
+      `▶ ${result.runName} (${loaded.file}, ${options.event.name}${result.action ? `.${result.action}` : ''} by ${actor}, run ${run.runId}, token mode ${options.tokenMode})`,
+    );
+    await mkdir(run.dir, { recursive: true });
+    const scope: Scope = { loaded, github, inputs, secrets, vars, workflowEnv, prefix: '', depth: 0 };
+    const jobs = await runJobs(run, scope);
+    result.jobs = jobs;
+    result.outputs = callOutputs(scope, jobs);
+    result.conclusion = jobs.some((job) => job.status === 'failure') ? 'failure' : 'success';
+  } catch (error) {
+    run.problems.push(problemAt(loaded, error instanceof Error ? error.message : String(error), 'runner'));
+    result.conclusion = 'failure';
+  }
+  return finish();
+}
+
+function problemAt(
+  loaded: LoadedWorkflow,
+  message: string,
+  source: WorkflowProblem['source'] = 'runner',
+): WorkflowProblem {
+  return { file: loaded.file, line: 0, column: 0, message, source };
+}
