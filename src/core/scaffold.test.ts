@@ -204,6 +204,25 @@ describe('the caller workflows', () => {
     expect(condition).toContain("startsWith(github.event.pull_request.head.ref, 'release/')");
   });
 
+  it('the deploy caller is what the suite dispatches in GITHUB_TOKEN mode: its file name and inputs', () => {
+    const steps = (suiteWorkflow('overlay-update.yaml').jobs['update']?.steps ?? []) as { run?: string }[];
+    const dispatch = steps.map((step) => step.run ?? '').find((run) => run.includes('gh workflow run'));
+    expect(dispatch).toBeDefined();
+    const dispatched = /gh workflow run (\S+)/.exec(dispatch!)?.[1];
+    expect(files.has(callerPath(dispatched!))).toBe(true);
+    const fields = [...dispatch!.matchAll(/-f ([a-z-]+)=/g)].map((m) => m[1]);
+    const on = (parse(file(callerPath(dispatched!))) as Workflow).on as {
+      workflow_dispatch: { inputs: Record<string, { required?: boolean }> };
+    };
+    const inputs = on.workflow_dispatch.inputs;
+    expect(fields.length).toBeGreaterThan(0);
+    for (const field of fields) expect(Object.keys(inputs)).toContain(field);
+    const required = Object.entries(inputs)
+      .filter(([, spec]) => spec.required)
+      .map(([name]) => name);
+    for (const name of required) expect(fields).toContain(name);
+  });
+
   it('another suite and ref are used as given', () => {
     const other = scaffoldFiles(
       resolveScaffoldOptions({ ...BASIC, suite: 'platform-team/promo.suite@v2.1.0' }),

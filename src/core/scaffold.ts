@@ -488,7 +488,7 @@ function codeowners(o: ScaffoldOptions): string {
 ${
   overlayLines.length
     ? `
-# Promotion pull requests into ${reviewed.join(', ')} need an approval from that environment's owners.
+# Promotion pull requests into ${reviewed.join(', ').replace(/, ([^,]*)$/, ' and $1')} need an approval from that environment's owners.
 ${overlayLines.join('\n')}
 `
     : ''
