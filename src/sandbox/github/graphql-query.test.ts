@@ -1,6 +1,7 @@
 // The stand-in's GraphQL `repository` query: the rules GitHub applies to it (pagination boundaries,
-// unknown fields and arguments, cursors) and the answers `npm run status` relies on
-// (reviewDecision, deployments newest first with their statuses, payload as JSON text).
+// unknown fields and arguments, cursors), the answers `npm run status` relies on (reviewDecision,
+// deployments newest first with their statuses, payload as JSON text), and documents read as GitHub
+// reads them (fragments, aliases, variables with defaults, __typename, introspection).
 import { getOctokit } from '@actions/github';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createGitFixture, type GitFixture } from './fixture.js';
@@ -31,11 +32,15 @@ afterEach(async () => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from the wire
 type Json = any;
 
-async function post(query: string, variables: Record<string, unknown> = {}): Promise<Json> {
+async function post(
+  query: string,
+  variables: Record<string, unknown> = {},
+  operationName?: string,
+): Promise<Json> {
   const response = await fetch(`${gh.url}/graphql`, {
     method: 'POST',
     headers: { authorization: 'token app', 'content-type': 'application/json' },
-    body: JSON.stringify({ query, variables }),
+    body: JSON.stringify({ query, variables, operationName }),
   });
   expect(response.status).toBe(200);
   return (await response.json()) as Json;
@@ -163,5 +168,121 @@ describe('query { repository }', () => {
         { type: 'NOT_FOUND', message: "Could not resolve to a Repository with the name 'acme/other'." },
       ],
     });
+  });
+});
+
+describe('documents as GitHub reads them', () => {
+  it('serves fragments, inline fragments, aliases, __typename and variables with defaults', async () => {
+    const app = getOctokit('app', { baseUrl: gh.url });
+    await fixture.commit('release/api/dev', { 'a.txt': '1\n' }, 'dev');
+    const { data: pr } = await app.rest.pulls.create({
+      ...REPO,
+      head: 'release/api/dev',
+      base: 'main',
+      title: 'dev',
+    });
+    const { data: deployment } = await app.rest.repos.createDeployment({
+      ...REPO,
+      ref: 'main',
+      environment: 'dev',
+      auto_merge: false,
+      required_contexts: [],
+    });
+    if (!('id' in deployment)) throw new Error('no deployment');
+    await app.rest.repos.createDeploymentStatus({ ...REPO, deployment_id: deployment.id, state: 'success' });
+    const query = `query Status($owner: String! = "acme", $first: Int = 5) {
+      repo: repository(owner: $owner, name: "platform") {
+        __typename
+        ...Pulls
+        deployments(first: $first) {
+          nodes { ... on Deployment { environment creator { __typename ... on Bot { login } ... on User { url } } } }
+        }
+      }
+    }
+    fragment Pulls on Repository { open: pullRequests(states: OPEN, first: $first) { nodes { ...Pull } } }
+    fragment Pull on PullRequest { number title headRefName }
+    query Other { repository(owner: "acme", name: "platform") { id } }`;
+    expect(await post(query, {}, 'Status')).toEqual({
+      data: {
+        repo: {
+          __typename: 'Repository',
+          open: { nodes: [{ number: pr.number, title: 'dev', headRefName: 'release/api/dev' }] },
+          deployments: {
+            nodes: [{ environment: 'dev', creator: { __typename: 'Bot', login: 'promoter[bot]' } }],
+          },
+        },
+      },
+    });
+    expect(gh.violations).toEqual([]);
+  });
+
+  it("answers introspection from GitHub's schema", async () => {
+    const answer = await post('{ __type(name: "PullRequestMergeMethod") { kind enumValues { name } } }');
+    expect(answer.data.__type).toEqual({
+      kind: 'ENUM',
+      enumValues: [{ name: 'MERGE' }, { name: 'SQUASH' }, { name: 'REBASE' }],
+    });
+  });
+
+  it('counts the lines of a block string: a later error is reported where it is', async () => {
+    const mutation = [
+      'mutation {',
+      '  enablePullRequestAutoMerge(input: {pullRequestId: "PR_x", commitBody: """',
+      '    line one',
+      '    line two',
+      '  """}) {',
+      '    clientMutationId',
+      '    nope',
+      '  }',
+      '}',
+    ].join('\n');
+    expect(await post(mutation)).toEqual({
+      errors: [
+        {
+          message: "Field 'nope' doesn't exist on type 'EnablePullRequestAutoMergePayload'",
+          locations: [{ line: 7, column: 5 }],
+          path: ['mutation', 'enablePullRequestAutoMerge', 'nope'],
+          extensions: {
+            code: 'undefinedField',
+            typeName: 'EnablePullRequestAutoMergePayload',
+            fieldName: 'nope',
+          },
+        },
+      ],
+    });
+    const syntax = await post('{\n  repository(owner: """\nacme\n""", name: "platform") { id } }\n}');
+    expect(syntax).toEqual({
+      errors: [{ message: 'Parse error on "}" (RCURLY) at [5, 1]', locations: [{ line: 5, column: 1 }] }],
+    });
+  });
+
+  it("refuses what GitHub's schema does not have, in GitHub's words", async () => {
+    expect(await post('{ repository(owner: "acme", name: "platform") { id stars } }')).toEqual({
+      errors: [
+        {
+          message: "Field 'stars' doesn't exist on type 'Repository'",
+          locations: [{ line: 1, column: 52 }],
+          path: ['query', 'repository', 'stars'],
+          extensions: { code: 'undefinedField', typeName: 'Repository', fieldName: 'stars' },
+        },
+      ],
+    });
+    expect(gh.violations).toEqual(["graphql: Field 'stars' doesn't exist on type 'Repository'"]);
+  });
+
+  it('answers what GitHub has but the stand-in does not model with an error that says so', async () => {
+    const answer = await post(
+      '{ repository(owner: "acme", name: "platform") { id issues(first: 1) { totalCount } } }',
+    );
+    expect(answer).toEqual({
+      errors: [
+        {
+          message:
+            "The GitHub stand-in does not model Repository.issues (GitHub's schema has it; the stand-in answers only what the suite uses)",
+          locations: [{ line: 1, column: 52 }],
+        },
+      ],
+    });
+    expect(gh.violations).toEqual(['graphql: not implemented in stand-in: Repository.issues']);
   });
 });
