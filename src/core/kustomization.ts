@@ -147,6 +147,7 @@ export interface ImageUpdate {
  */
 export function setImageVersion(text: string, update: ImageUpdate, file = 'kustomization.yaml'): string {
   const parsed = parseKustomization(text, file);
+  refuseUnresolvedAlias(parsed);
   const seq = imagesSeq(parsed);
   const entry = imageEntry(parsed, seq, update.image);
   let splices: Splice[];
@@ -156,6 +157,19 @@ export function setImageVersion(text: string, update: ImageUpdate, file = 'kusto
   const result = applySplices(text, splices);
   verifyEdit(parsed, result, update);
   return result;
+}
+
+/**
+ * An alias with no anchor before it has no value: kustomize refuses the file,
+ * and verifyEdit, which compares the file as data, could not read it either.
+ */
+function refuseUnresolvedAlias(parsed: Parsed): void {
+  visit(parsed.doc, {
+    Alias(_key, alias) {
+      if (!alias.resolve(parsed.doc))
+        failAt(parsed, alias, `alias *${alias.source} has no anchor &${alias.source} before it`);
+    },
+  });
 }
 
 interface Splice {
