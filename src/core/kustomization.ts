@@ -78,12 +78,10 @@ function failAt(
   throw new UserError(message, { file: parsed.file, line: pos.line, column: pos.col });
 }
 
-function keyOf(pair: Pair): string | undefined {
-  return isScalar(pair.key) ? String(pair.key.value) : undefined;
-}
-
+/** The pair whose scalar key reads as `key`. */
 function pairNamed(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((pair) => keyOf(pair) === key) as Pair<Node, Node | null> | undefined;
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as
+    Pair<Node, Node | null> | undefined;
 }
 
 /**
