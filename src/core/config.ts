@@ -1,7 +1,15 @@
-import { LineCounter, parseDocument } from 'yaml';
-import { InputError, UserError, type SourceLocation } from './errors.js';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Node,
+  type YAMLMap,
+  type YAMLSeq,
+} from 'yaml';
+import { InputError, UserError } from './errors.js';
 import { NAME_RULE, isValidName } from './names.js';
-import { nodeAt, quickYamlValue, yamlValue, type YamlMap, type YamlPath } from './yaml-values.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/promotion.yaml';
 
@@ -50,95 +58,87 @@ export interface PromotionConfig {
   release: { allowed?: AccessList };
 }
 
-/** A value of the document and the keys and indexes that lead to it, for the error that points there. */
-class Place {
+/** How a key is named in messages and looked up: a scalar's value as text, '' for a collection. */
+function keyText(key: unknown): string {
+  const value = isScalar(key) ? key.value : key;
+  return value !== null && typeof value === 'object' ? '' : String(value);
+}
+
+/**
+ * The value of the first key with this text (yaml keeps `1` and `'1'` apart; messages cannot);
+ * undefined when the key is absent or has no value (`? key`).
+ */
+function valueOf(map: YAMLMap, key: string): Node | undefined {
+  const pair = map.items.find((item) => keyText(item.key) === key);
+  return (pair?.value as Node | null | undefined) ?? undefined;
+}
+
+/** A string scalar's value; undefined for anything else. */
+function stringOf(node: Node | undefined): string | undefined {
+  return isScalar(node) && typeof node.value === 'string' ? node.value : undefined;
+}
+
+/** Reads values from the document's nodes and stops at the first problem with a UserError at its node. */
+class ConfigReader {
   constructor(
-    readonly value: unknown,
-    private readonly parent?: Place,
-    private readonly step?: string | number,
+    private readonly file: string,
+    private readonly lineCounter: LineCounter,
   ) {}
 
-  /** The value under `key` of this mapping; its value is undefined when the key is absent. */
-  get(key: string): Place {
-    return new Place(this.value instanceof Map ? this.value.get(key) : undefined, this, key);
+  fail(node: Node | null | undefined, message: string): never {
+    const pos = this.lineCounter.linePos(node?.range?.[0] ?? 0);
+    throw new UserError(message, { file: this.file, line: pos.line, column: pos.col });
   }
 
-  item(index: number): Place {
-    return new Place(Array.isArray(this.value) ? this.value[index] : undefined, this, index);
+  map(node: Node | undefined, key: string): YAMLMap {
+    if (!isMap(node)) this.fail(node, `'${key}' must be a mapping`);
+    return node;
   }
 
-  get path(): YamlPath {
-    return this.parent ? [...this.parent.path, this.step as string | number] : [];
-  }
-}
-
-/** A problem of the config at a place in the document, located by the caller (see parseConfigWithPositions). */
-class ConfigProblem extends Error {
-  constructor(
-    message: string,
-    readonly path: YamlPath,
-    /** The key at the end of `path` is the problem, not its value. */
-    readonly atKey = false,
-  ) {
-    super(message);
-  }
-}
-
-class ConfigReader {
-  fail(place: Place, message: string): never {
-    throw new ConfigProblem(message, place.path);
-  }
-
-  map(place: Place, key: string): YamlMap {
-    if (!(place.value instanceof Map)) this.fail(place, `'${key}' must be a mapping`);
-    return place.value as YamlMap;
-  }
-
-  /**
-   * Refuses keys the schema does not know: a typo must not be silently ignored. `map` holds a
-   * mapping, checked before.
-   */
-  onlyKeys(map: Place, where: string, allowed: readonly string[]): void {
-    for (const key of (map.value as YamlMap).keys()) {
+  /** Refuses keys the schema does not know: a typo must not be silently ignored. */
+  onlyKeys(map: YAMLMap, where: string, allowed: readonly string[]): void {
+    for (const pair of map.items) {
+      const key = keyText(pair.key);
       if (!allowed.includes(key)) {
-        throw new ConfigProblem(
+        this.fail(
+          pair.key as Node | null,
           `unknown key '${key}' in ${where}; allowed: ${allowed.join(', ')}`,
-          [...map.path, key],
-          true,
         );
       }
     }
   }
 
-  string(map: Place, key: string, where: string, required: true): string;
-  string(map: Place, key: string, where: string, required: false): string | undefined;
-  string(map: Place, key: string, where: string, required: boolean): string | undefined {
-    const place = map.get(key);
-    if (place.value === undefined || place.value === null) {
+  string(map: YAMLMap, key: string, where: string, required: true): string;
+  string(map: YAMLMap, key: string, where: string, required: false): string | undefined;
+  string(map: YAMLMap, key: string, where: string, required: boolean): string | undefined {
+    const node = valueOf(map, key);
+    if (node === undefined || (isScalar(node) && node.value === null)) {
       if (required) this.fail(map, `'${key}' is required in ${where}`);
       return undefined;
     }
-    if (typeof place.value !== 'string' || place.value.trim() === '') {
-      this.fail(place, `'${key}' in ${where} must be a non-empty string`);
+    const value = stringOf(node);
+    if (value === undefined || value.trim() === '') {
+      this.fail(node, `'${key}' in ${where} must be a non-empty string`);
     }
-    return place.value;
+    return value;
   }
 
-  boolean(map: Place, key: string, where: string): boolean {
-    const place = map.get(key);
-    if (place.value === undefined) return false;
-    if (typeof place.value !== 'boolean') this.fail(place, `'${key}' in ${where} must be true or false`);
-    return place.value;
+  boolean(map: YAMLMap, key: string, where: string): boolean {
+    const node = valueOf(map, key);
+    if (node === undefined) return false;
+    if (!isScalar(node) || typeof node.value !== 'boolean') {
+      this.fail(node, `'${key}' in ${where} must be true or false`);
+    }
+    return node.value;
   }
 
-  strings(map: Place, key: string, where: string): string[] {
-    const place = map.get(key);
-    if (place.value === undefined) return [];
-    if (!Array.isArray(place.value)) this.fail(place, `'${key}' in ${where} must be a list of strings`);
-    return place.value.map((value: unknown, index) => {
-      if (typeof value !== 'string' || value === '') {
-        this.fail(place.item(index), `'${key}' in ${where} must be a list of non-empty strings`);
-      }
+  strings(map: YAMLMap, key: string, where: string): string[] {
+    const node = valueOf(map, key);
+    if (node === undefined) return [];
+    if (!isSeq(node)) this.fail(node, `'${key}' in ${where} must be a list of strings`);
+    return node.items.map((item) => {
+      const value = stringOf(item as Node);
+      if (!value) this.fail(item as Node, `'${key}' in ${where} must be a list of non-empty strings`);
       return value;
     });
   }
@@ -147,18 +147,20 @@ class ConfigReader {
    * `users` and/or `teams` of an access list. Strict: a typo here would lock people out or, worse,
    * read as "no restriction", so a malformed entry is an error, never skipped.
    */
-  accessList(map: Place, key: string, where: string): AccessList | undefined {
-    const list = map.get(key);
-    if (list.value === undefined) return undefined;
-    this.map(list, key);
+  accessList(map: YAMLMap, key: string, where: string): AccessList | undefined {
+    const node = valueOf(map, key);
+    if (node === undefined) return undefined;
+    const list = this.map(node, key);
     const whose = `'${key}' of ${where}`;
     this.onlyKeys(list, whose, ['users', 'teams']);
     const users = this.strings(list, 'users', whose);
     const teams = this.strings(list, 'teams', whose);
+    // Both are lists now: strings() refused anything else.
+    const item = (name: string, index: number) => (valueOf(list, name) as YAMLSeq).items[index] as Node;
     users.forEach((login, i) => {
       if (!GITHUB_LOGIN.test(login)) {
         this.fail(
-          list.get('users').item(i),
+          item('users', i),
           `'${login}' in the users of ${whose} is not a GitHub login: letters, digits and single hyphens, at most 39 characters, no '@' (an App as 'name[bot]')`,
         );
       }
@@ -166,7 +168,7 @@ class ConfigReader {
     teams.forEach((slug, i) => {
       if (!TEAM_SLUG.test(slug)) {
         this.fail(
-          list.get('teams').item(i),
+          item('teams', i),
           `'${slug}' in the teams of ${whose} is not a team slug: lowercase letters, digits, '-' and '_', without '@org/' (teams are read from the organization that owns the repository)`,
         );
       }
@@ -180,22 +182,21 @@ class ConfigReader {
     return { users, teams };
   }
 
-  name(map: Place, where: string, seen: Set<string>): string {
+  name(map: YAMLMap, where: string, seen: Set<string>): string {
     const name = this.string(map, 'name', where, true);
     if (!isValidName(name))
-      this.fail(map.get('name'), `${where} name '${name}' is not valid: use ${NAME_RULE}`);
-    if (seen.has(name)) this.fail(map.get('name'), `${where} '${name}' is defined twice`);
+      this.fail(valueOf(map, 'name'), `${where} name '${name}' is not valid: use ${NAME_RULE}`);
+    if (seen.has(name)) this.fail(valueOf(map, 'name'), `${where} '${name}' is defined twice`);
     seen.add(name);
     return name;
   }
 
-  relativePath(map: Place, key: string, where: string, fallback: string): string {
+  relativePath(map: YAMLMap, key: string, where: string, fallback: string): string {
     const value = this.string(map, key, where, false) ?? fallback;
     const path = value.replace(/\/+$/, '');
     if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) {
-      const place = map.get(key);
       this.fail(
-        place.value === undefined ? map : place,
+        valueOf(map, key) ?? map,
         `'${key}' in ${where} must be a relative path inside the repository, got '${value}'`,
       );
     }
@@ -209,81 +210,48 @@ const TEAM_SLUG = /^[a-z0-9][a-z0-9_-]*$/;
 
 const IMAGE_REFERENCE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
-/**
- * Parses and validates `.github/promotion.yaml`. Every error names the file, line and key.
- *
- * The quick read (quickYamlValue) takes a config in the plain block style about ten times faster
- * than the yaml library, but without positions, so it only decides acceptance: a text outside its
- * subset, or one the checks refuse, is read again by {@link parseConfigWithPositions}, whose
- * result or error (with its line) is the one given.
- */
+/** Parses and validates `.github/promotion.yaml`. Every error names the file, line, column and key. */
 export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): PromotionConfig {
-  const quick = quickYamlValue(text);
-  if (quick !== undefined) {
-    try {
-      return readConfig(quick, file);
-    } catch (error) {
-      if (!(error instanceof ConfigProblem)) throw error;
-    }
-  }
-  return parseConfigWithPositions(text, file);
-}
-
-/** {@link parseConfig} with the yaml library only: slower, and every error with its line and column. */
-export function parseConfigWithPositions(text: string, file = DEFAULT_CONFIG_PATH): PromotionConfig {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const at = (offset: number): SourceLocation => {
-    const pos = lineCounter.linePos(offset);
-    return { file, line: pos.line, column: pos.col };
-  };
   const firstError = doc.errors[0];
   if (firstError) {
-    throw new UserError(`not valid YAML: ${firstError.message.split('\n')[0]}`, at(firstError.pos[0]));
+    const pos = lineCounter.linePos(firstError.pos[0]);
+    throw new UserError(`not valid YAML: ${firstError.message.split('\n')[0]}`, {
+      file,
+      line: pos.line,
+      column: pos.col,
+    });
   }
-  try {
-    return readConfig(yamlValue(doc.contents), file);
-  } catch (error) {
-    if (!(error instanceof ConfigProblem)) throw error;
-    const node = nodeAt(doc.contents, error.path, error.atKey);
-    throw new UserError(error.message, at(node?.range?.[0] ?? 0));
-  }
-}
-
-/** The config in the document's plain values (see YamlMap); a ConfigProblem where it is wrong. */
-function readConfig(document: unknown, file: string): PromotionConfig {
-  const reader: ConfigReader = new ConfigReader();
-  const root = new Place(document);
-  if (!(root.value instanceof Map))
-    reader.fail(root, 'the file must be a mapping with environments and services');
+  const reader: ConfigReader = new ConfigReader(file, lineCounter);
+  const root = doc.contents;
+  if (!isMap(root)) reader.fail(root, 'the file must be a mapping with environments and services');
   reader.onlyKeys(root, 'the top level', ['version', 'release', 'environments', 'services', 'pull-requests']);
 
-  const version = root.get('version');
-  if (version.value !== undefined && version.value !== 1) {
+  const version = valueOf(root, 'version');
+  if (version !== undefined && !(isScalar(version) && version.value === 1)) {
     reader.fail(version, "'version' must be 1, the only schema version this suite reads");
   }
 
   let release: PromotionConfig['release'] = {};
-  const releasePlace = root.get('release');
-  if (releasePlace.value !== undefined) {
-    reader.map(releasePlace, 'release');
-    reader.onlyKeys(releasePlace, "'release'", ['allowed']);
-    const allowed = reader.accessList(releasePlace, 'allowed', "'release'");
+  const releaseNode = valueOf(root, 'release');
+  if (releaseNode !== undefined) {
+    const releaseMap = reader.map(releaseNode, 'release');
+    reader.onlyKeys(releaseMap, "'release'", ['allowed']);
+    const allowed = reader.accessList(releaseMap, 'allowed', "'release'");
     if (allowed) release = { allowed };
   }
 
-  const environmentsPlace = root.get('environments');
-  const environmentItems = environmentsPlace.value;
-  if (!Array.isArray(environmentItems) || environmentItems.length === 0) {
+  const environmentsNode = valueOf(root, 'environments');
+  if (!isSeq(environmentsNode) || environmentsNode.items.length === 0) {
     reader.fail(
-      environmentsPlace.value === undefined ? root : environmentsPlace,
+      environmentsNode ?? root,
       "'environments' must be a non-empty list: the promotion chain, in order",
     );
   }
   const envNames = new Set<string>();
-  const environments = environmentItems.map((_item: unknown, index): Environment => {
-    const map = environmentsPlace.item(index);
-    reader.map(map, 'environments[]');
+  const environments = environmentsNode.items.map((item): Environment => {
+    const map = reader.map(item as Node, 'environments[]');
     reader.onlyKeys(map, 'an environment', [
       'name',
       'overlay',
@@ -294,14 +262,14 @@ function readConfig(document: unknown, file: string): PromotionConfig {
     ]);
     const name = reader.name(map, 'environment', envNames);
     const where = `environment '${name}'`;
-    const reviewersPlace = map.get('reviewers');
+    const reviewersNode = valueOf(map, 'reviewers');
     let reviewers: Reviewers = { users: [], teams: [] };
-    if (reviewersPlace.value !== undefined) {
-      reader.map(reviewersPlace, 'reviewers');
-      reader.onlyKeys(reviewersPlace, `the reviewers of ${where}`, ['users', 'teams']);
+    if (reviewersNode !== undefined) {
+      const reviewersMap = reader.map(reviewersNode, 'reviewers');
+      reader.onlyKeys(reviewersMap, `the reviewers of ${where}`, ['users', 'teams']);
       reviewers = {
-        users: reader.strings(reviewersPlace, 'users', `the reviewers of ${where}`),
-        teams: reader.strings(reviewersPlace, 'teams', `the reviewers of ${where}`),
+        users: reader.strings(reviewersMap, 'users', `the reviewers of ${where}`),
+        teams: reader.strings(reviewersMap, 'teams', `the reviewers of ${where}`),
       };
     }
     const promoters = reader.accessList(map, 'promoters', where);
@@ -315,25 +283,20 @@ function readConfig(document: unknown, file: string): PromotionConfig {
     };
   });
 
-  const servicesPlace = root.get('services');
-  const serviceItems = servicesPlace.value;
-  if (!Array.isArray(serviceItems) || serviceItems.length === 0) {
-    reader.fail(
-      servicesPlace.value === undefined ? root : servicesPlace,
-      "'services' must be a non-empty list",
-    );
+  const servicesNode = valueOf(root, 'services');
+  if (!isSeq(servicesNode) || servicesNode.items.length === 0) {
+    reader.fail(servicesNode ?? root, "'services' must be a non-empty list");
   }
   const serviceNames = new Set<string>();
-  const services = serviceItems.map((_item: unknown, index): Service => {
-    const map = servicesPlace.item(index);
-    reader.map(map, 'services[]');
+  const services = servicesNode.items.map((item): Service => {
+    const map = reader.map(item as Node, 'services[]');
     reader.onlyKeys(map, 'a service', ['name', 'image', 'kustomize-image', 'context']);
     const name = reader.name(map, 'service', serviceNames);
     const where = `service '${name}'`;
     const image = reader.string(map, 'image', where, true);
     if (!IMAGE_REFERENCE.test(image)) {
       reader.fail(
-        map.get('image'),
+        valueOf(map, 'image'),
         `'image' in ${where} must be an image repository without tag or digest (for example ghcr.io/acme/${name}), got '${image}'`,
       );
     }
@@ -347,15 +310,15 @@ function readConfig(document: unknown, file: string): PromotionConfig {
 
   let mergeMethod: MergeMethod = 'squash';
   let labels: string[] = [];
-  const pullRequests = root.get('pull-requests');
-  if (pullRequests.value !== undefined) {
-    reader.map(pullRequests, 'pull-requests');
+  const pullRequestsNode = valueOf(root, 'pull-requests');
+  if (pullRequestsNode !== undefined) {
+    const pullRequests = reader.map(pullRequestsNode, 'pull-requests');
     reader.onlyKeys(pullRequests, "'pull-requests'", ['merge-method', 'labels']);
     const method = reader.string(pullRequests, 'merge-method', "'pull-requests'", false);
     if (method !== undefined) {
       if (!MERGE_METHODS.includes(method as MergeMethod)) {
         reader.fail(
-          pullRequests.get('merge-method'),
+          valueOf(pullRequests, 'merge-method'),
           `'merge-method' must be one of ${MERGE_METHODS.join(', ')}`,
         );
       }

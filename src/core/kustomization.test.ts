@@ -318,6 +318,15 @@ describe('malformed kustomizations', () => {
       "k.yaml:3:3: image 'app' appears twice in 'images'",
     );
   });
+
+  it('refuses to edit a file with an alias before its anchor, at the alias', () => {
+    // kustomize refuses such a file too; reading one image needs no other value.
+    const text = 'namespace: *ns\nx: &ns dev\nimages:\n- name: app\n  newTag: 1.0.0\n';
+    const run = () => setImageVersion(text, update, 'k.yaml');
+    expect(run).toThrowError(UserError);
+    expect(run).toThrowError('k.yaml:1:12: alias *ns has no anchor &ns before it');
+    expect(readImageVersion(text, 'app')).toEqual({ tag: '1.0.0' });
+  });
 });
 
 describe('a Flux Kustomization resource', () => {

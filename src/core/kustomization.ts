@@ -16,14 +16,6 @@ import {
   type YAMLSeq,
 } from 'yaml';
 import { UserError } from './errors.js';
-import {
-  scanImages,
-  type QuoteStyle,
-  type ScannedEntry,
-  type ScannedImages,
-  type ScannedPair,
-  type StyledPair,
-} from './kustomization-scan.js';
 
 /** File names kustomize accepts for a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -50,10 +42,7 @@ interface Parsed {
 
 function parseKustomization(text: string, file: string): Parsed {
   const lineCounter = new LineCounter();
-  const fail = (offset: number, message: string): never => {
-    const pos = lineCounter.linePos(offset);
-    throw new UserError(message, { file, line: pos.line, column: pos.col });
-  };
+  const fail = (offset: number, message: string): never => failAt({ file, lineCounter }, offset, message);
   // kustomize reads the first document and ignores the rest, so a trailing `---` is fine.
   const parsedDocs = parseAllDocuments(text, { lineCounter, prettyErrors: false, keepSourceTokens: true });
   const docs = Array.isArray(parsedDocs) ? parsedDocs : [];
@@ -79,21 +68,20 @@ function parseKustomization(text: string, file: string): Parsed {
   return { text, file, doc, root, lineCounter, documentEnd };
 }
 
-class Locator {
-  constructor(private readonly parsed: Parsed) {}
-
-  fail(node: Node | null | undefined, message: string): never {
-    const pos = this.parsed.lineCounter.linePos(node?.range?.[0] ?? 0);
-    throw new UserError(message, { file: this.parsed.file, line: pos.line, column: pos.col });
-  }
+/** Throws a UserError at a node, or an offset, of the file: where the user has to fix it. */
+function failAt(
+  parsed: Pick<Parsed, 'file' | 'lineCounter'>,
+  at: Node | number | null | undefined,
+  message: string,
+): never {
+  const pos = parsed.lineCounter.linePos(typeof at === 'number' ? at : (at?.range?.[0] ?? 0));
+  throw new UserError(message, { file: parsed.file, line: pos.line, column: pos.col });
 }
 
-function keyOf(pair: Pair): string | undefined {
-  return isScalar(pair.key) ? String(pair.key.value) : undefined;
-}
-
-function pairOf(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
-  return map.items.find((pair) => keyOf(pair) === key) as Pair<Node, Node | null> | undefined;
+/** The pair whose scalar key reads as `key`. */
+function pairNamed(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined {
+  return map.items.find((pair) => isScalar(pair.key) && String(pair.key.value) === key) as
+    Pair<Node, Node | null> | undefined;
 }
 
 /**
@@ -101,62 +89,85 @@ function pairOf(map: YAMLMap, key: string): Pair<Node, Node | null> | undefined 
  * `0123` or `6e60951` (a short commit hash) as a number, but a tag is text:
  * such a value reads as written, never as `1`, `123` or `Infinity`.
  */
-function scalarString(
-  parsed: Parsed,
-  locator: Locator,
-  node: Node | null | undefined,
-  what: string,
-): string | undefined {
+function scalarString(parsed: Parsed, node: Node | null | undefined, what: string): string | undefined {
   if (node === null || node === undefined) return undefined;
   const target = isAlias(node) ? node.resolve(parsed.doc) : node;
-  if (!isScalar(target)) return locator.fail(node, `${what} must be a string`);
+  if (!isScalar(target)) return failAt(parsed, node, `${what} must be a string`);
   if (target.value === null) return undefined;
   if (typeof target.value === 'string') return target.value;
   return target.source ?? String(target.value);
 }
 
-function imagesSeq(parsed: Parsed, locator: Locator): YAMLSeq | undefined {
-  const pair = pairOf(parsed.root, 'images');
+function imagesSeq(parsed: Parsed): YAMLSeq | undefined {
+  const pair = pairNamed(parsed.root, 'images');
   if (!pair || pair.value === null || (isScalar(pair.value) && pair.value.value === null)) return undefined;
-  if (!isSeq(pair.value)) locator.fail(pair.value, "'images' must be a list");
+  if (!isSeq(pair.value)) failAt(parsed, pair.value, "'images' must be a list");
   return pair.value;
 }
 
-function findImageEntry(parsed: Parsed, locator: Locator, image: string): YAMLMap | undefined {
-  const seq = imagesSeq(parsed, locator);
-  if (!seq) return undefined;
-  const matches = seq.items.filter((item) => {
-    if (!isMap(item)) locator.fail(item as Node, "each entry of 'images' must be a mapping with a 'name'");
-    return scalarString(parsed, locator, pairOf(item, 'name')?.value, "'images[].name'") === image;
+/** The one entry of `seq` for the image; an entry that is not a mapping, or a second one, is an error. */
+function imageEntry(parsed: Parsed, seq: YAMLSeq | undefined, image: string): YAMLMap | undefined {
+  const matches = (seq?.items ?? []).filter((item) => {
+    if (!isMap(item)) failAt(parsed, item as Node, "each entry of 'images' must be a mapping with a 'name'");
+    return scalarString(parsed, pairNamed(item, 'name')?.value, "'images[].name'") === image;
   }) as YAMLMap[];
-  if (matches.length > 1) locator.fail(matches[1], `image '${image}' appears twice in 'images'`);
+  if (matches.length > 1) failAt(parsed, matches[1], `image '${image}' appears twice in 'images'`);
   return matches[0];
 }
 
 /** The tag and digest a kustomization sets for one image; empty when it sets neither. */
 export function readImageVersion(text: string, image: string, file = 'kustomization.yaml'): ImageVersion {
-  return readImageVersionByScan(text, image) ?? readImageVersionByParse(text, image, file);
-}
-
-/** readImageVersion through the full YAML parse, which reads every shape and reports every error. */
-export function readImageVersionByParse(
-  text: string,
-  image: string,
-  file = 'kustomization.yaml',
-): ImageVersion {
   return imageVersionIn(parseKustomization(text, file), image);
 }
 
 function imageVersionIn(parsed: Parsed, image: string): ImageVersion {
-  const locator: Locator = new Locator(parsed);
-  const entry = findImageEntry(parsed, locator, image);
+  const entry = imageEntry(parsed, imagesSeq(parsed), image);
   if (!entry) return {};
   const result: ImageVersion = {};
-  const tag = scalarString(parsed, locator, pairOf(entry, 'newTag')?.value, "'newTag'");
-  const digest = scalarString(parsed, locator, pairOf(entry, 'digest')?.value, "'digest'");
+  const tag = scalarString(parsed, pairNamed(entry, 'newTag')?.value, "'newTag'");
+  const digest = scalarString(parsed, pairNamed(entry, 'digest')?.value, "'digest'");
   if (tag !== undefined) result.tag = tag;
   if (digest !== undefined) result.digest = digest;
   return result;
+}
+
+export interface ImageUpdate {
+  image: string;
+  tag: string;
+  /** Pins the image; when undefined an existing digest is removed, since kustomize would let it override the tag. */
+  digest?: string;
+}
+
+/**
+ * Sets one image's `newTag` (and `digest`) in a kustomization and leaves every
+ * other byte as it was: comments, key order, quoting, line endings, other
+ * entries. Creates the entry, or the `images:` list, when missing.
+ */
+export function setImageVersion(text: string, update: ImageUpdate, file = 'kustomization.yaml'): string {
+  const parsed = parseKustomization(text, file);
+  refuseUnresolvedAlias(parsed);
+  const seq = imagesSeq(parsed);
+  const entry = imageEntry(parsed, seq, update.image);
+  let splices: Splice[];
+  if (!seq) splices = appendImagesList(parsed, update);
+  else if (!entry) splices = [appendEntry(parsed, seq, update)];
+  else splices = editEntry(parsed, seq, entry, update);
+  const result = applySplices(text, splices);
+  verifyEdit(parsed, result, update);
+  return result;
+}
+
+/**
+ * An alias with no anchor before it has no value: kustomize refuses the file,
+ * and verifyEdit, which compares the file as data, could not read it either.
+ */
+function refuseUnresolvedAlias(parsed: Parsed): void {
+  visit(parsed.doc, {
+    Alias(_key, alias) {
+      if (!alias.resolve(parsed.doc))
+        failAt(parsed, alias, `alias *${alias.source} has no anchor &${alias.source} before it`);
+    },
+  });
 }
 
 interface Splice {
@@ -213,6 +224,8 @@ function insertLines(text: string, at: number, lines: string[]): Splice {
   return { start: at, end: at, insert: lead + lines.map((line) => line + eol).join('') };
 }
 
+type QuoteStyle = 'plain' | 'single' | 'double';
+
 function quoteStyleOf(node: Node | null | undefined): QuoteStyle | undefined {
   if (!isScalar(node) || node.value === null) return undefined;
   if (node.type === Scalar.QUOTE_DOUBLE) return 'double';
@@ -239,35 +252,26 @@ function formatScalar(value: string, style: QuoteStyle, flow = false): string {
   return JSON.stringify(value);
 }
 
-/** A mapping's pairs as the quoting policy reads them; scanned entries come in this form already. */
-type Styles = readonly StyledPair[];
-
-function stylesOf(map: YAMLMap): Styles {
-  return map.items.map((pair) => ({
-    key: keyOf(pair),
-    keyStyle: quoteStyleOf(pair.key as Node),
-    valueStyle: quoteStyleOf(pair.value as Node | null),
-  }));
-}
-
-function mapsOf(seq: YAMLSeq | undefined): Styles[] {
-  return (seq?.items ?? []).filter((item): item is YAMLMap => isMap(item)).map(stylesOf);
+/** The entries of the list that are mappings: new keys and values are quoted as they are. */
+function entryMaps(seq: YAMLSeq | undefined): YAMLMap[] {
+  return (seq?.items ?? []).filter((item): item is YAMLMap => isMap(item));
 }
 
 /** How these maps quote their keys: a JSON-like file quotes them all. */
-function keyStyle(maps: readonly Styles[]): QuoteStyle {
-  return maps.find((map) => map.length > 0)?.[0]?.keyStyle ?? 'plain';
+function keyStyle(maps: readonly YAMLMap[]): QuoteStyle {
+  return quoteStyleOf(maps.find((map) => map.items.length > 0)?.items[0]?.key as Node) ?? 'plain';
 }
 
 /** The quoting the file uses for this key's values, else for any value: a new value looks like its neighbours. */
-function preferredStyle(maps: readonly Styles[], key: string): QuoteStyle {
+function preferredStyle(maps: readonly YAMLMap[], key: string): QuoteStyle {
   for (const map of maps) {
-    const style = map.find((pair) => pair.key === key)?.valueStyle;
+    const style = quoteStyleOf(pairNamed(map, key)?.value);
     if (style) return style;
   }
   for (const map of maps) {
-    for (const pair of map) {
-      if (pair.valueStyle) return pair.valueStyle;
+    for (const pair of map.items) {
+      const style = quoteStyleOf(pair.value as Node | null);
+      if (style) return style;
     }
   }
   // Nothing to imitate: JSON quotes every string, YAML needs no quotes.
@@ -275,13 +279,50 @@ function preferredStyle(maps: readonly Styles[], key: string): QuoteStyle {
 }
 
 /** `key: value`, quoted the way these maps quote theirs. */
-function field(maps: readonly Styles[], key: string, value: string, flow: boolean): string {
+function field(maps: readonly YAMLMap[], key: string, value: string, flow: boolean): string {
   return `${formatScalar(key, keyStyle(maps))}: ${formatScalar(value, preferredStyle(maps, key), flow)}`;
+}
+
+/**
+ * The splices that give an existing entry the new version: newTag and digest
+ * are replaced in place, a missing one is inserted, a digest the update does
+ * not pin is removed.
+ */
+function editEntry(parsed: Parsed, seq: YAMLSeq, entry: YAMLMap, update: ImageUpdate): Splice[] {
+  const maps = entryMaps(seq);
+  const flow = entry.flow === true;
+  const splices: Splice[] = [];
+  const tagPair = pairNamed(entry, 'newTag');
+  const digestPair = pairNamed(entry, 'digest');
+  // Keys the entry lacks go in together after `newName` (or `name`), newTag first.
+  const missing: string[] = [];
+
+  if (tagPair) {
+    splices.push(replaceValue(parsed, tagPair, update.tag, preferredStyle(maps, 'newTag'), flow));
+  } else {
+    missing.push(field(maps, 'newTag', update.tag, flow));
+  }
+
+  if (update.digest === undefined) {
+    if (digestPair) splices.push(removePair(parsed, entry, digestPair));
+  } else if (digestPair) {
+    splices.push(replaceValue(parsed, digestPair, update.digest, preferredStyle(maps, 'digest'), flow));
+  } else if (tagPair) {
+    splices.push(insertFields(parsed, entry, tagPair, [field(maps, 'digest', update.digest, flow)]));
+  } else {
+    missing.push(field(maps, 'digest', update.digest, flow));
+  }
+
+  if (missing.length > 0) {
+    splices.push(
+      insertFields(parsed, entry, (pairNamed(entry, 'newName') ?? pairNamed(entry, 'name'))!, missing),
+    );
+  }
+  return splices;
 }
 
 function replaceValue(
   parsed: Parsed,
-  locator: Locator,
   pair: Pair<Node, Node | null>,
   value: string,
   fallback: QuoteStyle,
@@ -289,7 +330,7 @@ function replaceValue(
 ): Splice {
   const { text } = parsed;
   const node = pair.value;
-  refuseSharedAnchor(parsed, locator, node);
+  refuseSharedAnchor(parsed, node);
   if (node && (isScalar(node) || isAlias(node)) && node.range && node.range[1] > node.range[0]) {
     const [start, end] = node.range;
     if (isScalar(node) && (node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED)) {
@@ -307,7 +348,7 @@ function replaceValue(
 }
 
 /** A value other nodes read through `*anchor` would change them too: leave that to a person. */
-function refuseSharedAnchor(parsed: Parsed, locator: Locator, node: Node | null): void {
+function refuseSharedAnchor(parsed: Parsed, node: Node | null): void {
   const anchor = node?.anchor;
   if (!anchor) return;
   let used = false;
@@ -316,108 +357,8 @@ function refuseSharedAnchor(parsed: Parsed, locator: Locator, node: Node | null)
       if (alias.source === anchor) used = true;
     },
   });
-  if (used) locator.fail(node, `this value has anchor &${anchor}, which other nodes reuse; edit it by hand`);
-}
-
-export interface ImageUpdate {
-  image: string;
-  tag: string;
-  /** Pins the image; when undefined an existing digest is removed, since kustomize would let it override the tag. */
-  digest?: string;
-}
-
-/**
- * Sets one image's `newTag` (and `digest`) in a kustomization and leaves every
- * other byte as it was: comments, key order, quoting, line endings, other
- * entries. Creates the entry, or the `images:` list, when missing.
- */
-export function setImageVersion(text: string, update: ImageUpdate, file = 'kustomization.yaml'): string {
-  return setImageVersionByScan(text, update) ?? setImageVersionByParse(text, update, file);
-}
-
-/** setImageVersion through the full YAML parse, which edits every shape and reports every error. */
-export function setImageVersionByParse(
-  text: string,
-  update: ImageUpdate,
-  file = 'kustomization.yaml',
-): string {
-  const parsed = parseKustomization(text, file);
-  const locator: Locator = new Locator(parsed);
-  const seq = imagesSeq(parsed, locator);
-  const entry = findImageEntry(parsed, locator, update.image);
-  const splices = entry
-    ? editEntry(parsed, locator, entry, seq, update)
-    : seq
-      ? [appendEntry(parsed, seq, update)]
-      : appendImagesList(parsed, update);
-  const result = applySplices(text, splices);
-  verifyEdit(parsed, result, update);
-  return result;
-}
-
-/** How to change one entry, parsed or scanned: where its pairs are and how their text changes. */
-interface EntryEditor<P> {
-  /** Every entry of the list, for the quoting of new values. */
-  readonly maps: readonly Styles[];
-  readonly flow: boolean;
-  pair(key: string): P | undefined;
-  replace(pair: P, value: string, fallback: QuoteStyle): Splice;
-  insertAfter(pair: P, fields: string[]): Splice;
-  remove(pair: P): Splice;
-}
-
-/** Which values change and which keys come in or go, the same for an entry of any shape. */
-function entryEdits<P>(editor: EntryEditor<P>, update: ImageUpdate): Splice[] {
-  const { maps, flow } = editor;
-  const splices: Splice[] = [];
-  const tagPair = editor.pair('newTag');
-  const digestPair = editor.pair('digest');
-  // Keys the entry lacks go in together after `newName` (or `name`), newTag first.
-  const missing: string[] = [];
-
-  if (tagPair) {
-    splices.push(editor.replace(tagPair, update.tag, preferredStyle(maps, 'newTag')));
-  } else {
-    missing.push(field(maps, 'newTag', update.tag, flow));
-  }
-
-  if (update.digest !== undefined) {
-    const style = preferredStyle(maps, 'digest');
-    if (digestPair) splices.push(editor.replace(digestPair, update.digest, style));
-    else if (tagPair) splices.push(editor.insertAfter(tagPair, [field(maps, 'digest', update.digest, flow)]));
-    else missing.push(field(maps, 'digest', update.digest, flow));
-  } else if (digestPair) {
-    splices.push(editor.remove(digestPair));
-  }
-
-  if (missing.length > 0) {
-    splices.push(editor.insertAfter((editor.pair('newName') ?? editor.pair('name'))!, missing));
-  }
-  return splices;
-}
-
-function editEntry(
-  parsed: Parsed,
-  locator: Locator,
-  entry: YAMLMap,
-  seq: YAMLSeq | undefined,
-  update: ImageUpdate,
-): Splice[] {
-  const flow = entry.flow === true;
-  return entryEdits<Pair<Node, Node | null>>(
-    {
-      maps: mapsOf(seq),
-      flow,
-      pair: (key) => pairOf(entry, key),
-      replace: (pair, value, fallback) => replaceValue(parsed, locator, pair, value, fallback, flow),
-      insertAfter: (pair, fields) => insertFields(parsed, entry, pair, fields),
-      remove: (pair) => {
-        refuseSharedAnchor(parsed, locator, pair.value);
-        return removePair(parsed, entry, pair, flow);
-      },
-    },
-    update,
-  );
+  if (used)
+    failAt(parsed, node, `this value has anchor &${anchor}, which other nodes reuse; edit it by hand`);
 }
 
 function insertFields(parsed: Parsed, entry: YAMLMap, after: Pair, fields: string[]): Splice {
@@ -432,11 +373,12 @@ function insertFields(parsed: Parsed, entry: YAMLMap, after: Pair, fields: strin
   );
 }
 
-function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null>, flow: boolean): Splice {
+function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null>): Splice {
   const { text } = parsed;
+  refuseSharedAnchor(parsed, pair.value);
   const index = entry.items.indexOf(pair as Pair);
   const valueEnd = pair.value?.range?.[1] ?? pair.key.range![1];
-  if (flow) {
+  if (entry.flow) {
     const previous = entry.items[index - 1];
     const next = entry.items[index + 1];
     if (previous) {
@@ -453,14 +395,14 @@ function removePair(parsed: Parsed, entry: YAMLMap, pair: Pair<Node, Node | null
 }
 
 /** The new entry's fields: name, newTag and, when pinned, digest. */
-function entryFields(update: ImageUpdate, maps: readonly Styles[], flow: boolean): string[] {
+function entryFields(update: ImageUpdate, maps: readonly YAMLMap[], flow: boolean): string[] {
   const fields = [field(maps, 'name', update.image, flow), field(maps, 'newTag', update.tag, flow)];
   if (update.digest !== undefined) fields.push(field(maps, 'digest', update.digest, flow));
   return fields;
 }
 
 /** `{name: x, newTag: y}`, for a flow list or a `- {...}` entry; `{ name: x }` when `like` is spaced so. */
-function flowEntry(update: ImageUpdate, maps: readonly Styles[], like?: string): string {
+function flowEntry(update: ImageUpdate, maps: readonly YAMLMap[], like?: string): string {
   const space = like?.startsWith('{ ') ? ' ' : '';
   return `{${space}${entryFields(update, maps, true).join(', ')}${space}}`;
 }
@@ -468,7 +410,7 @@ function flowEntry(update: ImageUpdate, maps: readonly Styles[], like?: string):
 /** `- name: x` and its other keys, the dash at `dashColumn` and the keys at `keyColumn`. */
 function blockEntryLines(
   update: ImageUpdate,
-  maps: readonly Styles[],
+  maps: readonly YAMLMap[],
   dashColumn: number,
   keyColumn: number,
 ): string[] {
@@ -486,7 +428,7 @@ function flowSeparator(text: string, lastStart: number): string {
 
 function appendEntry(parsed: Parsed, seq: YAMLSeq, update: ImageUpdate): Splice {
   const { text } = parsed;
-  const maps = mapsOf(seq);
+  const maps = entryMaps(seq);
   const last = seq.items[seq.items.length - 1] as YAMLMap | undefined;
   const lastText = last?.range ? text.slice(last.range[0], last.range[1]) : undefined;
   if (seq.flow) {
@@ -544,7 +486,7 @@ function appendImagesList(parsed: Parsed, update: ImageUpdate): Splice[] {
   if (root.flow) return [appendImagesPair(parsed, update)];
   const indent = sequenceIndent(parsed);
   const list = blockEntryLines(update, [], indent, indent + 2);
-  const existing = pairOf(root, 'images');
+  const existing = pairNamed(root, 'images');
   if (!existing) return [insertLines(text, parsed.documentEnd, ['images:', ...list])];
   // `images:` with no entries yet (empty, `~` or `null`): drop the null, the list goes under the key.
   const afterColon = text.indexOf(':', (existing.key as Node).range![1]) + 1;
@@ -555,8 +497,8 @@ function appendImagesList(parsed: Parsed, update: ImageUpdate): Splice[] {
 /** A kustomization written as one flow mapping (JSON is YAML): the list goes in as a flow pair. */
 function appendImagesPair(parsed: Parsed, update: ImageUpdate): Splice {
   const { text, root } = parsed;
-  const list = `[${flowEntry(update, [stylesOf(root)])}]`;
-  const existing = pairOf(root, 'images');
+  const list = `[${flowEntry(update, [root])}]`;
+  const existing = pairNamed(root, 'images');
   if (existing) {
     const value = existing.value;
     if (value?.range && value.range[1] > value.range[0])
@@ -564,7 +506,7 @@ function appendImagesPair(parsed: Parsed, update: ImageUpdate): Splice {
     const colon = text.indexOf(':', (existing.key as Node).range![1]) + 1;
     return { start: colon, end: colon, insert: ` ${list}` };
   }
-  const pair = `${formatScalar('images', keyStyle([stylesOf(root)]))}: ${list}`;
+  const pair = `${formatScalar('images', keyStyle([root]))}: ${list}`;
   const last = root.items[root.items.length - 1];
   if (!last) return { start: root.range![0] + 1, end: root.range![0] + 1, insert: pair };
   const end = ((last.value as Node | null) ?? (last.key as Node)).range![1];
@@ -605,140 +547,10 @@ function verifyEdit(before: Parsed, after: string, update: ImageUpdate): void {
 
 /** The document as JSON, without the one image entry. */
 function withoutImage(parsed: Parsed, image: string): string {
-  const locator = new Locator(parsed);
-  const seq = imagesSeq(parsed, locator);
-  const entry = findImageEntry(parsed, locator, image);
+  const seq = imagesSeq(parsed);
+  const entry = imageEntry(parsed, seq, image);
   const index = entry && seq ? seq.items.indexOf(entry) : -1;
   const value = parsed.doc.toJS() as Record<string, unknown>;
   const images = Array.isArray(value.images) ? (value.images as unknown[]) : [];
   return JSON.stringify({ ...value, images: images.filter((_, i) => i !== index) });
-}
-
-/**
- * readImageVersion by a scan of the lines, for the common shape of a
- * kustomization; undefined when only the full parse can answer.
- */
-export function readImageVersionByScan(text: string, image: string): ImageVersion | undefined {
-  const images = scanKustomization(text)?.images;
-  if (!images) return undefined;
-  const [entry, ...others] = entriesNamed(images, image);
-  // An image listed twice is an error that the full parse reports at its line.
-  if (others.length > 0) return undefined;
-  return entry ? scannedVersion(entry) : {};
-}
-
-/**
- * setImageVersion by a scan of the lines, for an existing entry of the common
- * shape; undefined when only the full parse can make the edit.
- */
-export function setImageVersionByScan(text: string, update: ImageUpdate): string | undefined {
-  const scanned = scanKustomization(text);
-  if (!scanned || !convertsToJson(scanned.rest)) return undefined;
-  const { images } = scanned;
-  const [entry, ...others] = entriesNamed(images, update.image);
-  if (!entry || others.length > 0) return undefined;
-  const result = applySplices(text, scannedEntryEdits(text, images, entry, update));
-  // As verifyEdit does for the full parse, read the new version back; the edits stay within
-  // the entry's lines, so those are what to read. A value the scan cannot read (one written
-  // with escapes) leaves the edit to the full parse and its check.
-  const entryStart = entry.pairs[0]!.lineStart;
-  const entryEnd = entry.pairs[entry.pairs.length - 1]!.lineEnd + result.length - text.length;
-  const reread = scanImages(`images:\n${result.slice(entryStart, entryEnd)}`);
-  const [written, ...again] = reread ? entriesNamed(reread, update.image) : [];
-  if (!written || again.length > 0) return undefined;
-  const version = scannedVersion(written);
-  return version.tag === update.tag && version.digest === update.digest ? result : undefined;
-}
-
-/**
- * The scanned list, when the rest of the file reads as the full parse needs:
- * valid YAML (other documents too), a block mapping, not Flux's resource, and
- * the scanned `images:` line its one `images` key.
- */
-function scanKustomization(text: string): { images: ScannedImages; rest: Parsed } | undefined {
-  const images = scanImages(text);
-  if (!images) return undefined;
-  let rest: Parsed;
-  try {
-    // Without the list's lines, the `images:` key is left with no value.
-    rest = parseKustomization(text.slice(0, images.listStart) + text.slice(images.listEnd), 'rest');
-  } catch (error) {
-    if (error instanceof UserError) return undefined;
-    throw error;
-  }
-  const pair = pairOf(rest.root, 'images');
-  const empty = pair?.value === null || (isScalar(pair?.value) && pair.value.value === null);
-  const own = !rest.root.flow && pair?.key.range?.[0] === images.keyStart;
-  return own && empty ? { images, rest } : undefined;
-}
-
-/**
- * Whether verifyEdit can turn the document into JSON, as it does to compare it
- * before and after; it cannot with an alias whose anchor comes later, for one.
- * The scanned list has no alias or anchor: the rest answers for the whole.
- */
-function convertsToJson(parsed: Parsed): boolean {
-  try {
-    JSON.stringify(parsed.doc.toJS());
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function entriesNamed(images: ScannedImages, image: string): ScannedEntry[] {
-  const named: ScannedEntry[] = [];
-  for (const entry of images.entries) if (pairIn(entry, 'name')?.value === image) named.push(entry);
-  return named;
-}
-
-function pairIn(entry: ScannedEntry, key: string): ScannedPair | undefined {
-  for (const pair of entry.pairs) if (pair.key === key) return pair;
-  return undefined;
-}
-
-function scannedVersion(entry: ScannedEntry): ImageVersion {
-  const result: ImageVersion = {};
-  const tag = pairIn(entry, 'newTag')?.value;
-  const digest = pairIn(entry, 'digest')?.value;
-  if (tag !== undefined) result.tag = tag;
-  if (digest !== undefined) result.digest = digest;
-  return result;
-}
-
-/** editEntry's edits for a scanned entry: one pair a line, each value on its key's line, the keys at keyColumn. */
-function scannedEntryEdits(
-  text: string,
-  images: ScannedImages,
-  entry: ScannedEntry,
-  update: ImageUpdate,
-): Splice[] {
-  const indent = ' '.repeat(entry.keyColumn);
-  return entryEdits<ScannedPair>(
-    {
-      maps: images.entries.map((each) => each.pairs),
-      flow: false,
-      pair: (key) => pairIn(entry, key),
-      replace: (pair, value, fallback) =>
-        pair.valueEnd > pair.valueStart
-          ? {
-              start: pair.valueStart,
-              end: pair.valueEnd,
-              insert: formatScalar(value, pair.valueStyle ?? fallback),
-            }
-          : { start: pair.afterColon, end: pair.afterColon, insert: ` ${formatScalar(value, fallback)}` },
-      insertAfter: (pair, fields) =>
-        insertLines(
-          text,
-          pair.lineEnd,
-          fields.map((f) => indent + f),
-        ),
-      // Like removePair: a first pair gives its place behind the dash to the next key.
-      remove: (pair) =>
-        pair === entry.pairs[0]
-          ? { start: pair.keyStart, end: entry.pairs[1]!.keyStart, insert: '' }
-          : { start: pair.lineStart, end: pair.lineEnd, insert: '' },
-    },
-    update,
-  );
 }
