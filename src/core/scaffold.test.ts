@@ -14,8 +14,8 @@ import { codeOwnersOf } from './codeowners.js';
 import { parseConfig } from './config.js';
 import { InputError } from './errors.js';
 import { readImageVersion, setImageVersion } from './kustomization.js';
+import { CALLERS } from './scaffold-callers.js';
 import {
-  CALLERS,
   resolveScaffoldOptions,
   scaffoldFiles,
   type ScaffoldInput,
