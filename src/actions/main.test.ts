@@ -31,38 +31,29 @@ function setInputs(inputs: Record<string, string>): void {
     vi.stubEnv(`INPUT_${name.replace(/ /g, '_').toUpperCase()}`, value);
 }
 
+/** Valid inputs for each of the three actions (each reads the ones it has). */
+const INPUTS = { overlay: 'uat', service: 'orders', version: '1.4.2', token: TOKEN };
+
+/** Each action's main.ts, its boolean input, and that input's default in action.yml. */
 const actions = [
-  {
-    name: 'release',
-    read: () => release.readInputs(),
-    run: release.run,
-    inputs: { service: 'orders', version: '1.4.2', token: TOKEN },
-    boolean: 'push',
-    readBoolean: () => release.readInputs().push,
-    fallback: true,
-  },
-  {
-    name: 'overlay-update',
-    read: () => overlayUpdate.readInputs(),
-    run: overlayUpdate.run,
-    inputs: { overlay: 'uat', service: 'orders', token: TOKEN },
-    boolean: 'allow-downgrade',
-    readBoolean: () => overlayUpdate.readInputs().allowDowngrade,
-    fallback: false,
-  },
-  {
-    name: 'overlay-deploy',
-    read: () => overlayDeploy.readInputs('workflow_dispatch'),
-    run: overlayDeploy.run,
-    inputs: { overlay: 'uat', service: 'orders', token: TOKEN },
-    boolean: 'dry-run',
-    readBoolean: () => overlayDeploy.readInputs('workflow_dispatch').dryRun,
-    fallback: false,
-  },
+  { name: 'release', main: release, boolean: 'push', fallback: true },
+  { name: 'overlay-update', main: overlayUpdate, boolean: 'allow-downgrade', fallback: false },
+  { name: 'overlay-deploy', main: overlayDeploy, boolean: 'dry-run', fallback: false },
 ] as const;
 
-describe.each(actions)('$name readInputs', ({ read, readBoolean, inputs, boolean, fallback }) => {
-  beforeEach(() => setInputs(inputs));
+type Main = (typeof actions)[number]['main'];
+
+/** The typed inputs an action's readInputs returns, by field (overlay-deploy's on workflow_dispatch). */
+function readInputs(main: Main): Record<string, unknown> {
+  return { ...main.readInputs('workflow_dispatch') };
+}
+
+/** The field of the typed inputs that holds an input: allow-downgrade is allowDowngrade. */
+const field = (input: string) => input.replace(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
+
+describe.each(actions)('$name readInputs', ({ main, boolean, fallback }) => {
+  const readBoolean = () => readInputs(main)[field(boolean)];
+  beforeEach(() => setInputs(INPUTS));
 
   it.each([
     ['true', true],
@@ -84,20 +75,20 @@ describe.each(actions)('$name readInputs', ({ read, readBoolean, inputs, boolean
   });
 
   it('masks the token and keeps it in the inputs', () => {
-    expect(read().token).toBe(TOKEN);
+    expect(readInputs(main).token).toBe(TOKEN);
     expect(stdout).toContain(`::add-mask::${TOKEN}\n`);
   });
 
   it('defaults the config path', () => {
-    expect(read().config).toBe('.github/promotion.yaml');
+    expect(readInputs(main).config).toBe('.github/promotion.yaml');
   });
 });
 
-describe.each(actions)('$name run', ({ run, inputs, boolean }) => {
+describe.each(actions)('$name run', ({ main, boolean }) => {
   it('fails the step with one error annotation on a wrong boolean, before reading anything else', async () => {
     vi.stubEnv('GITHUB_REPOSITORY', 'acme/platform');
-    setInputs({ ...inputs, [boolean]: 'no' });
-    await run();
+    setInputs({ ...INPUTS, [boolean]: 'no' });
+    await main.run();
     expect(process.exitCode).toBe(1);
     expect(stdout.filter((line) => line.startsWith('::error'))).toEqual([
       `::error::Input '${boolean}': 'no' is not a boolean: use true or false (or True, TRUE, False, FALSE)\n`,

@@ -21,6 +21,11 @@ export function booleanInput(name: string, fallback: boolean): boolean {
   }
 }
 
+/** The config input: the path of the promotion config in the checkout. */
+export function configInput(): string {
+  return core.getInput('config') || '.github/promotion.yaml';
+}
+
 /** An input that is a secret, masked in the job log from here on. */
 export function secretInput(name: string): string {
   const value = core.getInput(name);

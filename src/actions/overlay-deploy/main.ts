@@ -9,7 +9,7 @@ import { applyManifests, diffManifests, renderOverlay, waitForRollout } from '..
 import { repositoryContext } from '../../adapters/runner-context.js';
 import { checkOverlayDeployInputs, requireDeploymentToken } from '../../core/inputs.js';
 import { overlayDeploySummary } from '../../core/summary.js';
-import { booleanInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
 
 export interface OverlayDeployActionInputs extends OverlayDeployInputs {
   /** Records the GitHub deployment; required unless it is a dry run or nothing is deployed. */
@@ -30,7 +30,7 @@ export function readInputs(eventName: string): OverlayDeployActionInputs {
     dryRun,
     token,
   });
-  return { ...plain, dryRun, config: core.getInput('config') || '.github/promotion.yaml', token };
+  return { ...plain, dryRun, config: configInput(), token };
 }
 
 export async function run(): Promise<void> {

@@ -11,7 +11,7 @@ import { repositoryContext, runActors } from '../../adapters/runner-context.js';
 import { isPromotionByHand } from '../../core/access.js';
 import { checkOverlayUpdateInputs } from '../../core/inputs.js';
 import { overlayUpdateSummary } from '../../core/summary.js';
-import { booleanInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
 
 export interface OverlayUpdateActionInputs extends OverlayUpdateInputs {
   /** Opens and merges the pull request and pushes the branch; required. */
@@ -29,7 +29,7 @@ export function readInputs(): OverlayUpdateActionInputs {
     digest: core.getInput('digest'),
     token,
   });
-  return { ...plain, allowDowngrade, config: core.getInput('config') || '.github/promotion.yaml', token };
+  return { ...plain, allowDowngrade, config: configInput(), token };
 }
 
 export async function run(): Promise<void> {

@@ -9,26 +9,24 @@ import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
 import { releaseSummary } from '../../core/release.js';
-import { booleanInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
 
-export interface ReleaseActionInputs extends ReleaseInputs {
-  /** Reads team membership when release.allowed names teams; may be empty. */
-  token: string;
-}
-
-/** The inputs, each checked as far as it can be without the config. */
-export function readInputs(): ReleaseActionInputs {
+/**
+ * The inputs, each checked as far as it can be without the config. The token, which reads team
+ * membership when release.allowed names teams, may be empty.
+ */
+export function readInputs(): ReleaseInputs & { token: string } {
+  const token = secretInput('token');
   const push = booleanInput('push', true);
-  const plain = checkReleaseInputs({
-    service: core.getInput('service'),
-    version: core.getInput('version'),
-    builder: core.getInput('builder') || 'docker',
-  });
   return {
-    ...plain,
+    ...checkReleaseInputs({
+      service: core.getInput('service'),
+      version: core.getInput('version'),
+      builder: core.getInput('builder') || 'docker',
+    }),
     push,
-    config: core.getInput('config') || '.github/promotion.yaml',
-    token: secretInput('token'),
+    config: configInput(),
+    token,
   };
 }
 
