@@ -1,59 +1,83 @@
-// Builds each action's committed bundle with ncc; `--check` fails when a committed bundle differs from the source.
-// Modules the entry points import with `await import()` (Octokit, @actions/exec) become chunk files
-// next to index.js, loaded only on the path that needs them; they are written and checked like it.
+// Builds each action's bundle with ncc, from src/actions/<name>/index.ts into actions/<name>/dist;
+// `--check` fails when a committed bundle differs from a fresh build of the source. The tests'
+// global setup (test/global-setup.ts) builds them with buildActions into a folder of its own.
 import ncc from '@vercel/ncc';
 import { transform } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const ACTIONS = ['overlay-update', 'overlay-deploy', 'release'];
-const check = process.argv.includes('--check');
-let stale = [];
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+export const ACTIONS = ['overlay-update', 'overlay-deploy', 'release'];
 
-for (const action of ACTIONS) {
-  const outDir = join('actions', action, 'dist');
-  const { code, assets } = await ncc(join(process.cwd(), 'src', 'actions', `${action}.ts`), {
+/** The files of an action's dist/ folder, by name, built from the source. */
+export async function buildAction(action) {
+  const { code, assets } = await ncc(join(ROOT, 'src', 'actions', action, 'index.ts'), {
     minify: true,
     sourceMap: false,
     license: 'licenses.txt',
     quiet: true,
     target: 'es2022',
-    // CommonJS starts faster than an ES module on node (no ESM loader before the first line).
     esm: false,
   });
   const files = new Map([['index.js', code]]);
   for (const [name, asset] of Object.entries(assets)) {
-    // ncc minifies index.js only; its chunks come out as written.
+    // ncc minifies index.js only; a chunk (a module loaded with `await import()`) comes out as written.
     const chunk = name.endsWith('.index.js');
     files.set(name, chunk ? (await transform(asset.source.toString(), { minify: true })).code : asset.source);
   }
   // The repository's package.json says "type": "module"; this one makes node read the bundle as CommonJS.
   files.set('package.json', '{\n  "type": "commonjs"\n}\n');
-  if (check) {
+  return files;
+}
+
+/** Builds every action into `<folder>/<name>/dist`, replacing what was there; returns the files by action. */
+export async function buildActions(folder) {
+  const built = new Map();
+  for (const action of ACTIONS) {
+    const files = await buildAction(action);
+    const outDir = join(folder, action, 'dist');
+    await rm(outDir, { recursive: true, force: true });
+    for (const [name, content] of files) {
+      await mkdir(dirname(join(outDir, name)), { recursive: true });
+      await writeFile(join(outDir, name), content);
+    }
+    built.set(action, files);
+  }
+  return built;
+}
+
+/** The committed files of actions/<name>/dist that differ from a fresh build, are missing or are extra. */
+async function staleFiles() {
+  const stale = [];
+  for (const action of ACTIONS) {
+    const outDir = join(ROOT, 'actions', action, 'dist');
+    const files = await buildAction(action);
     const committed = await readdir(outDir, { recursive: true }).catch(() => []);
     for (const name of new Set([...files.keys(), ...committed.filter((n) => !n.endsWith('/'))])) {
       const expected = files.get(name);
       const actual = await readFile(join(outDir, name)).catch(() => undefined);
       if (expected === undefined || actual === undefined || !Buffer.from(expected).equals(actual))
-        stale.push(join(outDir, name));
+        stale.push(join('actions', action, 'dist', name));
     }
-    continue;
   }
-  await rm(outDir, { recursive: true, force: true });
-  for (const [name, content] of files) {
-    await mkdir(dirname(join(outDir, name)), { recursive: true });
-    await writeFile(join(outDir, name), content);
-  }
-  const chunks = [...files].filter(([name]) => name.endsWith('.index.js'));
-  const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
-  console.log(
-    `${outDir}/index.js ${kib(Buffer.byteLength(code))}, ${chunks.length} chunks ${kib(
-      chunks.reduce((sum, [, content]) => sum + Buffer.byteLength(content), 0),
-    )}`,
-  );
+  return stale;
 }
 
-if (stale.length > 0) {
-  console.error(`Committed bundles are out of date; run npm run bundle and commit:\n  ${stale.join('\n  ')}`);
-  process.exit(1);
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  if (process.argv.includes('--check')) {
+    const stale = await staleFiles();
+    if (stale.length > 0) {
+      console.error(
+        `Committed bundles are out of date; run npm run bundle and commit:\n  ${stale.join('\n  ')}`,
+      );
+      process.exit(1);
+    }
+  } else {
+    const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+    for (const [action, files] of await buildActions(join(ROOT, 'actions'))) {
+      const sizes = [...files].map(([name, content]) => `${name} ${kib(Buffer.byteLength(content))}`);
+      console.log(`actions/${action}/dist: ${sizes.filter((s) => s.includes('.js ')).join(', ')}`);
+    }
+  }
 }

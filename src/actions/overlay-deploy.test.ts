@@ -1,6 +1,8 @@
-// The committed overlay-deploy bundle, run as a runner runs it, on events from the GitHub stand-in,
-// with the real kustomize rendering. No Kubernetes cluster can run here: a recording kubectl first on
-// PATH stands in for the cluster (apply, rollout status, diff), so these tests check the exact calls.
+// The overlay-deploy bundle built from the source (test/global-setup.ts), run as a runner runs it,
+// on events from the GitHub stand-in, with the real kustomize rendering. No Kubernetes cluster can
+// run here: a recording kubectl first on PATH stands in for the cluster (apply, rollout status,
+// diff), so these tests check the exact calls.
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import {
@@ -9,7 +11,7 @@ import {
   type RecordingKubectl,
 } from '../sandbox/kubectl-recorder.js';
 import { git } from '../sandbox/process.js';
-import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
 
 const TOKEN = 'ghs_promotionAppToken0123456789';
@@ -41,7 +43,7 @@ async function run(
   event?: { name: string; payload: unknown },
 ): Promise<ActionRun> {
   return runAction({
-    action: `actions/${action}`,
+    action: join(suiteActionsDir(), action),
     inputs,
     workspace: await repo.checkout(),
     repository: `${repo.owner}/${repo.repo}`,

@@ -1,10 +1,11 @@
 // Who may promote by hand: overlay-update dispatched by a person for an environment with
-// promoters (uat and prod in the sample config), run as the committed bundle in a real clone
-// against the GitHub stand-in. The chain's own runs are not checked.
+// promoters (uat and prod in the sample config), run as the bundle built from the source in a real
+// clone against the GitHub stand-in. The chain's own runs are not checked.
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
-import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
 
 const APP_TOKEN = 'ghs_promotionAppToken0123456789';
@@ -40,7 +41,7 @@ async function promote(
   run: { actor: string; workflow: string; token?: string },
 ): Promise<ActionRun> {
   return runAction({
-    action: 'actions/overlay-update',
+    action: join(suiteActionsDir(), 'overlay-update'),
     inputs,
     workspace: await repo.checkout(),
     repository: `${repo.owner}/${repo.repo}`,

@@ -1,5 +1,6 @@
-// The committed bundle, run as a runner runs it, in a real clone whose origin is a real bare
-// repository, against the GitHub stand-in that holds every request to GitHub's OpenAPI description.
+// The overlay-update bundle built from the source (test/global-setup.ts), run as a runner runs it,
+// in a real clone whose origin is a real bare repository, against the GitHub stand-in that holds
+// every request to GitHub's OpenAPI description.
 import { chmod, cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +9,7 @@ import { parse } from 'yaml';
 import { findOnPath } from '../adapters/path.js';
 import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
-import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
 import { diffBlock } from '../../test/support/rendered.js';
 
@@ -42,7 +43,7 @@ afterEach(async () => {
 async function overlayUpdate(inputs: Record<string, string>): Promise<ActionRun> {
   const workspace = await repo.checkout();
   return runAction({
-    action: 'actions/overlay-update',
+    action: join(suiteActionsDir(), 'overlay-update'),
     inputs,
     workspace,
     repository: `${repo.owner}/${repo.repo}`,
@@ -247,7 +248,7 @@ describe('overlay-update: the first environment', () => {
     const folder = await mkdtemp(join(tmpdir(), 'not-a-checkout-'));
     await cp('.github', join(folder, '.github'), { recursive: true });
     const run = await runAction({
-      action: 'actions/overlay-update',
+      action: join(suiteActionsDir(), 'overlay-update'),
       inputs: { overlay: 'dev', service: 'orders', version: '1.6.0' },
       workspace: folder,
       repository: `${repo.owner}/${repo.repo}`,

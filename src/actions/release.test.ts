@@ -1,7 +1,8 @@
-// The committed release bundle, run as a runner runs it, in a real clone, building a sample service
-// with buildah (vfs storage, chroot isolation) and pushing it to a real docker-registry on
-// 127.0.0.1 behind token authentication. The action gets no test-only flag: buildah and the action
-// read the containers configuration and the login from the environment, as on a runner.
+// The release bundle built from the source (test/global-setup.ts), run as a runner runs it, in a
+// real clone, building a sample service with buildah (vfs storage, chroot isolation) and pushing it
+// to a real docker-registry on 127.0.0.1 behind token authentication. The action gets no test-only
+// flag: buildah and the action read the containers configuration and the login from the
+// environment, as on a runner.
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +17,7 @@ import {
   type BuildahSandbox,
   type LocalRegistry,
 } from '../sandbox/registry.js';
-import { runAction, type ActionRun } from '../sandbox/run-action.js';
+import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../sandbox/workspace.js';
 
 const USER = { username: 'release-bot', password: 'registry-s3cret-Pa55' };
@@ -80,7 +81,7 @@ async function release(
   run: { actor?: string; apiUrl?: string } = {},
 ): Promise<ActionRun> {
   return runAction({
-    action: 'actions/release',
+    action: join(suiteActionsDir(), 'release'),
     inputs: { builder: 'buildah', ...inputs },
     workspace: setup.workspace,
     repository: `${setup.repo.owner}/${setup.repo.repo}`,
@@ -415,7 +416,7 @@ describe('release: who may release (release.allowed), checked before anything is
 
   it('a re-run by someone not allowed is refused even though the original actor is allowed', async () => {
     const run = await runAction({
-      action: 'actions/release',
+      action: join(suiteActionsDir(), 'release'),
       inputs: { builder: 'buildah', service: 'orders', version: '3.0.1' },
       workspace: setup.workspace,
       repository: `${setup.repo.owner}/${setup.repo.repo}`,

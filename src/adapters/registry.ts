@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { log, maskSecret as maskInLog } from './runner.js';
+import * as core from '@actions/core';
 import {
   credentialHelperServers,
   isSafeRealm,
@@ -73,7 +73,7 @@ interface AuthFile {
 
 /** Masks a secret in the job log from here on (a workflow command, so only on a runner). */
 function maskSecret(secret: string | undefined): void {
-  if (secret && process.env.GITHUB_ACTIONS === 'true') maskInLog(secret);
+  if (secret && process.env.GITHUB_ACTIONS === 'true') core.setSecret(secret);
 }
 
 function mask(credentials: Credentials): Credentials {
@@ -131,7 +131,7 @@ export async function findCredentials(
       parsed = JSON.parse(await readFile(file, 'utf8')) as AuthFile;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') continue;
-      log.warning(`Ignoring the registry auth file ${file}: it is not valid JSON`);
+      core.warning(`Ignoring the registry auth file ${file}: it is not valid JSON`);
       continue;
     }
     const helperKey = matchAuthKey(Object.keys(parsed.credHelpers ?? {}), repository);

@@ -1,7 +1,6 @@
 // The action inputs that are checked without reading a file: names, versions, the digest, the
-// builder, the rollout timeout, a required token. Each entry point (src/actions) loads only these
-// rules and the runner protocol before it checks them, and loads yaml, the config and the rest of
-// its code only once they pass, so a wrong input is refused at once.
+// builder, the rollout timeout, a required token. Each action (src/actions/<name>/main.ts) checks
+// them as it reads its inputs, so a wrong one is refused before the config or the checkout is read.
 import { InputError } from './errors.js';
 import { checkName } from './names.js';
 import { checkVersion, isDigest } from './version.js';

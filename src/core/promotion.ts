@@ -1,7 +1,7 @@
 import { UserError } from './errors.js';
 import type { Environment, Service } from './config.js';
 import type { ImageVersion } from './kustomization.js';
-import { compareVersions } from './version-order.js';
+import { compareVersions } from './version.js';
 
 export interface PromotionRequest {
   service: Service;

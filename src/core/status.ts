@@ -2,7 +2,7 @@ import type { PromotionConfig } from './config.js';
 import { sameVersion } from './deployment-record.js';
 import type { ImageVersion } from './kustomization.js';
 import { describeVersion, shortDigest } from './pull-request.js';
-import { compareVersions } from './version-order.js';
+import { compareVersions } from './version.js';
 import { textTable } from './text-table.js';
 
 /** How a cell compares with the same service in the previous environment of the chain. */

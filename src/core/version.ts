@@ -1,3 +1,4 @@
+import semver from 'semver';
 import { InputError } from './errors.js';
 
 /**
@@ -10,22 +11,12 @@ import { InputError } from './errors.js';
 export const VERSION_RULE =
   'a SemVer version MAJOR.MINOR.PATCH with an optional -prerelease, e.g. 1.4.2 or 2.0.0-rc.1';
 
-// The versions semver's `valid(v) === v` accepts, spelled out here: every action checks its
-// inputs before it loads anything else, and loading semver (its tables of expressions) took about
-// 2.5 ms, more than the rest of the check. Numbers without leading zeros; a prerelease identifier
-// is a number or has a letter or '-'; semver also refuses more than 256 characters and numbers
-// past 2^53 - 1. version.test.ts holds this to semver's answers.
-const NUMBER = '0|[1-9]\\d*';
-const IDENTIFIER = `\\d*[a-zA-Z-][a-zA-Z0-9-]*|${NUMBER}`;
-const VERSION = new RegExp(
-  `^(${NUMBER})\\.(${NUMBER})\\.(${NUMBER})(?:-(?:${IDENTIFIER})(?:\\.(?:${IDENTIFIER}))*)?$`,
-);
-const MAX_LENGTH = 256;
-
-/** Whether a value is a version the suite accepts, exactly as semver's `valid(value) === value`. */
+/**
+ * Whether a value is a version the suite accepts: semver reads it as a version and writes it back
+ * unchanged, which leaves out a leading `v` or `=`, white space and build metadata.
+ */
 export function isVersion(value: string): boolean {
-  const match = value.length <= MAX_LENGTH ? VERSION.exec(value) : null;
-  return match !== null && match.slice(1, 4).every((part) => Number(part) <= Number.MAX_SAFE_INTEGER);
+  return semver.valid(value) === value;
 }
 
 export function checkVersion(input: string, value: string): string {
@@ -44,6 +35,22 @@ export function checkVersion(input: string, value: string): string {
   }
   if (!isVersion(value)) throw new InputError(input, `'${value}' is not ${VERSION_RULE}`);
   return value;
+}
+
+export type VersionChange =
+  | { kind: 'unchanged' }
+  | { kind: 'first' }
+  | { kind: 'upgrade' }
+  | { kind: 'downgrade' }
+  /** The running tag is not SemVer (for example `latest`): the order is unknown. */
+  | { kind: 'unordered' };
+
+/** How moving from the running tag to the target changes the version, by SemVer precedence. */
+export function compareVersions(current: string | undefined, target: string): VersionChange {
+  if (current === undefined) return { kind: 'first' };
+  if (current === target) return { kind: 'unchanged' };
+  if (!isVersion(current)) return { kind: 'unordered' };
+  return semver.lt(target, current) ? { kind: 'downgrade' } : { kind: 'upgrade' };
 }
 
 /** An image digest as kustomize pins it: `algorithm:hex`, e.g. `sha256:` and 64 hex digits. */

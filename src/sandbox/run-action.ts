@@ -1,8 +1,21 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { runProcess } from './process.js';
+
+/** This checkout's actions/ folder, with the committed bundles. */
+export const COMMITTED_ACTIONS_DIR = fileURLToPath(new URL('../../actions', import.meta.url));
+
+/**
+ * The folder of actions (`<name>/action.yml`, `<name>/dist/`) the tests run. In a test run that is
+ * the bundles test/global-setup.ts built from the current source (it sets SUITE_ACTIONS_DIR), so
+ * the tests check what the source says; anywhere else (the demo) the committed ones.
+ */
+export function suiteActionsDir(): string {
+  return process.env.SUITE_ACTIONS_DIR || COMMITTED_ACTIONS_DIR;
+}
 
 export interface ActionRun {
   exitCode: number;
@@ -15,7 +28,7 @@ export interface ActionRun {
 }
 
 export interface RunActionOptions {
-  /** Folder with action.yml and its dist/, e.g. actions/overlay-update. */
+  /** Folder with action.yml and its dist/, e.g. join(suiteActionsDir(), 'overlay-update'). */
   action: string;
   inputs: Record<string, string>;
   workspace: string;
@@ -77,7 +90,7 @@ export function parseAnnotations(stdout: string): ActionRun['annotations'] {
 }
 
 /**
- * Runs a JavaScript action's committed bundle the way a runner does: inputs
+ * Runs a JavaScript action's bundle the way a runner does: inputs
  * (with action.yml defaults) as INPUT_*, the GITHUB_* variables, the event
  * file, and GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files read back afterwards.
  */

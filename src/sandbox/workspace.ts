@@ -2,6 +2,7 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { git } from './process.js';
+import { COMMITTED_ACTIONS_DIR, suiteActionsDir } from './run-action.js';
 
 /** What a sandbox repository is seeded with: the parts of this repository a user copies. */
 export const SEED_PATHS = ['base', 'overlays', '.github', 'actions'] as const;
@@ -32,7 +33,9 @@ export async function createSandboxRepository(
   await mkdir(seed);
   await git(seed, 'init', '--quiet', '--initial-branch=main');
   for (const path of options.paths ?? SEED_PATHS) {
-    await cp(join(source, path), join(seed, path), { recursive: true, errorOnExist: false }).catch(
+    // This checkout's actions are the ones the tests run: in a test run, built from the source.
+    const from = join(source, path) === COMMITTED_ACTIONS_DIR ? suiteActionsDir() : join(source, path);
+    await cp(from, join(seed, path), { recursive: true, errorOnExist: false }).catch(
       (error: NodeJS.ErrnoException) => {
         if (error.code !== 'ENOENT') throw error;
       },

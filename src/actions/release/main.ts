@@ -1,0 +1,88 @@
+// The release action: reads its inputs, checks who may release, builds and pushes the image with
+// the chosen builder, and writes the outputs and the job summary.
+import * as core from '@actions/core';
+import { requireAccess } from '../../app/access.js';
+import { release, validateReleaseInputs, type ReleaseInputs } from '../../app/release.js';
+import { runBuilder } from '../../adapters/builder.js';
+import { createOctokit, TeamMemberships } from '../../adapters/github.js';
+import { findCredentials, RegistryClient } from '../../adapters/registry.js';
+import { repositoryContext, runActors } from '../../adapters/runner-context.js';
+import { checkReleaseInputs } from '../../core/inputs.js';
+import { releaseSummary } from '../../core/release.js';
+import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+
+/**
+ * The inputs, each checked as far as it can be without the config. The token, which reads team
+ * membership when release.allowed names teams, may be empty.
+ */
+export function readInputs(): ReleaseInputs & { token: string } {
+  const token = secretInput('token');
+  const push = booleanInput('push', true);
+  return {
+    ...checkReleaseInputs({
+      service: core.getInput('service'),
+      version: core.getInput('version'),
+      builder: core.getInput('builder') || 'docker',
+    }),
+    push,
+    config: configInput(),
+    token,
+  };
+}
+
+export async function run(): Promise<void> {
+  try {
+    const inputs = readInputs();
+    const context = repositoryContext();
+    const validated = await validateReleaseInputs(inputs, context.workspace);
+    // Before anything is built or pushed: only the people release.allowed names may release.
+    let teams: TeamMemberships | undefined;
+    await requireAccess(
+      {
+        heading: `release: who may release \`${validated.service.name}\``,
+        subject: {
+          action: `run a release of ${validated.service.name}`,
+          rule: `release.allowed in ${validated.config.file}`,
+        },
+        list: validated.config.release.allowed,
+        org: context.owner,
+        logins: runActors(),
+      },
+      {
+        membership: inputs.token
+          ? (team, login) =>
+              (teams ??= new TeamMemberships(createOctokit(inputs.token, core), context.owner)).membership(
+                team,
+                login,
+              )
+          : undefined,
+        writeSummary,
+      },
+    );
+
+    const result = await release(validated, {
+      registry: async (repository) => {
+        const found = await findCredentials(repository);
+        core.info(
+          found
+            ? `Registry credentials for ${repository.registry}: from ${found.source}`
+            : `No registry credentials for ${repository.registry} on this runner: reading it anonymously`,
+        );
+        return new RegistryClient(repository, found ? { credentials: found.credentials } : {});
+      },
+      run: (command) => runBuilder(command, { cwd: context.workspace }),
+      log: core,
+      facts: { serverUrl: context.serverUrl, repository: context.repository, revision: context.sha },
+    });
+
+    setOutputs({
+      image: result.reference,
+      digest: result.digest ?? '',
+      version: result.version,
+      'first-overlay': result.firstEnvironment ?? '',
+    });
+    await writeSummary(releaseSummary(result));
+  } catch (error) {
+    failStep(error);
+  }
+}
