@@ -1,3 +1,4 @@
+import { exec } from '@actions/exec';
 import { UserError } from '../core/errors.js';
 import type { Command } from '../core/release.js';
 
@@ -9,8 +10,6 @@ import type { Command } from '../core/release.js';
  * of its own.
  */
 export async function runBuilder(command: Command, options: { cwd: string }): Promise<void> {
-  // Loaded on first use, so that an action refusing its inputs starts without it.
-  const { exec } = await import('@actions/exec');
   let exitCode: number;
   try {
     exitCode = await exec(command.program, command.args, {

@@ -1,3 +1,4 @@
+import { getExecOutput } from '@actions/exec';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,8 +41,6 @@ export class Git {
     args: string[],
     options: { input?: string; env?: Record<string, string>; allowFailure?: boolean } = {},
   ) {
-    // Loaded on first use, so that an action refusing its inputs starts without it.
-    const { getExecOutput } = await import('@actions/exec');
     const result = await getExecOutput('git', args, {
       cwd: this.cwd,
       silent: true,

@@ -1,3 +1,4 @@
+import { getExecOutput } from '@actions/exec';
 import { CommandError } from '../core/errors.js';
 import type { Workload } from '../core/manifests.js';
 import { findOnPath } from './path.js';
@@ -11,8 +12,6 @@ async function run(
   input?: string,
   okExitCodes: number[] = [0],
 ): Promise<string> {
-  // Loaded on first use, so that an action refusing its inputs starts without it.
-  const { getExecOutput } = await import('@actions/exec');
   const result = await getExecOutput(program, args, {
     silent: true,
     ignoreReturnCode: true,

@@ -1,3 +1,5 @@
+import { getExecOutput } from '@actions/exec';
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -98,8 +100,6 @@ function fromEntry(entry: AuthEntry): Credentials | undefined {
 /** Asks `docker-credential-<helper> get`, the protocol docker's `credsStore`/`credHelpers` use. */
 async function fromHelper(helper: string, repository: ImageRepository): Promise<Credentials | undefined> {
   if (!/^[A-Za-z0-9_.-]+$/.test(helper)) return undefined;
-  // Loaded on first use, so that an action refusing its inputs starts without it.
-  const { getExecOutput } = await import('@actions/exec');
   for (const server of credentialHelperServers(repository)) {
     const result = await getExecOutput(`docker-credential-${helper}`, ['get'], {
       input: Buffer.from(server),
@@ -388,7 +388,7 @@ export class RegistryClient {
     // node:crypto (and the streams it loads) only when the registry does not name the digest.
     const digest =
       response.headers.get('docker-content-digest') ??
-      `sha256:${(await import('node:crypto')).createHash('sha256').update(bytes).digest('hex')}`;
+      `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     return {
       manifest: readManifest(JSON.parse(bytes.toString('utf8')), response.headers.get('content-type') ?? ''),
       digest,

@@ -18,7 +18,7 @@ import {
 import type { RenderedDiff } from '../core/rendered-diff.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
-import type { Render } from './render-promotion.js';
+import { renderPromotion, type Render } from './render-promotion.js';
 import { loadConfig, readCodeOwners, readKustomization } from './repository-files.js';
 
 /** The plain inputs, checked already (checkOverlayUpdateInputs), and the rest. */
@@ -173,8 +173,6 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       ...(previous ? { previous } : {}),
       ...nextOf(config, environment),
     };
-    // Loaded here so a run that stops earlier (bad input, nothing to promote) never loads the diff code.
-    const { renderPromotion } = await import('./render-promotion.js');
     // The rendered diff goes into the PR body only: the branch is built and pushed while kustomize renders.
     const [rendered, { commit, isNew }] = await Promise.all([
       renderPromotion(
