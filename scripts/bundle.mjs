@@ -2,7 +2,6 @@
 // `--check` fails when a committed bundle differs from a fresh build of the source. The tests'
 // global setup (test/global-setup.ts) builds them with buildActions into a folder of its own.
 import ncc from '@vercel/ncc';
-import { transform } from 'esbuild';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -21,11 +20,7 @@ export async function buildAction(action) {
     esm: false,
   });
   const files = new Map([['index.js', code]]);
-  for (const [name, asset] of Object.entries(assets)) {
-    // ncc minifies index.js only; a chunk (a module loaded with `await import()`) comes out as written.
-    const chunk = name.endsWith('.index.js');
-    files.set(name, chunk ? (await transform(asset.source.toString(), { minify: true })).code : asset.source);
-  }
+  for (const [name, asset] of Object.entries(assets)) files.set(name, asset.source);
   // The repository's package.json says "type": "module"; this one makes node read the bundle as CommonJS.
   files.set('package.json', '{\n  "type": "commonjs"\n}\n');
   return files;

@@ -14,6 +14,13 @@ export type NewReview = {
   commit_id?: string;
 };
 
+/** The review a submitted event leaves; without an event the review stays pending. */
+const STATE_OF_EVENT: Record<NonNullable<NewReview['event']>, ReviewStateName> = {
+  APPROVE: 'APPROVED',
+  REQUEST_CHANGES: 'CHANGES_REQUESTED',
+  COMMENT: 'COMMENTED',
+};
+
 /** GitHub asks the code owners of the changed files (CODEOWNERS of the base) on a PR opened ready for review. */
 export async function requestCodeOwners(store: StoreState, pr: PullState): Promise<void> {
   if (pr.draft) return;
@@ -63,14 +70,7 @@ export async function createReview(
   if (errors.length > 0) throw new HttpError(422, { message: 'Unprocessable Entity', errors });
   await refresh(store, pr);
   const id = store.newId();
-  const state: ReviewStateName =
-    input.event === 'APPROVE'
-      ? 'APPROVED'
-      : input.event === 'REQUEST_CHANGES'
-        ? 'CHANGES_REQUESTED'
-        : input.event === 'COMMENT'
-          ? 'COMMENTED'
-          : 'PENDING';
+  const state: ReviewStateName = input.event ? STATE_OF_EVENT[input.event] : 'PENDING';
   const review: ReviewState = {
     id,
     nodeId: nodeId('PRR', id),

@@ -12,6 +12,21 @@ import { fromExpressionData, type ContextValue, type Contexts, type ExpressionDa
 import { child, type LoadedWorkflow } from './parser.js';
 import type { RunState } from './run-state.js';
 
+/** What a step's keys see, and a job's `outputs:` too. */
+const STEP_CONTEXTS = [
+  'github',
+  'needs',
+  'strategy',
+  'matrix',
+  'job',
+  'runner',
+  'env',
+  'vars',
+  'secrets',
+  'steps',
+  'inputs',
+] as const;
+
 /** Contexts GitHub makes available at each place (docs: "Context availability"). */
 export const CONTEXTS_AT = {
   runName: ['github', 'inputs', 'vars'],
@@ -22,33 +37,9 @@ export const CONTEXTS_AT = {
   jobEnv: ['github', 'needs', 'strategy', 'matrix', 'vars', 'secrets', 'inputs'],
   jobEnvironment: ['github', 'needs', 'strategy', 'matrix', 'vars', 'inputs'],
   jobConcurrency: ['github', 'needs', 'strategy', 'matrix', 'vars', 'inputs'],
-  jobOutputs: [
-    'github',
-    'needs',
-    'strategy',
-    'matrix',
-    'job',
-    'runner',
-    'env',
-    'vars',
-    'secrets',
-    'steps',
-    'inputs',
-  ],
+  jobOutputs: STEP_CONTEXTS,
   stepIf: ['github', 'needs', 'strategy', 'matrix', 'job', 'runner', 'env', 'vars', 'steps', 'inputs'],
-  step: [
-    'github',
-    'needs',
-    'strategy',
-    'matrix',
-    'job',
-    'runner',
-    'env',
-    'vars',
-    'secrets',
-    'steps',
-    'inputs',
-  ],
+  step: STEP_CONTEXTS,
   callWith: ['github', 'needs', 'strategy', 'matrix', 'inputs', 'vars'],
   callSecrets: ['github', 'needs', 'strategy', 'matrix', 'secrets', 'inputs', 'vars'],
   callOutputs: ['github', 'jobs', 'vars', 'inputs'],
