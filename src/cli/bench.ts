@@ -175,13 +175,7 @@ async function bundleSizes(): Promise<BundleSize[]> {
       const sizes = await Promise.all(
         scripts.map(async (name) => ({ name, bytes: (await stat(join(dist, name))).size })),
       );
-      const chunks = sizes.filter((s) => s.name !== 'index.js');
-      return {
-        action,
-        entryBytes: sizes.find((s) => s.name === 'index.js')?.bytes ?? 0,
-        chunkBytes: chunks.reduce((sum, s) => sum + s.bytes, 0),
-        chunks: chunks.length,
-      };
+      return { action, bytes: sizes.reduce((sum, s) => sum + s.bytes, 0) };
     }),
   );
 }

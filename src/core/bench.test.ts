@@ -146,7 +146,7 @@ describe('formatReport', () => {
             { action: 'release', ref: 'abc1234', ms: stats([200]), ratio: stats([5]) },
           ],
         },
-        bundleSizes: [{ action: 'release', entryBytes: 1000, chunkBytes: 500, chunks: 2 }],
+        bundleSizes: [{ action: 'release', bytes: 1500 }],
         scenarios: [
           scenario({
             seconds: 21.5,
@@ -171,7 +171,7 @@ describe('formatReport', () => {
     expect(text).toMatch(/node -e 0\s+41\.0 \(40\.0-45\.0\)\s+1\n/);
     expect(text).toMatch(/actions\/release\s+100\.0 \(90\.0-110\.0\)\s+2\.50 \(2\.20-2\.60\)/);
     expect(text).toMatch(/actions\/release @abc1234\s+200\.0 \(200\.0-200\.0\)\s+5\.00/);
-    expect(text).toMatch(/release\s+1000\s+500 in 2\s+1500/);
+    expect(text).toMatch(/release\s+1500\n/);
     expect(text).toContain('Scenario: one service, dev -> prod in 21.5 s');
     expect(text).toMatch(/uat\s+3\.3\s+3\s+3\.0\s*\n\s+1\s+POST \/repos\/\{owner\}\/\{repo\}\/pulls/);
     expect(text).toMatch(/2\.5\s+\.\/actions\/overlay-update/);

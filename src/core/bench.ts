@@ -76,9 +76,8 @@ export interface ColdStart {
 
 export interface BundleSize {
   action: string;
-  entryBytes: number;
-  chunkBytes: number;
-  chunks: number;
+  /** Every script of the action's dist/, as the runner downloads it. */
+  bytes: number;
 }
 
 export interface ScalingPoint {
@@ -204,13 +203,8 @@ export function formatReport(report: BenchReport): string {
     section(
       'Information: bundle sizes (bytes)',
       textTable(
-        ['action', 'index.js', 'chunks', 'total'],
-        report.bundleSizes.map((b) => [
-          b.action,
-          String(b.entryBytes),
-          `${b.chunkBytes} in ${b.chunks}`,
-          String(b.entryBytes + b.chunkBytes),
-        ]),
+        ['action', 'dist/*.js'],
+        report.bundleSizes.map((b) => [b.action, String(b.bytes)]),
       ),
     );
   if (report.scaling)
