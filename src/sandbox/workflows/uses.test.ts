@@ -283,6 +283,16 @@ describe('an action of another repository (owner/repo/path@ref)', () => {
     });
   });
 
+  it('its action.yml is checked before the run starts, like a local action’s', async () => {
+    const content = stepCaller(`${SUITE}/actions/hello@v1`).replace('who: step', 'whom: step');
+    const result = await dispatch('step-whom.yaml', content);
+    expect(result.jobs).toEqual([]);
+    expect(result.problems.map((p) => p.message)).toEqual([
+      `job 'greet': input 'whom' is not declared by ${SUITE}/actions/hello@v1/action.yml (inputs: who)`,
+      `job 'greet': ${SUITE}/actions/hello@v1 requires input 'who', which the step does not give`,
+    ]);
+  });
+
   it('a missing ref or repository fails the job at set-up, before any step', async () => {
     const noRef = await dispatch('step-v9.yaml', stepCaller(`${SUITE}/actions/hello@v9`));
     expect(noRef.problems).toEqual([]);
