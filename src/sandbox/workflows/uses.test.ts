@@ -315,3 +315,31 @@ describe('an action of another repository (owner/repo/path@ref)', () => {
     });
   });
 });
+
+describe('$/ in the run’s own workflow', () => {
+  it('is the run’s repository at GITHUB_SHA, with no checkout: never the working copy', async () => {
+    const seedDir = await seed(actionFiles('orders'));
+    const orders = await host.create({ owner: 'acme', repo: 'orders', source: seedDir, paths: ['actions'] });
+    await rm(seedDir, { recursive: true, force: true });
+    const copy = await orders.checkout('orders-copy');
+    // An uncommitted change in the copy the run reads its workflow from does not count.
+    await writeFile(join(copy, 'actions/hello/index.cjs'), 'process.exit(3);\n');
+    await mkdir(join(copy, '.github/workflows'), { recursive: true });
+    const file = join(copy, '.github/workflows/self.yaml');
+    await writeFile(file, stepCaller('$/actions/hello'));
+    const result = await runWorkflow({
+      file,
+      event: { name: 'workflow_dispatch', payload: { ref: 'refs/heads/main', sender: { login: 'mona' } } },
+      repository: orders,
+      repositories: host,
+      github,
+      tokenMode: 'github-token',
+    });
+    expect(result.problems).toEqual([]);
+    expect(result.jobs[0]!.steps[0]).toMatchObject({
+      kind: 'action',
+      status: 'success',
+      outputs: { greeting: 'hello step from orders' },
+    });
+  });
+});
