@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { EventMeta, GitHubStandIn } from '../github/index.js';
+import type { RepositoryHost } from '../hosted-repositories.js';
 import type { SandboxRepository } from '../workspace.js';
 import { loadWorkflow, type LoadedWorkflow } from './parser.js';
 import type { SandboxApp } from './stand-ins.js';
@@ -14,6 +15,8 @@ import { runWorkflow } from './workflow-run.js';
 
 export interface WorkflowDispatcherOptions {
   repository: SandboxRepository;
+  /** Other repositories the stand-in hosts (RunWorkflowOptions.repositories). */
+  repositories?: RepositoryHost;
   github: GitHubStandIn;
   tokenMode: TokenMode;
   /** The folder holding the workflow files, e.g. `<repo>/.github/workflows`. */
@@ -221,6 +224,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
           runId,
           runNumber: runs.filter((r) => r.file === run.file).length,
           ...(dispatch ? { sha: dispatch.sha } : {}),
+          ...(options.repositories ? { repositories: options.repositories } : {}),
           ...(options.secrets ? { secrets: options.secrets } : {}),
           ...(options.vars ? { vars: options.vars } : {}),
           ...(options.environments ? { environments: options.environments } : {}),

@@ -152,6 +152,12 @@ async function runJob(
     if (child(raw, key))
       throw new Error(`jobs.${job.id.value}.${key} is not supported by the sandbox runner`);
   }
+  // Set up job: the runner downloads every action that lives in a repository first; one that does
+  // not resolve fails the job before any step runs.
+  const actions = await run.jobActions(
+    scope.loaded,
+    (job.steps ?? []).flatMap((step) => ('uses' in step ? [step.uses.value] : [])),
+  );
   const defaultsRun =
     child(child(raw, 'defaults'), 'run') ?? child(child(scope.loaded.document, 'defaults'), 'run');
   const defaultShell = child(defaultsRun, 'shell')?.toString();
@@ -230,6 +236,7 @@ async function runJob(
     token,
     workspace,
     temp,
+    actions,
     ghLog,
     defaultShell,
     defaultDirectory,

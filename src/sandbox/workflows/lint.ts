@@ -11,8 +11,10 @@
  * - An output (always a string) compared with a boolean or number literal (never equal), or a
  *   boolean input compared with `'true'` / `'false'` (never equal either).
  * - `with:` of a local or stood-in action: only inputs the action declares, every required one.
- * - `uses:` the runner cannot run (remote reusable workflows, docker://, third-party actions
- *   without a stand-in): reported here, as GitHub fails a job whose action it cannot resolve.
+ * - `uses:` the runner cannot run (docker://, third-party actions without a stand-in, called
+ *   workflows GitHub cannot fetch): reported here, as GitHub fails a run whose called workflow it
+ *   cannot fetch. Actions in hosted repositories (`$/x`, `owner/repo/x@ref`) are checked like local
+ *   ones; one that does not resolve is left to the job, which fails at set-up as on GitHub.
  */
 import type {
   Job,
@@ -38,10 +40,18 @@ export interface ActionMetadata {
 }
 
 export interface WiringFacts {
-  /** action.yml of a local action (`./actions/x`), or undefined when there is none. */
-  localAction(path: string): Promise<ActionMetadata | undefined>;
-  /** A local reusable workflow, loaded (for the outputs and inputs it declares). */
-  calledWorkflow(path: string): Promise<LoadedWorkflow | undefined>;
+  /**
+   * action.yml of a local action (`./actions/x`), undefined when there is none, 'unchecked' when
+   * only the job can tell (a workflow of another repository using its caller's checkout).
+   */
+  localAction(path: string): Promise<ActionMetadata | 'unchecked' | undefined>;
+  /**
+   * action.yml of an action in a repository (`$/x`, a hosted `owner/repo/x@ref`); undefined when
+   * the action is not in one (a stand-in's), 'unchecked' when it does not resolve.
+   */
+  repositoryAction?(uses: string): Promise<ActionMetadata | 'unchecked' | undefined>;
+  /** A called workflow, loaded (for the outputs and inputs it declares), or why it cannot be. */
+  calledWorkflow(ref: string): Promise<LoadedWorkflow | string | undefined>;
 }
 
 const ALL_CONTEXTS = [
@@ -318,14 +328,11 @@ export async function checkWiring(loaded: LoadedWorkflow, facts: WiringFacts): P
     scope: Scope,
   ): Promise<void> {
     const ref = job.ref.value;
-    if (!ref.startsWith('./')) {
-      report(job.ref, `${scope.where}: calls ${ref}, a remote reusable workflow the sandbox cannot fetch`);
-      return;
-    }
     checkAll(child(raw, 'with'), scope);
     checkAll(child(raw, 'secrets'), scope);
     const called = await facts.calledWorkflow(ref);
     if (!called) report(job.ref, `${scope.where}: ${ref} does not exist`);
+    else if (typeof called === 'string') report(job.ref, `${scope.where}: ${called}`);
     // Unknown and missing inputs and secrets: GitHub's parser reports them (fetchReusableWorkflowDepth 1).
   }
 
@@ -342,8 +349,12 @@ export async function checkWiring(loaded: LoadedWorkflow, facts: WiringFacts): P
     const uses = step.uses.value;
     const withToken = child(rawStep, 'with');
     const given = keysOf(withToken);
-    if (uses.startsWith('./')) {
-      const metadata = await facts.localAction(uses);
+    const inRepository = uses.startsWith('./')
+      ? await facts.localAction(uses)
+      : await facts.repositoryAction?.(uses);
+    if (uses.startsWith('./') || inRepository !== undefined) {
+      const metadata = inRepository;
+      if (metadata === 'unchecked') return { outputs: undefined, what: uses };
       if (!metadata) {
         problem(step.uses, `${uses} has no action.yml in the repository`);
         return { outputs: undefined, what: uses };
@@ -399,10 +410,9 @@ function lowerKeys<T>(record: Record<string, T>): Record<string, T> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k.toLowerCase(), v]));
 }
 
-/** Local reusable workflows a workflow calls (`./...` refs of `jobs.<id>.uses`). */
-export function localCalls(loaded: LoadedWorkflow): string[] {
+/** The reusable workflows a workflow calls (`jobs.<id>.uses`: `./x`, `$/x`, `owner/repo/x@ref`). */
+export function calls(loaded: LoadedWorkflow): string[] {
   return (loaded.template.jobs ?? [])
     .filter((job: WorkflowJob): job is ReusableWorkflowJob => job.type === 'reusableWorkflowJob')
-    .map((job) => job.ref.value)
-    .filter((ref) => ref.startsWith('./'));
+    .map((job) => job.ref.value);
 }

@@ -17,6 +17,7 @@ import type {
   TemplateToken,
 } from '@actions/workflow-parser/templates/tokens/index';
 import { LineCounter, isScalar, parseDocument, visit } from 'yaml';
+import type { WorkflowSource } from './uses.js';
 
 type WorkflowParserModule = typeof import('@actions/workflow-parser');
 type TokenGuards = typeof import('@actions/workflow-parser/templates/tokens/type-guards');
@@ -87,7 +88,12 @@ export interface LoadedWorkflow {
   document: MappingToken | undefined;
   /** What GitHub's parser reported; a workflow with problems does not run. */
   problems: WorkflowProblem[];
+  /** The repository and commit the file was read from (set by the runner; what `$/` resolves in). */
+  source?: WorkflowSource;
 }
+
+/** Reads a called workflow by its `jobs.<id>.uses` (`./x`, `$/x`, `owner/repo/x@ref`). */
+export type CalledWorkflowReader = (ref: string) => Promise<{ name: string; content: string }>;
 
 /** The repository root of a workflow file: the folder holding `.github/workflows/`. */
 export function repositoryRootOf(path: string): string {
@@ -98,10 +104,14 @@ export function repositoryRootOf(path: string): string {
 }
 
 /**
- * Parses and converts one workflow file (and, to check the calls, the local reusable workflows it
- * calls one level down), resolving `./` against `root`.
+ * Parses and converts one workflow file (and, to check the calls, the reusable workflows it calls
+ * one level down), resolving `./` against `root`, or every call with `read` when given.
  */
-export async function loadWorkflow(path: string, root = repositoryRootOf(path)): Promise<LoadedWorkflow> {
+export async function loadWorkflow(
+  path: string,
+  root = repositoryRootOf(path),
+  read?: CalledWorkflowReader,
+): Promise<LoadedWorkflow> {
   const { workflow } = await loadParserModules();
   const absolute = isAbsolute(path) ? path : resolve(root, path);
   const file = relative(root, absolute).split(sep).join('/');
@@ -115,6 +125,7 @@ export async function loadWorkflow(path: string, root = repositoryRootOf(path)):
       parsed.value,
       {
         async getFileContent(ref) {
+          if (read) return read(callRefOf(ref, parsed.value));
           if ('repository' in ref) {
             throw new Error(`remote reusable workflow ${ref.owner}/${ref.repository}: not available here`);
           }
@@ -140,6 +151,21 @@ export async function loadWorkflow(path: string, root = repositoryRootOf(path)):
   });
   const document = parsed.value?.templateTokenType === 2 ? (parsed.value as MappingToken) : undefined;
   return { path: absolute, file, root, content, template, document, problems };
+}
+
+/**
+ * The `jobs.<id>.uses` the parser asks for: it hands `./x` and `$/x` over alike (`{ path }`), so a
+ * path written with `$/` in this file is taken as that.
+ */
+function callRefOf(
+  ref: { path: string } | { owner: string; repository: string; path: string; version: string },
+  document: TemplateToken | undefined,
+): string {
+  if ('repository' in ref) return `${ref.owner}/${ref.repository}/${ref.path}@${ref.version}`;
+  const jobs = child(document, 'jobs');
+  const refs = jobs?.templateTokenType === 2 ? [...(jobs as MappingToken)] : [];
+  const self = refs.some((pair) => child(pair.value, 'uses')?.toString() === `$/${ref.path}`);
+  return `${self ? '$' : '.'}/${ref.path}`;
 }
 
 /** The value under `key` in a mapping token, or undefined. */

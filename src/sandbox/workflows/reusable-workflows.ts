@@ -1,9 +1,12 @@
-// Reusable workflows: a job's `uses: ./.github/workflows/x.yaml` resolved against the repository
-// root, its `with:` and `secrets:` evaluated, checked and typed against the called workflow's
+// Reusable workflows: a job's `uses:` (`./.github/workflows/x.yaml`, `$/...`, or
+// `owner/repo/.github/workflows/x.yaml@ref` of a hosted repository; resolved in ./uses.ts), its
+// `with:` and `secrets:` evaluated, checked and typed against the called workflow's
 // `on.workflow_call` declarations, and the call's `on.workflow_call.outputs` (GitHub docs: "Reuse
-// workflows"). A remote `uses: owner/repo/.github/workflows/x.yaml@ref` cannot run here: it is
-// refused.
-import { resolve } from 'node:path';
+// workflows"). The called workflow's jobs see the caller's `github` context: "When a reusable
+// workflow is triggered by a caller workflow, the github context is always associated with the
+// caller workflow" (docs "Reusing workflows"), so github.repository, ref, sha and workflow_ref are
+// the caller's run's. `github.job_workflow_sha` is not modelled: GitHub documents it for OIDC
+// claims, and it is empty in expressions (actions/runner#2417).
 import type { ReusableWorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { MappingToken } from '@actions/workflow-parser/templates/tokens/index';
 import { CONTEXTS_AT, declaredInputs, pick, typeInputs, type Scope } from './contexts.js';
@@ -34,11 +37,10 @@ export async function callScope(
   result: JobResult,
 ): Promise<Scope | undefined> {
   const ref = job.ref.value;
-  if (!ref.startsWith('./')) throw new Error(`${ref}: remote reusable workflows cannot run in the sandbox`);
   if (scope.depth + 1 > MAX_CALL_DEPTH) {
     throw new Error(`${ref}: reusable workflows nest at most ${MAX_CALL_DEPTH} levels on github.com`);
   }
-  const called = await run.load(resolve(scope.loaded.root, ref));
+  const called = await run.calledWorkflow(scope.loaded, ref);
   const declared = declaredInputs(called, 'workflow_call');
   if (!declared) throw new Error(`${ref} has no on.workflow_call trigger`);
   const raw = jobDocument(scope.loaded, job.id.value);

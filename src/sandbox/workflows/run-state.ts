@@ -2,15 +2,24 @@
 // stand-ins used, the problems found, the workflow files and local action.yml read (once each),
 // the GITHUB_TOKENs minted and the folders the jobs run in.
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { Identity } from '../github/index.js';
+import { createRepositoryHost, type RepositoryHost } from '../hosted-repositories.js';
 import { runProcess } from '../process.js';
 import { maskText, masksOf } from './commands.js';
 import type { ActionMetadata } from './lint.js';
 import { loadWorkflow, repositoryRootOf, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
-import { SANDBOX_APP, type SandboxApp } from './stand-ins.js';
+import { SANDBOX_APP, STAND_INS, actionName, type SandboxApp } from './stand-ins.js';
 import type { RunWorkflowOptions, StandInRecord } from './types.js';
+import {
+  locateCalledWorkflow,
+  locateRepositoryAction,
+  type CallContext,
+  type WorkflowSource,
+} from './uses.js';
 
 export const GITHUB_ACTIONS_BOT: Identity = {
   login: 'github-actions[bot]',
@@ -30,6 +39,12 @@ export class RunState {
   readonly runAttempt: number;
   readonly dir: string;
   readonly repoFull: string;
+  /** The repositories `uses: owner/repo/...@ref` and `$/` read from (the run's own among them). */
+  readonly host: RepositoryHost;
+  /** Where the run read its workflow file (and `./` of `jobs.<id>.uses` points). */
+  readonly root: string;
+  /** The run's repository and commit (GITHUB_SHA): set once the event's sha is known. */
+  runSource: WorkflowSource | undefined;
   private jobCount = 0;
 
   constructor(readonly options: RunWorkflowOptions) {
@@ -42,6 +57,9 @@ export class RunState {
       this.runAttempt === 1 ? `run-${this.runId}` : `run-${this.runId}-attempt-${this.runAttempt}`,
     );
     this.repoFull = `${options.repository.owner}/${options.repository.repo}`;
+    this.host = options.repositories ?? createRepositoryHost();
+    if (!this.host.get(this.repoFull)) this.host.add(options.repository);
+    this.root = options.root ?? repositoryRootOf(options.file);
   }
 
   progress(line: string): void {
@@ -56,13 +74,72 @@ export class RunState {
     return maskText(text, this.masks);
   }
 
-  load(path: string): Promise<LoadedWorkflow> {
+  /** A workflow file of the run's repository (`root`), or of a hosted one (`root`, `source`). */
+  load(path: string, root = this.root, source = this.runSource): Promise<LoadedWorkflow> {
     let loaded = this.workflows.get(path);
     if (!loaded) {
-      loaded = loadWorkflow(path, this.options.root ?? repositoryRootOf(this.options.file));
+      const caller = { file: path, source: source ?? this.sourceOfRun() };
+      loaded = loadWorkflow(path, root, async (ref) => {
+        const located = await locateCalledWorkflow(this.callContext(), caller, ref);
+        return { name: ref, content: await readFile(located.path, 'utf8') };
+      }).then((workflow) => ({ ...workflow, source: caller.source }));
       this.workflows.set(path, loaded);
     }
     return loaded;
+  }
+
+  /** `jobs.<id>.uses` of a workflow, loaded; throws GitHub's message when it cannot be fetched. */
+  async calledWorkflow(caller: LoadedWorkflow, ref: string): Promise<LoadedWorkflow> {
+    const from = { file: caller.file, source: caller.source ?? this.sourceOfRun() };
+    const located = await locateCalledWorkflow(this.callContext(), from, ref);
+    return this.load(located.path, located.root, located.source);
+  }
+
+  /**
+   * action.yml of a step's `$/x` or hosted `owner/repo/x@ref` action, for the wiring checks:
+   * undefined when the action is not in a repository (`./`, stand-ins), 'unchecked' when it does not
+   * resolve (the job then fails at set-up with the runner's message, as on GitHub).
+   */
+  async repositoryAction(
+    workflow: LoadedWorkflow,
+    uses: string,
+  ): Promise<ActionMetadata | 'unchecked' | undefined> {
+    if (STAND_INS[actionName(uses)]) return undefined;
+    const located = await locateRepositoryAction(
+      this.host,
+      workflow.source ?? this.sourceOfRun(),
+      uses,
+    ).catch(() => null);
+    if (located === undefined) return undefined;
+    if (located === null) return 'unchecked';
+    for (const name of ['action.yml', 'action.yaml']) {
+      const file = join(located.path, name);
+      if (existsSync(file)) return actionMetadataOf(await readFile(file, 'utf8'));
+    }
+    return 'unchecked';
+  }
+
+  /**
+   * The folders of a job's actions that live in repositories (`$/x`, hosted `owner/repo/x@ref`), as
+   * the runner downloads them when it sets the job up: the first that does not resolve throws.
+   */
+  async jobActions(workflow: LoadedWorkflow, uses: string[]): Promise<Map<string, string>> {
+    const folders = new Map<string, string>();
+    for (const name of uses) {
+      if (STAND_INS[actionName(name)] || folders.has(name)) continue;
+      const located = await locateRepositoryAction(this.host, workflow.source ?? this.sourceOfRun(), name);
+      if (located) folders.set(name, located.path);
+    }
+    return folders;
+  }
+
+  private sourceOfRun(): WorkflowSource {
+    if (!this.runSource) throw new Error('the run has no commit yet');
+    return this.runSource;
+  }
+
+  private callContext(): CallContext {
+    return { host: this.host, runRoot: this.root, runSource: this.sourceOfRun() };
   }
 
   /** action.yml of a local action as committed at the run's SHA (what checkout will give the job). */

@@ -55,6 +55,8 @@ export interface JobState {
   readonly token: string;
   readonly workspace: string;
   readonly temp: string;
+  /** The folders of the job's actions from repositories (`$/x`, `owner/repo/x@ref`), by `uses`. */
+  readonly actions: ReadonlyMap<string, string>;
   /** Where the gh stand-in logs each call, one JSON line each. */
   readonly ghLog: string;
   /** `defaults.run` of the job, else of the workflow. */
@@ -118,7 +120,8 @@ export async function runStep(
     index,
     id: stepId,
     name: uses ? `Run ${uses}` : 'Run',
-    kind: 'run' in step ? 'run' : uses?.startsWith('./') ? 'action' : 'stand-in',
+    kind:
+      'run' in step ? 'run' : uses?.startsWith('./') || job.actions.has(uses ?? '') ? 'action' : 'stand-in',
     ...(uses ? { uses } : {}),
     if: { expression: condition, value: false },
     status: 'skipped',
@@ -172,6 +175,8 @@ export async function runStep(
     const stepRun: StepRun = { record, index, rawStep, files, processEnv, stepContexts };
     if ('run' in step) outcome = await runScript(job, stepRun, step.run);
     else if (uses?.startsWith('./')) outcome = await runLocalAction(job, stepRun, uses);
+    else if (uses && job.actions.has(uses))
+      outcome = await runJavaScriptAction(job, stepRun, uses, job.actions.get(uses)!);
     else if (uses) outcome = await runStandIn(job, stepRun, uses);
   } catch (error) {
     outcome = 'failure';
@@ -291,21 +296,41 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   return processResult.exitCode === 0 ? 'success' : 'failure';
 }
 
-/** `uses: ./actions/<name>`: the committed JavaScript action, with the runner protocol. */
+/**
+ * `uses: ./actions/<name>`: the action in the job's workspace, whatever was checked out there (in a
+ * called workflow: the caller's checkout; docs "Finding and customizing actions").
+ */
 async function runLocalAction(job: JobState, stepRun: StepRun, uses: string): Promise<Outcome> {
-  const { record, rawStep, files, processEnv, stepContexts } = stepRun;
-  const { run, github, token, workspace } = job;
-  const { options } = run;
-  const inputs = evaluateStringMap(child(rawStep, 'with'), pick(stepContexts, CONTEXTS_AT.step));
-  record.inputs = maskValues(run, inputs);
-  const actionDir = resolve(workspace, uses);
+  const actionDir = resolve(job.workspace, uses);
   if (!existsSync(join(actionDir, 'action.yml'))) {
+    stepRun.record.inputs = maskValues(
+      job.run,
+      evaluateStringMap(child(stepRun.rawStep, 'with'), pick(stepRun.stepContexts, CONTEXTS_AT.step)),
+    );
     throw new Error(
       `Can't find 'action.yml', 'action.yaml' or 'Dockerfile' under '${actionDir}'. ` +
         `Did you forget to run actions/checkout before running your local action?`,
     );
   }
-  const metadata = parseYaml(await readFile(join(actionDir, 'action.yml'), 'utf8')) as {
+  return runJavaScriptAction(job, stepRun, uses, actionDir);
+}
+
+/** A JavaScript action from its folder (the workspace's, or a repository's at a ref), with the runner protocol. */
+async function runJavaScriptAction(
+  job: JobState,
+  stepRun: StepRun,
+  uses: string,
+  actionDir: string,
+): Promise<Outcome> {
+  const { record, rawStep, files, processEnv, stepContexts } = stepRun;
+  const { run, github, token, workspace } = job;
+  const { options } = run;
+  const inputs = evaluateStringMap(child(rawStep, 'with'), pick(stepContexts, CONTEXTS_AT.step));
+  record.inputs = maskValues(run, inputs);
+  const metadataFile = ['action.yml', 'action.yaml']
+    .map((name) => join(actionDir, name))
+    .find((file) => existsSync(file))!;
+  const metadata = parseYaml(await readFile(metadataFile, 'utf8')) as {
     inputs?: Record<string, { default?: unknown } | null>;
     runs?: { using?: string };
   };

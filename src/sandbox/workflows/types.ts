@@ -1,6 +1,7 @@
 // What a workflow run is given and what it reports: the options of runWorkflow and the result of
 // the run, each job and each step, as the demo, the dispatcher and the tests read them.
 import type { GitHubStandIn } from '../github/index.js';
+import type { RepositoryHost } from '../hosted-repositories.js';
 import type { SandboxRepository } from '../workspace.js';
 import type { Annotation } from './commands.js';
 import type { ContextValue } from './expressions.js';
@@ -38,6 +39,11 @@ export interface RunWorkflowOptions {
   /** Environment secrets and variables, by environment name (a job's `environment:`). */
   environments?: Record<string, EnvironmentSettings>;
   repository: SandboxRepository;
+  /**
+   * Every repository the GitHub stand-in hosts, for `uses: owner/repo/...@ref` and `$/...`; the
+   * run's `repository` is added when missing. Default: the run's repository alone.
+   */
+  repositories?: RepositoryHost;
   github: GitHubStandIn;
   tokenMode: TokenMode;
   /** The App `tokenMode: 'app'` configures; default {@link SANDBOX_APP}. */

@@ -13,7 +13,6 @@
  * This module owns the run itself: the event's ref and sha, the inputs of a dispatch or a call,
  * the secrets, the run name and the workflow's `env:`, and the result.
  */
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index';
@@ -29,7 +28,7 @@ import {
   type ExpressionData,
 } from './expressions.js';
 import { runJobs } from './jobs.js';
-import { checkWiring, localCalls } from './lint.js';
+import { calls, checkWiring } from './lint.js';
 import { child, formatProblem, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
 import { callOutputs } from './reusable-workflows.js';
 import { RunState } from './run-state.js';
@@ -78,9 +77,10 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
   const started = Date.now();
   const run = new RunState(options);
   const file = isAbsolute(options.file) ? options.file : resolve(options.file);
-  const loaded = await run.load(file);
   const payload = structuredClone(options.event.payload);
   const { ref, sha } = await refAndSha({ ...options, event: { ...options.event, payload } });
+  run.runSource = { repository: run.repoFull, sha };
+  const loaded = await run.load(file);
   const sender = (payload['sender'] ?? {}) as { login?: string };
   const actor = sender.login ?? 'octocat';
   const workflowName = child(loaded.document, 'name')?.toString() ?? loaded.file;
@@ -119,18 +119,21 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     if (seen.has(workflow.path)) return;
     seen.add(workflow.path);
     run.problems.push(...workflow.problems);
+    // A workflow of another repository may use `./x` for what its caller checked out: only the
+    // job can tell (GitHub fails that step, not the run).
+    const foreign = workflow.source?.repository !== run.repoFull;
     run.problems.push(
       ...(await checkWiring(workflow, {
-        localAction: (uses) => run.localAction(uses, sha),
-        calledWorkflow: async (ref) => {
-          const target = resolve(workflow.root, ref);
-          return existsSync(target) ? run.load(target) : undefined;
-        },
+        localAction: async (uses) =>
+          (await run.localAction(uses, sha)) ?? (foreign ? 'unchecked' : undefined),
+        repositoryAction: (uses) => run.repositoryAction(workflow, uses),
+        calledWorkflow: (ref) =>
+          run.calledWorkflow(workflow, ref).catch((error: unknown) => String((error as Error).message)),
       })),
     );
-    for (const ref of localCalls(workflow)) {
-      const target = resolve(workflow.root, ref);
-      if (existsSync(target)) await check(await run.load(target));
+    for (const ref of calls(workflow)) {
+      const called = await run.calledWorkflow(workflow, ref).catch(() => undefined);
+      if (called) await check(called);
     }
   };
   await check(loaded);
