@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, quoted } from './errors.js';
 
 /**
  * Environment and service names become path segments (`overlays/<env>`), branch
@@ -18,7 +18,8 @@ export function isValidName(name: string): boolean {
 /** Throws an InputError naming the input when the value is not a valid name. */
 export function checkName(input: string, value: string): string {
   if (value === '') throw new InputError(input, `is required (${NAME_RULE})`);
-  if (!isValidName(value)) throw new InputError(input, `'${value}' is not a valid name: use ${NAME_RULE}`);
+  if (!isValidName(value))
+    throw new InputError(input, `${quoted(value)} is not a valid name: use ${NAME_RULE}`);
   return value;
 }
 
