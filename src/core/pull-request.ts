@@ -39,6 +39,9 @@ export interface PromotionText {
   rendered?: RenderedDiff;
 }
 
+/** Table cell text: a '|', even in a code span, would end the cell. */
+const cell = (markdown: string): string => markdown.replace(/\|/g, '\\|');
+
 /** Where the whole diff is when the body has to cut it. */
 const BODY_CUT = `GitHub takes at most ${MAX_BODY_LENGTH.toLocaleString('en-US')} characters in a pull request body: the whole diff is in the job summary of the overlay-update run.`;
 
@@ -110,10 +113,10 @@ export function promotionBody(promotion: PromotionText): string {
     '',
     '| | |',
     '|---|---|',
-    `| Service | ${svc} |`,
-    `| Environment | ${env} (${overlay}) |`,
-    `| Version | ${plan.current.tag ? code(plan.current.tag) : '_none_'} → ${code(plan.target.tag)} |`,
-    `| Image | ${code(imageReference(service, plan.target))} |`,
+    `| Service | ${cell(svc)} |`,
+    `| Environment | ${cell(`${env} (${overlay})`)} |`,
+    `| Version | ${cell(`${plan.current.tag ? code(plan.current.tag) : '_none_'} → ${code(plan.target.tag)}`)} |`,
+    `| Image | ${cell(code(imageReference(service, plan.target)))} |`,
     `| Comes from | ${source} |`,
     '',
   ];
