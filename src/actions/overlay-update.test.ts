@@ -232,7 +232,7 @@ describe('overlay-update: the first environment', () => {
     [
       'digest',
       { overlay: 'dev', service: 'orders', version: '1.6.0', digest: 'sha256:xyz' },
-      "Input 'digest': 'sha256:xyz' is not an image digest",
+      "Input 'digest': 'sha256:xyz' is not an OCI image digest",
     ],
   ])('refuses a bad %s (%j): exit 1, no branch, no PR', async (_input, inputs, message) => {
     const run = await overlayUpdate(inputs);

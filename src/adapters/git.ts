@@ -102,6 +102,15 @@ export class Git {
     return blob.exitCode === 0 ? blob.stdout : undefined;
   }
 
+  /** Those of `paths` that are symbolic links in the commit's tree (git stores them as mode 120000). */
+  async symlinks(commit: string, paths: string[]): Promise<string[]> {
+    const out = (await this.run(['ls-tree', '-z', commit, '--', ...paths])).stdout;
+    return out
+      .split('\0')
+      .filter((entry) => entry.startsWith('120000 '))
+      .map((entry) => entry.slice(entry.indexOf('\t') + 1));
+  }
+
   /**
    * Recent commits of the branch itself that touched a path, newest first, as far as the local
    * history reaches. First parents only: a merge commit ("Merge pull request #12 from ...") is

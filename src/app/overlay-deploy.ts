@@ -7,7 +7,7 @@ import { deployTarget } from '../core/deploy-target.js';
 import { deploymentPayload } from '../core/deployment-record.js';
 import { CommandError, UserError } from '../core/errors.js';
 import type { PlainOverlayDeployInputs } from '../core/inputs.js';
-import { readImageVersion, type ImageVersion } from '../core/kustomization.js';
+import type { ImageVersion } from '../core/kustomization.js';
 import {
   parseManifests,
   selectForService,
@@ -18,7 +18,7 @@ import {
 import { imageReference, isRollbackCommit, lastPromotionCommit } from '../core/pull-request.js';
 import type { Git } from '../adapters/git.js';
 import type { Deployments } from '../adapters/github.js';
-import { loadConfig, readKustomization } from './repository-files.js';
+import { loadConfig, readCheckedImageVersion, readKustomization } from './repository-files.js';
 
 export interface Cluster {
   render(dir: string): Promise<{ manifests: string; renderer: string }>;
@@ -95,8 +95,13 @@ export async function overlayDeploy(
   await git.ensureCheckout();
   const commit = target.commit ?? (await git.fetchBranch(context.defaultBranch));
   await git.ensureCommit(commit);
-  const kustomization = await readKustomization(git, commit, environment);
-  const version = readImageVersion(kustomization.text, service.kustomizeImage, kustomization.path);
+  const kustomization = await readKustomization(
+    git,
+    commit,
+    environment,
+    config.overlayAt?.[environment.name],
+  );
+  const version = readCheckedImageVersion(kustomization, service.kustomizeImage, 'tag');
   if (!version.tag && !version.digest) {
     throw new UserError(
       `${kustomization.path} at ${commit.slice(0, 12)} sets no image for ${service.name} (${service.kustomizeImage}): nothing to deploy`,

@@ -2,7 +2,7 @@ import type { Environment, PromotionConfig, Reviewers, Service } from '../core/c
 import { nextEnvironment, previousEnvironment, requireEnvironment, requireService } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
 import type { PlainOverlayUpdateInputs } from '../core/inputs.js';
-import { readImageVersion, setImageVersion } from '../core/kustomization.js';
+import { setImageVersion } from '../core/kustomization.js';
 import type { ImageVersion } from '../core/kustomization.js';
 import { reviewersBeyondCodeOwners } from '../core/codeowners.js';
 import { promotionBranch } from '../core/names.js';
@@ -19,7 +19,12 @@ import type { RenderedDiff } from '../core/rendered-diff.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
 import { renderPromotion, type Render } from './render-promotion.js';
-import { loadConfig, readCodeOwners, readKustomization } from './repository-files.js';
+import {
+  loadConfig,
+  readCheckedImageVersion,
+  readCodeOwners,
+  readKustomization,
+} from './repository-files.js';
 
 /** The plain inputs, checked already (checkOverlayUpdateInputs), and the rest. */
 export interface OverlayUpdateInputs extends PlainOverlayUpdateInputs {
@@ -115,12 +120,13 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   await git.ensureCheckout();
   for (let attempt = 1; ; attempt++) {
     const main = await git.fetchBranch(defaultBranch);
-    const target = await readKustomization(git, main, environment);
-    const current = readImageVersion(target.text, service.kustomizeImage, target.path);
+    const target = await readKustomization(git, main, environment, config.overlayAt?.[environment.name]);
+    // What the environment runs may be any OCI tag (`latest`); what it copies must be a version.
+    const current = readCheckedImageVersion(target, service.kustomizeImage, 'tag');
     let sourceVersion: ImageVersion | undefined;
     if (source) {
-      const from = await readKustomization(git, main, source);
-      sourceVersion = readImageVersion(from.text, service.kustomizeImage, from.path);
+      const from = await readKustomization(git, main, source, config.overlayAt?.[source.name]);
+      sourceVersion = readCheckedImageVersion(from, service.kustomizeImage, 'version');
     }
     const plan = planPromotion(
       {

@@ -1,5 +1,5 @@
 // What the command-line tools share: argument walking, the --repo form, the token from the environment.
-import { UserError } from '../core/errors.js';
+import { UserError, quoted } from '../core/errors.js';
 
 export class UsageError extends UserError {}
 
@@ -30,7 +30,7 @@ export function walkArguments(
 /** `<owner>/<name>` as GitHub spells repositories. */
 export function parseRepoArg(value: string): { owner: string; repo: string } {
   const match = /^([A-Za-z0-9_.-]+)\/([A-Za-z0-9_.-]+)$/.exec(value);
-  if (!match) throw new UsageError(`--repo must be <owner>/<name>, got '${value}'`);
+  if (!match) throw new UsageError(`--repo must be <owner>/<name>, got ${quoted(value)}`);
   return { owner: match[1]!, repo: match[2]! };
 }
 
@@ -48,4 +48,73 @@ export function reportFailure(command: string, error: unknown, stderr: (line: st
   stderr(`${command}: ${error instanceof Error ? error.message : String(error)}`);
   if (!(error instanceof UserError) && error instanceof Error && error.stack) stderr(error.stack);
   return 2;
+}
+
+/**
+ * A command's answer to bad arguments: one line naming the problem, then the usage; exit status 2.
+ * A bug (not a UserError) still shows its stack, through reportFailure.
+ */
+export function usageFailure(
+  command: string,
+  error: unknown,
+  usage: string,
+  stderr: (line: string) => void,
+): 2 {
+  reportFailure(command, error, stderr);
+  stderr(usage);
+  return 2;
+}
+
+/** One option of a command: a flag with a value (checked by `check`, which names the problem) or a switch. */
+export type OptionSpec =
+  { type: 'string'; default?: string; check?: (value: string) => string | undefined } | { type: 'boolean' };
+
+export type OptionValues<S extends Record<string, OptionSpec>> = {
+  [K in keyof S]: S[K] extends { type: 'boolean' }
+    ? boolean
+    : S[K] extends { default: string }
+      ? string
+      : string | undefined;
+};
+
+/**
+ * Reads `--name value`, `--name=value` and `--switch` arguments as `spec` declares them: an unknown
+ * option, a missing or refused value, or an option given twice is a UsageError naming it.
+ * `--help` or `-h` answers 'help'.
+ */
+export function parseOptions<S extends Record<string, OptionSpec>>(
+  argv: string[],
+  spec: S,
+): OptionValues<S> | 'help' {
+  const values: Record<string, string | boolean | undefined> = {};
+  for (const [name, option] of Object.entries(spec))
+    values[name] = option.type === 'boolean' ? false : option.default;
+  const given = new Set<string>();
+  let help = false;
+  walkArguments(argv, (flag, value, arg) => {
+    if (flag === '--help' || flag === '-h') return (help = true);
+    const name = flag.startsWith('--') ? flag.slice(2) : undefined;
+    const option = name === undefined ? undefined : spec[name];
+    if (name === undefined || option === undefined) throw new UsageError(`unknown argument ${quoted(arg)}`);
+    if (given.has(name)) throw new UsageError(`${flag} is given twice`);
+    given.add(name);
+    if (option.type === 'boolean') {
+      if (arg.includes('=')) throw new UsageError(`${flag} takes no value`);
+      values[name] = true;
+      return;
+    }
+    const text = value();
+    const problem = option.check?.(text);
+    if (problem) throw new UsageError(`${flag}: ${problem}`);
+    values[name] = text;
+  });
+  return help ? 'help' : (values as OptionValues<S>);
+}
+
+/** A check for parseOptions: a whole number from `min` to `max`. */
+export function wholeNumber(min: number, max: number): (value: string) => string | undefined {
+  return (value) =>
+    /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max
+      ? undefined
+      : `${quoted(value)} is not a whole number from ${min} to ${max}`;
 }

@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
 import {
   countByEndpoint,
@@ -25,6 +24,7 @@ import {
   type Scenario,
 } from '../core/bench.js';
 import { parseConfig } from '../core/config.js';
+import { parseOptions, usageFailure, wholeNumber, type OptionSpec, type OptionValues } from './args.js';
 import { setImageVersion } from '../core/kustomization.js';
 import { matchRoute } from '../sandbox/github/spec.js';
 import type { RecordedRequest } from '../sandbox/github/index.js';
@@ -489,56 +489,74 @@ async function machine(): Promise<BenchReport['machine']> {
   };
 }
 
-const { values } = parseArgs({
-  options: {
-    runs: { type: 'string' },
-    quick: { type: 'boolean', default: false },
-    'skip-chain': { type: 'boolean', default: false },
-    services: { type: 'string', default: '10' },
-    compare: { type: 'string' },
-  },
-});
-const quick = values.quick;
-const runs = Number(values.runs ?? (quick ? 5 : 21));
-const many = Number(values.services);
-if (!Number.isInteger(runs) || runs < 1) {
-  console.error(`--runs must be a whole number of at least 1, not '${values.runs}'`);
-  process.exit(2);
-}
-if (!Number.isInteger(many) || many < 2 || many > 50) {
-  console.error(`--services must be a whole number from 2 to 50, not '${values.services}'`);
-  process.exit(2);
+export const USAGE = `usage: npm run bench -- [--runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]
+
+options:
+  --runs <N>           runs per measurement, 1 to 1000 (default 21, 5 with --quick)
+  --quick              fewer runs, no burst of releases (about two minutes)
+  --skip-chain         leave out the sandbox chain
+  --services <N>       services released at once in the burst, 2 to 50 (default 10)
+  --compare <commit>   also start the bundles of this commit, side by side
+  --help               this text`;
+
+const OPTIONS = {
+  runs: { type: 'string', check: wholeNumber(1, 1000) },
+  quick: { type: 'boolean' },
+  'skip-chain': { type: 'boolean' },
+  services: { type: 'string', default: '10', check: wholeNumber(2, 50) },
+  compare: { type: 'string' },
+} as const satisfies Record<string, OptionSpec>;
+
+export function parseBenchArgs(argv: string[]): OptionValues<typeof OPTIONS> | 'help' {
+  return parseOptions(argv, OPTIONS);
 }
 
-const progress = (line: string) => console.error(line);
-const report: BenchReport = { date: new Date().toISOString(), machine: await machine(), runs, skipped: [] };
-progress(`Cold start, ${runs} interleaved runs ...`);
-report.coldStart = await coldStart(runs, values.compare);
-report.bundleSizes = await bundleSizes();
-progress('In-process scaling ...');
-report.scaling = scaling(quick);
-if (values['skip-chain']) {
-  report.skipped.push('the sandbox chain and its API requests (--skip-chain)');
-} else {
-  try {
-    progress('Sandbox chain, one service ...');
-    report.scenarios = [await oneServiceChain(progress)];
-    if (quick) report.skipped.push(`the burst of ${many} releases at once (--quick)`);
-    else {
-      progress(`Sandbox chain, ${many} services released at once ...`);
-      report.scenarios.push(await burstOfReleases(many, progress));
+async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
+  const quick = values.quick;
+  const runs = Number(values.runs ?? (quick ? 5 : 21));
+  const many = Number(values.services);
+
+  const progress = (line: string) => console.error(line);
+  const report: BenchReport = { date: new Date().toISOString(), machine: await machine(), runs, skipped: [] };
+  progress(`Cold start, ${runs} interleaved runs ...`);
+  report.coldStart = await coldStart(runs, values.compare);
+  report.bundleSizes = await bundleSizes();
+  progress('In-process scaling ...');
+  report.scaling = scaling(quick);
+  if (values['skip-chain']) {
+    report.skipped.push('the sandbox chain and its API requests (--skip-chain)');
+  } else {
+    try {
+      progress('Sandbox chain, one service ...');
+      report.scenarios = [await oneServiceChain(progress)];
+      if (quick) report.skipped.push(`the burst of ${many} releases at once (--quick)`);
+      else {
+        progress(`Sandbox chain, ${many} services released at once ...`);
+        report.scenarios.push(await burstOfReleases(many, progress));
+      }
+    } catch (error) {
+      if (!(error instanceof MissingToolsError)) throw error;
+      report.skipped.push(`the sandbox chain: ${error.message}`);
     }
-  } catch (error) {
-    if (!(error instanceof MissingToolsError)) throw error;
-    report.skipped.push(`the sandbox chain: ${error.message}`);
   }
+
+  report.machine.load!.after = loadavg()[0]!;
+  const text = formatReport(report);
+  console.log(text);
+  const folder = join(ROOT, 'bench-results');
+  await mkdir(folder, { recursive: true });
+  const file = join(folder, `${report.date.replace(/[:.]/g, '-')}.json`);
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  console.log(`\nWritten to ${file}`);
 }
 
-report.machine.load!.after = loadavg()[0]!;
-const text = formatReport(report);
-console.log(text);
-const folder = join(ROOT, 'bench-results');
-await mkdir(folder, { recursive: true });
-const file = join(folder, `${report.date.replace(/[:.]/g, '-')}.json`);
-await writeFile(file, JSON.stringify(report, null, 2) + '\n');
-console.log(`\nWritten to ${file}`);
+if (process.argv[1]?.endsWith('bench.ts') || process.argv[1]?.endsWith('bench.js')) {
+  let values: OptionValues<typeof OPTIONS> | 'help' | undefined;
+  try {
+    values = parseBenchArgs(process.argv.slice(2));
+  } catch (error) {
+    process.exitCode = usageFailure('bench', error, USAGE, (line) => console.error(line));
+  }
+  if (values === 'help') console.log(USAGE);
+  else if (values) await bench(values);
+}

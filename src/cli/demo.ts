@@ -1,6 +1,9 @@
 // `npm run demo [-- --service <name> --version <v> --token-mode app|github-token]`: the whole
 // dev -> uat -> prod promotion on this machine, driven by the repository's real workflow files.
-import { parseArgs } from 'node:util';
+import { quoted } from '../core/errors.js';
+import { nameProblem } from '../core/names.js';
+import { versionProblem } from '../core/version.js';
+import { parseOptions, usageFailure, type OptionSpec, type OptionValues } from './args.js';
 import { MissingToolsError, playPromotion, startSandbox, type DemoResult } from '../sandbox/demo.js';
 
 function report(result: DemoResult, tokenMode: string): string {
@@ -25,42 +28,75 @@ function report(result: DemoResult, tokenMode: string): string {
   return lines.join('\n');
 }
 
-const { values } = parseArgs({
-  options: {
-    service: { type: 'string', default: 'orders' },
-    version: { type: 'string', default: '1.6.0' },
-    'token-mode': { type: 'string', default: 'app' },
-    verbose: { type: 'boolean', default: false },
+export const USAGE = `usage: npm run demo -- [options]
+
+Plays the whole promotion, dev -> uat -> prod, on an embedded sandbox.
+
+options:
+  --service <name>                 the service to release (default orders)
+  --version <version>              the version to release (default 1.6.0)
+  --token-mode app|github-token    the token the workflows get (default app)
+  --verbose                        print what the sandbox does
+  --help                           this text
+
+exit status: 0 done; 1 the promotion failed or a tool is missing; 2 usage error`;
+
+const OPTIONS = {
+  service: { type: 'string', default: 'orders', check: (value: string) => nameProblem(value) },
+  version: { type: 'string', default: '1.6.0', check: (value: string) => versionProblem(value) },
+  'token-mode': {
+    type: 'string',
+    default: 'app',
+    check: (value: string) =>
+      value === 'app' || value === 'github-token' ? undefined : `${quoted(value)} is not app or github-token`,
   },
-});
-const tokenMode = values['token-mode'];
-if (tokenMode !== 'app' && tokenMode !== 'github-token') {
-  console.error(`--token-mode must be app or github-token, not '${tokenMode}'`);
-  process.exit(2);
+  verbose: { type: 'boolean' },
+} as const satisfies Record<string, OptionSpec>;
+
+export function parseDemoArgs(argv: string[]): OptionValues<typeof OPTIONS> | 'help' {
+  return parseOptions(argv, OPTIONS);
 }
 
-let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
-try {
-  console.log(
-    `Sandbox: GitHub stand-in, local registry, buildah, real git and kustomize; token mode ${tokenMode}`,
-  );
-  sandbox = await startSandbox({
-    tokenMode,
-    ...(values.verbose ? { onProgress: (line: string) => console.log(`      ${line}`) } : {}),
-  });
-  const result = await playPromotion(sandbox, {
-    service: values.service,
-    version: values.version,
-    log: (line) => console.log(line),
-  });
-  console.log(report(result, tokenMode));
-} catch (error) {
-  console.error(
-    error instanceof MissingToolsError || !(error instanceof Error)
-      ? String(error instanceof Error ? error.message : error)
-      : (error.stack ?? error.message),
-  );
-  process.exitCode = 1;
-} finally {
-  await sandbox?.dispose();
+async function demo(argv: string[]): Promise<number> {
+  let values: OptionValues<typeof OPTIONS> | 'help';
+  try {
+    values = parseDemoArgs(argv);
+  } catch (error) {
+    return usageFailure('demo', error, USAGE, (line) => console.error(line));
+  }
+  if (values === 'help') {
+    console.log(USAGE);
+    return 0;
+  }
+  const tokenMode = values['token-mode'] as 'app' | 'github-token';
+  let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
+  try {
+    console.log(
+      `Sandbox: GitHub stand-in, local registry, buildah, real git and kustomize; token mode ${tokenMode}`,
+    );
+    sandbox = await startSandbox({
+      tokenMode,
+      ...(values.verbose ? { onProgress: (line: string) => console.log(`      ${line}`) } : {}),
+    });
+    const result = await playPromotion(sandbox, {
+      service: values.service,
+      version: values.version,
+      log: (line) => console.log(line),
+    });
+    console.log(report(result, tokenMode));
+    return 0;
+  } catch (error) {
+    console.error(
+      error instanceof MissingToolsError || !(error instanceof Error)
+        ? String(error instanceof Error ? error.message : error)
+        : (error.stack ?? error.message),
+    );
+    return 1;
+  } finally {
+    await sandbox?.dispose();
+  }
+}
+
+if (process.argv[1]?.endsWith('demo.ts') || process.argv[1]?.endsWith('demo.js')) {
+  process.exitCode = await demo(process.argv.slice(2));
 }

@@ -7,7 +7,7 @@
 import { lstat, mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CODEOWNERS_PATHS } from '../core/codeowners.js';
-import { UserError } from '../core/errors.js';
+import { InputError, UserError, quoted } from '../core/errors.js';
 import {
   DEFAULT_ENVIRONMENTS,
   DEFAULT_INITIAL_VERSION,
@@ -15,7 +15,7 @@ import {
   scaffoldFiles,
   type ScaffoldInput,
 } from '../core/scaffold.js';
-import { UsageError, reportFailure, walkArguments } from './args.js';
+import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run init -- --target <dir> --suite <owner>/<repo>@<ref> --services <a,b,...> [options]
 
@@ -117,16 +117,21 @@ async function stateOf(root: string, path: string, content: string): Promise<Fil
 
 /** Runs the command; returns the exit code. */
 export async function init(io: InitIo): Promise<number> {
+  let options: InitOptions | 'help';
   try {
-    const options = parseArgs(io.argv);
+    options = parseArgs(io.argv);
+  } catch (error) {
+    return usageFailure('init', error, USAGE, io.stderr);
+  }
+  try {
     if (options !== 'help') return await writeScaffold(options, io);
     io.stdout(USAGE);
     return 0;
   } catch (error) {
-    // UsageError and InputError are UserErrors: their message, no stack trace, exit 2.
-    const code = reportFailure('init', error, io.stderr);
-    if (error instanceof UserError) io.stderr('run with --help for the options');
-    return code;
+    // A bad value (InputError) is a usage error too; other UserErrors (a target that is a file)
+    // print their message alone. All without a stack trace, exit 2.
+    if (error instanceof InputError) return usageFailure('init', error, USAGE, io.stderr);
+    return reportFailure('init', error, io.stderr);
   }
 }
 
@@ -136,7 +141,7 @@ async function writeScaffold(options: InitOptions, io: InitIo): Promise<number> 
   const root = resolve(io.cwd, options.target);
   const rootInfo = await stat(root).catch(() => undefined);
   if (rootInfo && !rootInfo.isDirectory()) {
-    throw new UserError(`--target '${options.target}' is not a directory`);
+    throw new UserError(`--target ${quoted(options.target)} is not a directory`);
   }
 
   const states = new Map<string, FileState>();

@@ -16,7 +16,7 @@ import {
   summarizePlan,
 } from '../core/repo-settings.js';
 import { DEFAULT_API_URL, RepoSettingsClient, createSettingsOctokit } from '../adapters/repo-settings.js';
-import { UsageError, parseRepoArg, reportFailure, tokenFrom, walkArguments } from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
@@ -99,9 +99,7 @@ export async function setupRepo(io: SetupRepoIo): Promise<number> {
   try {
     options = parseArgs(io.argv);
   } catch (error) {
-    io.stderr(`setup-repo: ${error instanceof Error ? error.message : String(error)}`);
-    io.stderr(USAGE);
-    return 2;
+    return usageFailure('setup-repo', error, USAGE, io.stderr);
   }
   if (options === 'help') {
     io.stdout(USAGE);

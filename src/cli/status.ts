@@ -17,7 +17,7 @@ import {
 import { createOctokit } from '../adapters/github.js';
 import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
-import { UsageError, parseRepoArg, reportFailure, tokenFrom, walkArguments } from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run status -- [options]
 
@@ -118,9 +118,7 @@ export async function status(io: StatusIo): Promise<number> {
   try {
     options = parseArgs(io.argv);
   } catch (error) {
-    io.stderr(`status: ${error instanceof Error ? error.message : String(error)}`);
-    io.stderr(USAGE);
-    return 2;
+    return usageFailure('status', error, USAGE, io.stderr);
   }
   if (options === 'help') {
     io.stdout(USAGE);

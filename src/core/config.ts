@@ -8,7 +8,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import { InputError, UserError } from './errors.js';
+import { InputError, UserError, quoted, type SourceLocation } from './errors.js';
 import { NAME_RULE, isValidName } from './names.js';
 
 export const DEFAULT_CONFIG_PATH = '.github/promotion.yaml';
@@ -56,6 +56,34 @@ export interface PromotionConfig {
   labels: string[];
   /** Who may run service-release; undefined: no restriction. */
   release: { allowed?: AccessList };
+  /** Where each environment's overlay is set (its entry when defaulted), by environment name. */
+  overlayAt?: Record<string, SourceLocation>;
+}
+
+/** GitHub refuses a label name longer than this ("name is too long (maximum is 50 characters)"). */
+export const MAX_LABEL_LENGTH = 50;
+
+export const LABEL_RULE = `a GitHub label: 1 to ${MAX_LABEL_LENGTH} characters, no line break or other control character`;
+
+export function labelProblem(label: string): string | undefined {
+  // eslint-disable-next-line no-control-regex
+  if ([...label].length > MAX_LABEL_LENGTH || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(label)) {
+    return `${quoted(label)} is not ${LABEL_RULE}`;
+  }
+  return undefined;
+}
+
+export const PATH_RULE =
+  "a clean relative path inside the repository: folders of letters, digits, '.', '_' and '-' joined by single '/', no '.' or '..' folder, not starting with '/'";
+
+/**
+ * What is wrong with a path in the repository (an overlay, a build context, the config input), or
+ * undefined when it is clean. One trailing '/' is allowed; the caller drops it.
+ */
+export function relativePathProblem(value: string): string | undefined {
+  const parts = value.replace(/\/$/, '').split('/');
+  const clean = parts.every((part) => /^[A-Za-z0-9._-]+$/.test(part) && part !== '.' && part !== '..');
+  return clean ? undefined : `${quoted(value)} is not ${PATH_RULE}`;
 }
 
 /** How a key is named in messages and looked up: a scalar's value as text, '' for a collection. */
@@ -143,6 +171,42 @@ class ConfigReader {
     });
   }
 
+  /** A list of label names, each one GitHub takes. */
+  labels(map: YAMLMap, key: string, where: string): string[] {
+    const labels = this.strings(map, key, where);
+    labels.forEach((label, i) => {
+      const problem = labelProblem(label);
+      if (problem)
+        this.fail((valueOf(map, key) as YAMLSeq).items[i] as Node, `'${key}' in ${where}: ${problem}`);
+    });
+    return labels;
+  }
+
+  /** `users` (GitHub logins) and `teams` (slugs) of a list of people; either may be absent. */
+  people(list: YAMLMap, whose: string): AccessList {
+    const users = this.strings(list, 'users', whose);
+    const teams = this.strings(list, 'teams', whose);
+    // Both are lists now: strings() refused anything else.
+    const item = (name: string, index: number) => (valueOf(list, name) as YAMLSeq).items[index] as Node;
+    users.forEach((login, i) => {
+      if (!GITHUB_LOGIN.test(login)) {
+        this.fail(
+          item('users', i),
+          `${quoted(login)} in the users of ${whose} is not a GitHub login: letters, digits and single hyphens, at most 39 characters, no '@' (an App as 'name[bot]')`,
+        );
+      }
+    });
+    teams.forEach((slug, i) => {
+      if (!TEAM_SLUG.test(slug)) {
+        this.fail(
+          item('teams', i),
+          `${quoted(slug)} in the teams of ${whose} is not a team slug: lowercase letters, digits, '-' and '_', without '@org/' (teams are read from the organization that owns the repository)`,
+        );
+      }
+    });
+    return { users, teams };
+  }
+
   /**
    * `users` and/or `teams` of an access list. Strict: a typo here would lock people out or, worse,
    * read as "no restriction", so a malformed entry is an error, never skipped.
@@ -153,26 +217,7 @@ class ConfigReader {
     const list = this.map(node, key);
     const whose = `'${key}' of ${where}`;
     this.onlyKeys(list, whose, ['users', 'teams']);
-    const users = this.strings(list, 'users', whose);
-    const teams = this.strings(list, 'teams', whose);
-    // Both are lists now: strings() refused anything else.
-    const item = (name: string, index: number) => (valueOf(list, name) as YAMLSeq).items[index] as Node;
-    users.forEach((login, i) => {
-      if (!GITHUB_LOGIN.test(login)) {
-        this.fail(
-          item('users', i),
-          `'${login}' in the users of ${whose} is not a GitHub login: letters, digits and single hyphens, at most 39 characters, no '@' (an App as 'name[bot]')`,
-        );
-      }
-    });
-    teams.forEach((slug, i) => {
-      if (!TEAM_SLUG.test(slug)) {
-        this.fail(
-          item('teams', i),
-          `'${slug}' in the teams of ${whose} is not a team slug: lowercase letters, digits, '-' and '_', without '@org/' (teams are read from the organization that owns the repository)`,
-        );
-      }
-    });
+    const { users, teams } = this.people(list, whose);
     if (users.length + teams.length === 0) {
       this.fail(
         list,
@@ -185,22 +230,24 @@ class ConfigReader {
   name(map: YAMLMap, where: string, seen: Set<string>): string {
     const name = this.string(map, 'name', where, true);
     if (!isValidName(name))
-      this.fail(valueOf(map, 'name'), `${where} name '${name}' is not valid: use ${NAME_RULE}`);
+      this.fail(valueOf(map, 'name'), `${where} name ${quoted(name)} is not valid: use ${NAME_RULE}`);
     if (seen.has(name)) this.fail(valueOf(map, 'name'), `${where} '${name}' is defined twice`);
     seen.add(name);
     return name;
   }
 
+  /** Where a key's value is (the map's when the key is absent), for a message about it later. */
+  locate(map: YAMLMap, key: string): SourceLocation {
+    const node = valueOf(map, key) ?? map;
+    const pos = this.lineCounter.linePos(node.range?.[0] ?? 0);
+    return { file: this.file, line: pos.line, column: pos.col };
+  }
+
   relativePath(map: YAMLMap, key: string, where: string, fallback: string): string {
     const value = this.string(map, key, where, false) ?? fallback;
-    const path = value.replace(/\/+$/, '');
-    if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) {
-      this.fail(
-        valueOf(map, key) ?? map,
-        `'${key}' in ${where} must be a relative path inside the repository, got '${value}'`,
-      );
-    }
-    return path;
+    const problem = relativePathProblem(value);
+    if (problem) this.fail(valueOf(map, key) ?? map, `'${key}' in ${where}: ${problem}`);
+    return value.replace(/\/$/, '');
   }
 }
 
@@ -250,6 +297,8 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
     );
   }
   const envNames = new Set<string>();
+  const overlayAt: Record<string, SourceLocation> = {};
+  const overlayOwner = new Map<string, string>();
   const environments = environmentsNode.items.map((item): Environment => {
     const map = reader.map(item as Node, 'environments[]');
     reader.onlyKeys(map, 'an environment', [
@@ -267,18 +316,25 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
     if (reviewersNode !== undefined) {
       const reviewersMap = reader.map(reviewersNode, 'reviewers');
       reader.onlyKeys(reviewersMap, `the reviewers of ${where}`, ['users', 'teams']);
-      reviewers = {
-        users: reader.strings(reviewersMap, 'users', `the reviewers of ${where}`),
-        teams: reader.strings(reviewersMap, 'teams', `the reviewers of ${where}`),
-      };
+      reviewers = reader.people(reviewersMap, `the reviewers of ${where}`);
     }
     const promoters = reader.accessList(map, 'promoters', where);
+    const overlay = reader.relativePath(map, 'overlay', where, `overlays/${name}`);
+    const owner = overlayOwner.get(overlay);
+    if (owner !== undefined) {
+      reader.fail(
+        valueOf(map, 'overlay') ?? map,
+        `${where} uses the overlay folder '${overlay}' of environment '${owner}': each environment needs its own folder`,
+      );
+    }
+    overlayOwner.set(overlay, name);
+    overlayAt[name] = reader.locate(map, 'overlay');
     return {
       name,
-      overlay: reader.relativePath(map, 'overlay', where, `overlays/${name}`),
+      overlay,
       mergeWithoutReview: reader.boolean(map, 'merge-without-review', where),
       reviewers,
-      labels: reader.strings(map, 'labels', where),
+      labels: reader.labels(map, 'labels', where),
       ...(promoters ? { promoters } : {}),
     };
   });
@@ -297,13 +353,20 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
     if (!IMAGE_REFERENCE.test(image)) {
       reader.fail(
         valueOf(map, 'image'),
-        `'image' in ${where} must be an image repository without tag or digest (for example ghcr.io/acme/${name}), got '${image}'`,
+        `'image' in ${where} must be an image repository without tag or digest (for example ghcr.io/acme/${name}), got ${quoted(image)}`,
+      );
+    }
+    const kustomizeImage = reader.string(map, 'kustomize-image', where, false) ?? image;
+    if (!IMAGE_REFERENCE.test(kustomizeImage)) {
+      reader.fail(
+        valueOf(map, 'kustomize-image'),
+        `'kustomize-image' in ${where} must be an image name as the base manifests write it, without tag or digest (for example ghcr.io/acme/${name}), got ${quoted(kustomizeImage)}`,
       );
     }
     return {
       name,
       image,
-      kustomizeImage: reader.string(map, 'kustomize-image', where, false) ?? image,
+      kustomizeImage,
       context: reader.relativePath(map, 'context', where, `services/${name}`),
     };
   });
@@ -324,10 +387,10 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
       }
       mergeMethod = method as MergeMethod;
     }
-    labels = reader.strings(pullRequests, 'labels', "'pull-requests'");
+    labels = reader.labels(pullRequests, 'labels', "'pull-requests'");
   }
 
-  return { file, environments, services, mergeMethod, labels, release };
+  return { file, environments, services, mergeMethod, labels, release, overlayAt };
 }
 
 export function findEnvironment(config: PromotionConfig, name: string): Environment | undefined {
@@ -344,7 +407,7 @@ export function requireEnvironment(config: PromotionConfig, input: string, name:
   if (environment) return environment;
   throw new InputError(
     input,
-    `'${name}' is not an environment of ${config.file}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
+    `${quoted(name)} is not an environment of ${config.file}; allowed: ${config.environments.map((e) => e.name).join(', ')}`,
   );
 }
 
@@ -354,7 +417,7 @@ export function requireService(config: PromotionConfig, input: string, name: str
   if (service) return service;
   throw new InputError(
     input,
-    `'${name}' is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
+    `${quoted(name)} is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
   );
 }
 

@@ -40,3 +40,22 @@ export class CommandError extends Error {
     super(`${command} failed (exit ${exitCode}): ${stderr.trim()}`);
   }
 }
+
+/** At most this many characters of a value are quoted in a message. */
+export const MAX_QUOTED = 100;
+
+/**
+ * A value as messages quote it: in single quotes, cut to its first {@link MAX_QUOTED} characters
+ * (with how long it was), control characters written as escapes, so a message stays one line and
+ * short whatever the value holds.
+ */
+export function quoted(value: string): string {
+  const chars = [...value];
+  const head = chars.slice(0, MAX_QUOTED).join('');
+  // eslint-disable-next-line no-control-regex
+  const visible = head.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
+    const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+    return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  });
+  return chars.length > MAX_QUOTED ? `'${visible}…' (${chars.length} characters)` : `'${visible}'`;
+}

@@ -56,7 +56,7 @@ describe('checkOverlayUpdateInputs', () => {
     [{ overlay: 'Prod' }, "Input 'overlay': 'Prod' is not a valid name"],
     [{ service: 'a/b' }, "Input 'service': 'a/b' is not a valid name"],
     [{ version: '1.2' }, "Input 'version': '1.2' is not a SemVer version"],
-    [{ digest: 'sha256:xyz' }, "Input 'digest': 'sha256:xyz' is not an image digest"],
+    [{ digest: 'sha256:xyz' }, "Input 'digest': 'sha256:xyz' is not an OCI image digest"],
     [{ token: '' }, "Input 'token': required to open the promotion pull request"],
   ])('refuses %j', (change, message) => {
     expect(() => checkOverlayUpdateInputs({ ...good, ...change })).toThrowError(InputError);

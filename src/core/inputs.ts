@@ -1,16 +1,17 @@
 // The action inputs that are checked without reading a file: names, versions, the digest, the
 // builder, the rollout timeout, a required token. Each action (src/actions/<name>/main.ts) checks
 // them as it reads its inputs, so a wrong one is refused before the config or the checkout is read.
-import { InputError } from './errors.js';
+import { checkDigest } from './digest.js';
+import { InputError, quoted } from './errors.js';
 import { checkName } from './names.js';
-import { checkVersion, isDigest } from './version.js';
+import { checkVersion } from './version.js';
 
 export const BUILDERS = ['docker', 'buildah', 'podman'] as const;
 export type Builder = (typeof BUILDERS)[number];
 
 export function checkBuilder(input: string, value: string): Builder {
   if (!(BUILDERS as readonly string[]).includes(value)) {
-    throw new InputError(input, `'${value}' is not a supported builder: use ${BUILDERS.join(', ')}`);
+    throw new InputError(input, `${quoted(value)} is not a supported builder: use ${BUILDERS.join(', ')}`);
   }
   return value as Builder;
 }
@@ -51,12 +52,7 @@ export function checkOverlayUpdateInputs(inputs: {
   const overlay = checkName('overlay', inputs.overlay);
   const service = checkName('service', inputs.service);
   const version = inputs.version === '' ? undefined : checkVersion('version', inputs.version);
-  if (inputs.digest !== '' && !isDigest(inputs.digest)) {
-    throw new InputError(
-      'digest',
-      `'${inputs.digest}' is not an image digest: use algorithm:hex, e.g. sha256:0123…`,
-    );
-  }
+  if (inputs.digest !== '') checkDigest('digest', inputs.digest);
   if (!inputs.token) {
     throw new InputError(
       'token',
@@ -101,7 +97,7 @@ export function checkOverlayDeployInputs(
   if (!/^[1-9]\d{0,4}$/.test(inputs.rolloutTimeout)) {
     throw new InputError(
       'rollout-timeout',
-      `'${inputs.rolloutTimeout}' is not a number of seconds (1 to 99999)`,
+      `${quoted(inputs.rolloutTimeout)} is not a number of seconds (1 to 99999)`,
     );
   }
   if (!deploysMergedBranch(eventName)) {

@@ -15,7 +15,7 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
-import { UserError } from './errors.js';
+import { UserError, type SourceLocation } from './errors.js';
 
 /** File names kustomize accepts for a kustomization, in its order of preference. */
 export const KUSTOMIZATION_FILE_NAMES = ['kustomization.yaml', 'kustomization.yml', 'Kustomization'] as const;
@@ -117,18 +117,40 @@ function imageEntry(parsed: Parsed, seq: YAMLSeq | undefined, image: string): YA
 
 /** The tag and digest a kustomization sets for one image; empty when it sets neither. */
 export function readImageVersion(text: string, image: string, file = 'kustomization.yaml'): ImageVersion {
+  return imageVersionIn(parseKustomization(text, file), image).version;
+}
+
+/** Where in the file the tag and the digest of an image are written, for a message about them. */
+export interface ImageVersionLocations {
+  tag?: SourceLocation;
+  digest?: SourceLocation;
+}
+
+/** {@link readImageVersion}, with the line and column of each value it read. */
+export function readImageVersionAt(
+  text: string,
+  image: string,
+  file = 'kustomization.yaml',
+): { version: ImageVersion; at: ImageVersionLocations } {
   return imageVersionIn(parseKustomization(text, file), image);
 }
 
-function imageVersionIn(parsed: Parsed, image: string): ImageVersion {
+function imageVersionIn(parsed: Parsed, image: string): { version: ImageVersion; at: ImageVersionLocations } {
   const entry = imageEntry(parsed, imagesSeq(parsed), image);
-  if (!entry) return {};
-  const result: ImageVersion = {};
-  const tag = scalarString(parsed, pairNamed(entry, 'newTag')?.value, "'newTag'");
-  const digest = scalarString(parsed, pairNamed(entry, 'digest')?.value, "'digest'");
-  if (tag !== undefined) result.tag = tag;
-  if (digest !== undefined) result.digest = digest;
-  return result;
+  const version: ImageVersion = {};
+  const at: ImageVersionLocations = {};
+  if (!entry) return { version, at };
+  const locate = (node: Node | null | undefined): SourceLocation => {
+    const pos = parsed.lineCounter.linePos(node?.range?.[0] ?? entry.range?.[0] ?? 0);
+    return { file: parsed.file, line: pos.line, column: pos.col };
+  };
+  const tagNode = pairNamed(entry, 'newTag')?.value;
+  const digestNode = pairNamed(entry, 'digest')?.value;
+  const tag = scalarString(parsed, tagNode, "'newTag'");
+  const digest = scalarString(parsed, digestNode, "'digest'");
+  if (tag !== undefined) [version.tag, at.tag] = [tag, locate(tagNode)];
+  if (digest !== undefined) [version.digest, at.digest] = [digest, locate(digestNode)];
+  return { version, at };
 }
 
 export interface ImageUpdate {
@@ -536,7 +558,7 @@ function verifyEdit(before: Parsed, after: string, update: ImageUpdate): void {
   try {
     // A UserError here would point at a line of our output, not of the user's file.
     reparsed = parseKustomization(after, before.file);
-    written = imageVersionIn(reparsed, update.image);
+    written = imageVersionIn(reparsed, update.image).version;
   } catch (error) {
     return fail(`produced a file that does not read back: ${(error as Error).message}`);
   }

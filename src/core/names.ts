@@ -1,4 +1,4 @@
-import { InputError } from './errors.js';
+import { InputError, quoted } from './errors.js';
 
 /**
  * Environment and service names become path segments (`overlays/<env>`), branch
@@ -15,10 +15,17 @@ export function isValidName(name: string): boolean {
   return DNS_LABEL.test(name);
 }
 
+/** What is wrong with a value as a name, or undefined when it is one. */
+export function nameProblem(value: string): string | undefined {
+  if (value === '') return `is required (${NAME_RULE})`;
+  if (!isValidName(value)) return `${quoted(value)} is not a valid name: use ${NAME_RULE}`;
+  return undefined;
+}
+
 /** Throws an InputError naming the input when the value is not a valid name. */
 export function checkName(input: string, value: string): string {
-  if (value === '') throw new InputError(input, `is required (${NAME_RULE})`);
-  if (!isValidName(value)) throw new InputError(input, `'${value}' is not a valid name: use ${NAME_RULE}`);
+  const problem = nameProblem(value);
+  if (problem) throw new InputError(input, problem);
   return value;
 }
 

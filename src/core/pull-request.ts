@@ -1,5 +1,6 @@
 import type { Environment, Service } from './config.js';
 import type { ImageVersion } from './kustomization.js';
+import { markdownCode as code, markdownText as text, oneLine } from './markdown.js';
 import type { PromotionPlan } from './promotion.js';
 // Type only: the diff code loads only when a promotion renders its overlay.
 import type { RenderedDiff } from './rendered-diff.js';
@@ -38,6 +39,9 @@ export interface PromotionText {
   rendered?: RenderedDiff;
 }
 
+/** Table cell text: a '|', even in a code span, would end the cell. */
+const cell = (markdown: string): string => markdown.replace(/\|/g, '\\|');
+
 /** Where the whole diff is when the body has to cut it. */
 const BODY_CUT = `GitHub takes at most ${MAX_BODY_LENGTH.toLocaleString('en-US')} characters in a pull request body: the whole diff is in the job summary of the overlay-update run.`;
 
@@ -55,12 +59,15 @@ export function imageReference(service: Service, version: ImageVersion): string 
   return `${service.image}:${version.tag}${version.digest ? `@${version.digest}` : ''}`;
 }
 
+/** The title, also the subject of the commit: one line whatever the overlay held. */
 export function promotionTitle({ service, environment, plan }: PromotionText): string {
   const verb = plan.change === 'rollback' ? 'Roll back' : 'Promote';
   const to = plan.target.tag;
-  return plan.current.tag && plan.current.tag !== to
-    ? `${verb} ${service.name} to ${to} in ${environment.name} (from ${plan.current.tag})`
-    : `${verb} ${service.name} to ${to} in ${environment.name}`;
+  return oneLine(
+    plan.current.tag && plan.current.tag !== to
+      ? `${verb} ${service.name} to ${to} in ${environment.name} (from ${plan.current.tag})`
+      : `${verb} ${service.name} to ${to} in ${environment.name}`,
+  );
 }
 
 export function commitMessage(text: PromotionText): string {
@@ -70,8 +77,8 @@ export function commitMessage(text: PromotionText): string {
     '',
     `Service: ${service.name}`,
     `Environment: ${environment.name} (${environment.overlay})`,
-    `From: ${describeVersion(plan.current)}`,
-    `To: ${describeVersion(plan.target)}`,
+    `From: ${oneLine(describeVersion(plan.current))}`,
+    `To: ${oneLine(describeVersion(plan.target))}`,
     ...(plan.change === 'rollback' ? [ROLLBACK_LINE] : []),
   ].join('\n');
 }
@@ -87,51 +94,56 @@ function recordOf({ service, environment, plan }: PromotionText): PromotionRecor
   };
 }
 
-export function promotionBody(text: PromotionText): string {
-  const { service, environment, next, plan, previous } = text;
-  const record = recordOf(text);
+export function promotionBody(promotion: PromotionText): string {
+  const { service, environment, next, plan, previous } = promotion;
+  const record = recordOf(promotion);
+  // Names and paths follow the config's rules and tags the OCI tag rule; escaped all the same, so a
+  // value can never turn into a link, HTML or a second line of the body.
+  const [svc, env, overlay] = [code(service.name), code(environment.name), code(environment.overlay)];
+  const [to, from] = [text(plan.target.tag), plan.current.tag === undefined ? '' : text(plan.current.tag)];
   const source = previous
     ? previous.number
-      ? `\`${previous.environment}\`, promoted in #${previous.number}`
-      : `\`${previous.environment}\``
+      ? `${code(previous.environment)}, promoted in #${previous.number}`
+      : code(previous.environment)
     : 'release';
   const lines = [
-    `<!-- ${MARKER} ${JSON.stringify(record)} -->`,
-    `## ${plan.change === 'rollback' ? 'Rollback' : 'Promotion'}: \`${service.name}\` ${plan.target.tag} to \`${environment.name}\``,
+    // '<' and '>' written as JSON escapes: no value can close the comment.
+    `<!-- ${MARKER} ${JSON.stringify(record).replace(/[<>]/g, (c) => `\\u00${c.charCodeAt(0).toString(16)}`)} -->`,
+    `## ${plan.change === 'rollback' ? 'Rollback' : 'Promotion'}: ${svc} ${to} to ${env}`,
     '',
     '| | |',
     '|---|---|',
-    `| Service | \`${service.name}\` |`,
-    `| Environment | \`${environment.name}\` (\`${environment.overlay}\`) |`,
-    `| Version | ${plan.current.tag ? `\`${plan.current.tag}\`` : '_none_'} → \`${plan.target.tag}\` |`,
-    `| Image | \`${imageReference(service, plan.target)}\` |`,
+    `| Service | ${cell(svc)} |`,
+    `| Environment | ${cell(`${env} (${overlay})`)} |`,
+    `| Version | ${cell(`${plan.current.tag ? code(plan.current.tag) : '_none_'} → ${code(plan.target.tag)}`)} |`,
+    `| Image | ${cell(code(imageReference(service, plan.target)))} |`,
     `| Comes from | ${source} |`,
     '',
   ];
   if (plan.change === 'rollback') {
     lines.push(
       '> [!WARNING]',
-      `> This is a **rollback**: \`${environment.name}\` runs ${plan.current.tag}, newer than ${plan.target.tag}. It was allowed with \`allow-downgrade: true\`.`,
+      `> This is a **rollback**: ${env} runs ${from}, newer than ${to}. It was allowed with \`allow-downgrade: true\`.`,
       '',
     );
   }
   if (plan.change === 'unordered') {
     lines.push(
       '> [!NOTE]',
-      `> \`${environment.name}\` runs \`${plan.current.tag}\`, which is not a SemVer version, so the suite cannot tell whether this is an upgrade.`,
+      `> ${env} runs ${code(plan.current.tag ?? '')}, which is not a SemVer version, so the suite cannot tell whether this is an upgrade.`,
       '',
     );
   }
   lines.push(
     environment.mergeWithoutReview
-      ? `\`${environment.name}\` merges without review: the promotion suite merges this pull request itself.`
-      : `\`${environment.name}\` needs a review: approve and merge this pull request to deploy.`,
-    `Merging deploys \`${service.name}\` ${plan.target.tag} to \`${environment.name}\`${
-      next ? ` and then opens the promotion to \`${next.name}\`` : ', the last environment of the chain'
+      ? `${env} merges without review: the promotion suite merges this pull request itself.`
+      : `${env} needs a review: approve and merge this pull request to deploy.`,
+    `Merging deploys ${svc} ${to} to ${env}${
+      next ? ` and then opens the promotion to ${code(next.name)}` : ', the last environment of the chain'
     }.`,
   );
   const body = lines.join('\n') + '\n';
-  return text.rendered ? text.rendered.appendTo(body, MAX_BODY_LENGTH, BODY_CUT) : body;
+  return promotion.rendered ? promotion.rendered.appendTo(body, MAX_BODY_LENGTH, BODY_CUT) : body;
 }
 
 /** Reads the record a promotion body carries; undefined for any other body. */

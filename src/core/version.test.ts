@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
-import { checkVersion, compareVersions, isDigest, isVersion } from './version.js';
+import { checkVersion, compareVersions, isTag, isVersion } from './version.js';
 
 describe('checkVersion', () => {
   it.each(['1.2.3', '0.0.1', '10.20.30', '2.0.0-rc.1', '1.0.0-alpha-1', '1.2.3-x.7.z.92'])(
@@ -58,18 +58,27 @@ describe('compareVersions', () => {
   });
 });
 
-describe('isDigest', () => {
-  it.each([`sha256:${'0f'.repeat(32)}`, `sha512:${'ab'.repeat(64)}`, `a.b+c_d-e:${'0'.repeat(32)}`])(
-    'accepts %s',
-    (digest) => {
-      expect(isDigest(digest)).toBe(true);
-    },
-  );
+describe('versions and tags are at most 128 characters', () => {
+  const long = (length: number) => `1.0.0-${'a'.repeat(length - 6)}`;
 
-  it.each(['sha256:xyz', `sha256:${'0F'.repeat(32)}`, `sha256:${'0'.repeat(31)}`, `:${'0'.repeat(64)}`, ''])(
-    'refuses %j',
-    (digest) => {
-      expect(isDigest(digest)).toBe(false);
+  it('accepts a version of 128 characters and refuses 129 to 256, which semver accepts', () => {
+    expect(checkVersion('version', long(128))).toBe(long(128));
+    for (const length of [129, 200, 256]) {
+      expect(isVersion(long(length))).toBe(true);
+      expect(() => checkVersion('version', long(length))).toThrow(
+        /Input 'version': '1\.0\.0-a+…' \(\d+ characters\) is longer than 128 characters/,
+      );
+    }
+  });
+
+  it.each(['latest', '_x', 'A.b-c_d', 'x'.repeat(128)])('takes %s as an OCI tag', (tag) => {
+    expect(isTag(tag)).toBe(true);
+  });
+
+  it.each(['', '.x', '-x', 'a b', 'a/b', 'a+b', 'a:b', 'x'.repeat(129), '1.0\n', '[a](b)'])(
+    'refuses %j as an OCI tag',
+    (tag) => {
+      expect(isTag(tag)).toBe(false);
     },
   );
 });
