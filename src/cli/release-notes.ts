@@ -6,7 +6,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { releaseNotes, suiteTags } from '../core/suite-release.js';
-import { UsageError, reportFailure, walkArguments } from './args.js';
+import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
 
 export const USAGE = `usage: npm run release-notes -- --version <X.Y.Z> [options]
 
@@ -40,9 +40,7 @@ export async function releaseNotesCommand(io: ReleaseNotesIo): Promise<number> {
     });
     if (!help && options.version === '') throw new UsageError('--version is required');
   } catch (error) {
-    io.stderr(`release-notes: ${error instanceof Error ? error.message : String(error)}`);
-    io.stderr(USAGE);
-    return 2;
+    return usageFailure('release-notes', error, USAGE, io.stderr);
   }
   if (help) {
     io.stdout(USAGE);
