@@ -1,7 +1,35 @@
 // What the command-line tools share: argument walking, the --repo form, the token from the environment.
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { UserError, quoted } from '../core/errors.js';
 
 export class UsageError extends UserError {}
+
+/** What a command reads and writes, so that tests can run it in-process. */
+export interface CommandIo {
+  argv: string[];
+  env: Record<string, string | undefined>;
+  cwd: string;
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+}
+
+/** The io of the process: its arguments after the script, environment, folder and console. */
+export function terminalIo(): CommandIo {
+  return {
+    argv: process.argv.slice(2),
+    env: process.env,
+    cwd: process.cwd(),
+    stdout: (line) => console.log(line),
+    stderr: (line) => console.error(line),
+  };
+}
+
+/** Whether the module at `moduleUrl` is the script node (or tsx) was started with, not an import. */
+export function startedAsProgram(moduleUrl: string): boolean {
+  const script = process.argv[1];
+  return script !== undefined && resolve(script) === fileURLToPath(moduleUrl);
+}
 
 /**
  * Calls `visit` for each `--flag value` or `--flag=value` argument; `value()` takes the flag's

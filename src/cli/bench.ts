@@ -24,7 +24,14 @@ import {
   type Scenario,
 } from '../core/bench.js';
 import { parseConfig } from '../core/config.js';
-import { parseOptions, usageFailure, wholeNumber, type OptionSpec, type OptionValues } from './args.js';
+import {
+  parseOptions,
+  startedAsProgram,
+  usageFailure,
+  wholeNumber,
+  type OptionSpec,
+  type OptionValues,
+} from './args.js';
 import { setImageVersion } from '../core/kustomization.js';
 import { matchRoute } from '../sandbox/github/spec.js';
 import type { RecordedRequest } from '../sandbox/github/index.js';
@@ -550,7 +557,7 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
   console.log(`\nWritten to ${file}`);
 }
 
-if (process.argv[1]?.endsWith('bench.ts') || process.argv[1]?.endsWith('bench.js')) {
+if (startedAsProgram(import.meta.url)) {
   let values: OptionValues<typeof OPTIONS> | 'help' | undefined;
   try {
     values = parseBenchArgs(process.argv.slice(2));

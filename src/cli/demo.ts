@@ -3,7 +3,7 @@
 import { quoted } from '../core/errors.js';
 import { nameProblem } from '../core/names.js';
 import { versionProblem } from '../core/version.js';
-import { parseOptions, usageFailure, type OptionSpec, type OptionValues } from './args.js';
+import { parseOptions, startedAsProgram, usageFailure, type OptionSpec, type OptionValues } from './args.js';
 import { MissingToolsError, playPromotion, startSandbox, type DemoResult } from '../sandbox/demo.js';
 
 function report(result: DemoResult, tokenMode: string): string {
@@ -97,6 +97,4 @@ async function demo(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('demo.ts') || process.argv[1]?.endsWith('demo.js')) {
-  process.exitCode = await demo(process.argv.slice(2));
-}
+if (startedAsProgram(import.meta.url)) process.exitCode = await demo(process.argv.slice(2));

@@ -4,6 +4,7 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { withActionTables, type ActionMetadata } from '../core/action-docs.js';
+import { startedAsProgram } from './args.js';
 
 export const DOCUMENT = 'docs/actions.md';
 
@@ -21,7 +22,7 @@ export async function renderActionDocs(root = process.cwd()): Promise<string> {
   return document;
 }
 
-if (process.argv[1]?.endsWith('docs.ts') || process.argv[1]?.endsWith('docs.js')) {
+if (startedAsProgram(import.meta.url)) {
   const expected = await renderActionDocs();
   if (process.argv.includes('--check')) {
     const actual = await readFile(DOCUMENT, 'utf8').catch(() => '');

@@ -15,7 +15,14 @@ import {
   scaffoldFiles,
   type ScaffoldInput,
 } from '../core/scaffold.js';
-import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
+import {
+  UsageError,
+  reportFailure,
+  usageFailure,
+  walkArguments,
+  startedAsProgram,
+  terminalIo,
+} from './args.js';
 
 export const USAGE = `usage: npm run init -- --target <dir> --suite <owner>/<repo>@<ref> --services <a,b,...> [options]
 
@@ -186,11 +193,4 @@ async function writeScaffold(options: InitOptions, io: InitIo): Promise<number> 
   return 0;
 }
 
-if (process.argv[1]?.endsWith('init.ts') || process.argv[1]?.endsWith('init.js')) {
-  process.exitCode = await init({
-    argv: process.argv.slice(2),
-    cwd: process.cwd(),
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  });
-}
+if (startedAsProgram(import.meta.url)) process.exitCode = await init(terminalIo());

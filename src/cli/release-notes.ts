@@ -6,7 +6,14 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { releaseNotes, suiteTags } from '../core/suite-release.js';
-import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
+import {
+  UsageError,
+  reportFailure,
+  usageFailure,
+  walkArguments,
+  startedAsProgram,
+  terminalIo,
+} from './args.js';
 
 export const USAGE = `usage: npm run release-notes -- --version <X.Y.Z> [options]
 
@@ -68,11 +75,4 @@ export async function releaseNotesCommand(io: ReleaseNotesIo): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('release-notes.ts') || process.argv[1]?.endsWith('release-notes.js')) {
-  process.exitCode = await releaseNotesCommand({
-    argv: process.argv.slice(2),
-    cwd: process.cwd(),
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  });
-}
+if (startedAsProgram(import.meta.url)) process.exitCode = await releaseNotesCommand(terminalIo());

@@ -16,7 +16,16 @@ import {
   summarizePlan,
 } from '../core/repo-settings.js';
 import { DEFAULT_API_URL, RepoSettingsClient, createSettingsOctokit } from '../adapters/repo-settings.js';
-import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
+import {
+  UsageError,
+  parseRepoArg,
+  reportFailure,
+  tokenFrom,
+  usageFailure,
+  walkArguments,
+  startedAsProgram,
+  terminalIo,
+} from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
@@ -152,12 +161,4 @@ export async function setupRepo(io: SetupRepoIo): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('setup-repo.ts') || process.argv[1]?.endsWith('setup-repo.js')) {
-  process.exitCode = await setupRepo({
-    argv: process.argv.slice(2),
-    env: process.env,
-    cwd: process.cwd(),
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  });
-}
+if (startedAsProgram(import.meta.url)) process.exitCode = await setupRepo(terminalIo());

@@ -17,7 +17,16 @@ import {
 import { createOctokit } from '../adapters/github.js';
 import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
-import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
+import {
+  UsageError,
+  parseRepoArg,
+  reportFailure,
+  tokenFrom,
+  usageFailure,
+  walkArguments,
+  startedAsProgram,
+  terminalIo,
+} from './args.js';
 
 export const USAGE = `usage: npm run status -- [options]
 
@@ -185,11 +194,4 @@ export async function status(io: StatusIo): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('status.ts') || process.argv[1]?.endsWith('status.js')) {
-  process.exitCode = await status({
-    argv: process.argv.slice(2),
-    env: process.env,
-    stdout: (line) => console.log(line),
-    stderr: (line) => console.error(line),
-  });
-}
+if (startedAsProgram(import.meta.url)) process.exitCode = await status(terminalIo());
