@@ -217,6 +217,7 @@ interface Job {
   steps?: Step[];
 }
 interface Workflow {
+  on?: unknown;
   permissions?: unknown;
   concurrency?: { 'cancel-in-progress'?: unknown } | string;
   jobs: Record<string, Job>;
@@ -251,10 +252,20 @@ describe.each(workflowFiles)('%s', (file) => {
 
   it('pins every third-party action and reusable workflow to a full commit SHA, with the version in a comment', () => {
     for (const { uses, line, comment } of usesWithComments(text)) {
-      if (uses.startsWith('./')) continue; // this repository's own actions and workflows
+      // This repository's own actions and workflows: `$/` (at the running commit) or `./`.
+      if (uses.startsWith('./') || uses.startsWith('$/')) continue;
       const where = `${file}:${line} ${uses}`;
       expect(uses, where).toMatch(/^[\w.-]+\/[\w./-]+@[0-9a-f]{40}$/);
       expect(comment, `${where} needs a '# vX.Y.Z' comment`).toMatch(/^v\d+(\.\d+){0,2}\b/);
+    }
+  });
+
+  it("reaches the suite's own actions and workflows with $/ when other repositories call it", () => {
+    // Inside a called workflow `./x` is the caller's workspace; `$/x` is the suite at the called ref.
+    const on = workflow.on;
+    const callable = typeof on === 'object' && on !== null && !Array.isArray(on) && 'workflow_call' in on;
+    for (const { uses, line } of usesWithComments(text)) {
+      if (callable) expect(uses, `${file}:${line}`).not.toMatch(/^\.\//);
     }
   });
 

