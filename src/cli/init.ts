@@ -15,14 +15,9 @@ import {
   scaffoldFiles,
   type ScaffoldInput,
 } from '../core/scaffold.js';
-import {
-  UsageError,
-  reportFailure,
-  usageFailure,
-  walkArguments,
-  startedAsProgram,
-  terminalIo,
-} from './args.js';
+import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
+// How the command runs as a program, apart from what it does.
+import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
 
 export const USAGE = `usage: npm run init -- --target <dir> --suite <owner>/<repo>@<ref> --services <a,b,...> [options]
 
@@ -58,12 +53,7 @@ export interface InitOptions {
   input: ScaffoldInput;
 }
 
-export interface InitIo {
-  argv: string[];
-  cwd: string;
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-}
+type InitIo = Pick<CommandIo, 'argv' | 'cwd' | 'stdout' | 'stderr'>;
 
 /** The options that take one value, and where it goes. */
 type SingleValued = Exclude<keyof ScaffoldInput, 'approvers'> | 'target';

@@ -6,14 +6,9 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { releaseNotes, suiteTags } from '../core/suite-release.js';
-import {
-  UsageError,
-  reportFailure,
-  usageFailure,
-  walkArguments,
-  startedAsProgram,
-  terminalIo,
-} from './args.js';
+import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
+// How the command runs as a program, apart from what it does.
+import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
 
 export const USAGE = `usage: npm run release-notes -- --version <X.Y.Z> [options]
 
@@ -27,14 +22,9 @@ options:
   --github-output <file>   also write tag, major-tag and notes-file to this file ($GITHUB_OUTPUT)
   --help                   this text`;
 
-export interface ReleaseNotesIo {
-  argv: string[];
-  cwd: string;
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
-}
-
-export async function releaseNotesCommand(io: ReleaseNotesIo): Promise<number> {
+export async function releaseNotesCommand(
+  io: Pick<CommandIo, 'argv' | 'cwd' | 'stdout' | 'stderr'>,
+): Promise<number> {
   const options = { version: '', changelog: 'CHANGELOG.md', githubOutput: '' };
   let help = false;
   try {

@@ -16,16 +16,9 @@ import {
   summarizePlan,
 } from '../core/repo-settings.js';
 import { DEFAULT_API_URL, RepoSettingsClient, createSettingsOctokit } from '../adapters/repo-settings.js';
-import {
-  UsageError,
-  parseRepoArg,
-  reportFailure,
-  tokenFrom,
-  usageFailure,
-  walkArguments,
-  startedAsProgram,
-  terminalIo,
-} from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
+// How the command runs as a program, apart from what it does.
+import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
@@ -53,14 +46,6 @@ export interface SetupRepoOptions {
   requiredChecks: string[];
   branch: string;
   check: boolean;
-}
-
-export interface SetupRepoIo {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  cwd: string;
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
 }
 
 export function parseArgs(argv: string[]): SetupRepoOptions | 'help' {
@@ -103,7 +88,7 @@ export function parseArgs(argv: string[]): SetupRepoOptions | 'help' {
 }
 
 /** Runs the command; returns the exit code. */
-export async function setupRepo(io: SetupRepoIo): Promise<number> {
+export async function setupRepo(io: CommandIo): Promise<number> {
   let options: SetupRepoOptions | 'help';
   try {
     options = parseArgs(io.argv);

@@ -17,16 +17,9 @@ import {
 import { createOctokit } from '../adapters/github.js';
 import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
-import {
-  UsageError,
-  parseRepoArg,
-  reportFailure,
-  tokenFrom,
-  usageFailure,
-  walkArguments,
-  startedAsProgram,
-  terminalIo,
-} from './args.js';
+import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
+// How the command runs as a program, apart from what it does.
+import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
 
 export const USAGE = `usage: npm run status -- [options]
 
@@ -61,13 +54,10 @@ export interface StatusOptions {
   format: 'table' | 'json' | 'markdown';
 }
 
-export interface StatusIo {
-  argv: string[];
-  env: Record<string, string | undefined>;
-  stdout: (line: string) => void;
-  stderr: (line: string) => void;
+export type StatusIo = Pick<CommandIo, 'argv' | 'env' | 'stdout' | 'stderr'> & {
+  /** The clock that ages promotion PRs; tests fix it. */
   now?: () => number;
-}
+};
 
 export function parseArgs(argv: string[]): StatusOptions | 'help' {
   const options: StatusOptions = {
