@@ -41,6 +41,9 @@ export class CommandError extends Error {
   }
 }
 
+/** Control characters and the Unicode line separators: what must not reach a one-line text as it is. */
+export const CONTROL_CHARACTER = '[\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029]';
+
 /** At most this many characters of a value are quoted in a message. */
 export const MAX_QUOTED = 100;
 
@@ -52,8 +55,7 @@ export const MAX_QUOTED = 100;
 export function quoted(value: string): string {
   const chars = [...value];
   const head = chars.slice(0, MAX_QUOTED).join('');
-  // eslint-disable-next-line no-control-regex
-  const visible = head.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (char) => {
+  const visible = head.replace(new RegExp(CONTROL_CHARACTER, 'g'), (char) => {
     const named: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
     return named[char] ?? `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
   });

@@ -1,13 +1,18 @@
+import { CONTROL_CHARACTER } from './errors.js';
+
+/** The length of the longest run of backticks in a text: a fence or code span must be longer. */
+function longestBacktickRun(text: string): number {
+  return Math.max(0, ...[...text.matchAll(/`+/g)].map((match) => match[0].length));
+}
+
 /** A code fence longer than any run of backticks in the content, so nothing inside can close it. */
 export function fenceFor(content: string): string {
-  const longest = Math.max(0, ...[...content.matchAll(/`+/g)].map((match) => match[0].length));
-  return '`'.repeat(Math.max(3, longest + 1));
+  return '`'.repeat(Math.max(3, longestBacktickRun(content) + 1));
 }
 
 /** A value on one line: line breaks and other control characters become spaces. */
 export function oneLine(value: string): string {
-  // eslint-disable-next-line no-control-regex
-  return value.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  return value.replace(new RegExp(`${CONTROL_CHARACTER}+`, 'g'), ' ');
 }
 
 /**
@@ -22,7 +27,7 @@ export function markdownText(value: string): string {
 /** A value as inline code that no backtick inside can close, on one line. */
 export function markdownCode(value: string): string {
   const text = oneLine(value);
-  const fence = '`'.repeat(Math.max(1, ...[...text.matchAll(/`+/g)].map((match) => match[0].length + 1)));
+  const fence = '`'.repeat(longestBacktickRun(text) + 1);
   const pad = text.startsWith('`') || text.endsWith('`') ? ' ' : '';
   return `${fence}${pad}${text}${pad}${fence}`;
 }
