@@ -36,7 +36,7 @@ describe('npm run release-notes', () => {
     expect(result).toMatchObject({ code: 0, out: '- A thing.', err: '' });
     const notesFile = join(dir, 'release-notes-1.2.0.md');
     expect(await readFile(output, 'utf8')).toBe(
-      `earlier=1\ntag=v1.2.0\nmajor-tag=v1\nnotes-file=${notesFile}\n`,
+      `earlier=1\ntag=v1.2.0\nmajor-tag=v1\nghes-tag=ghes-v1.2.0\nghes-major-tag=ghes-v1\nnotes-file=${notesFile}\n`,
     );
     expect(await readFile(notesFile, 'utf8')).toBe('- A thing.\n');
   });
@@ -87,10 +87,11 @@ describe('.github/workflows/release.yaml', () => {
         .filter(Boolean)
         .map((l) => l.split('=')[0]),
     );
-    expect([...read].sort()).toEqual(['major-tag', 'notes-file', 'tag']);
+    expect([...read].sort()).toEqual(['ghes-major-tag', 'ghes-tag', 'major-tag', 'notes-file', 'tag']);
     expect([...read].filter((name) => !written.has(name))).toEqual([]);
     expect(workflow).toContain(
       'npm run --silent release-notes -- --version "$VERSION" --github-output "$GITHUB_OUTPUT"',
     );
+    expect(workflow).toContain('npm run --silent ghes-workflows -- --suite "$GITHUB_REPOSITORY@$GHES_TAG"');
   });
 });

@@ -1,11 +1,12 @@
 // `npm run release-notes -- --version X.Y.Z [--changelog CHANGELOG.md] [--github-output FILE]`: what the
 // suite's release workflow tags and publishes. Prints the notes of X.Y.Z from the changelog; with
-// --github-output it also appends `tag`, `major-tag` and `notes-file` there for the next steps.
+// --github-output it also appends `tag`, `major-tag`, their GitHub Enterprise Server forms `ghes-tag`
+// and `ghes-major-tag`, and `notes-file` there for the next steps.
 // Exit codes: 0 ready to release, 2 usage error, a bad version or no notes for it.
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { releaseNotes, suiteTags } from '../core/suite-release.js';
+import { ghesTags, releaseNotes, suiteTags } from '../core/suite-release.js';
 import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
 // How the command runs as a program, apart from what it does.
 import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
@@ -19,7 +20,8 @@ options:
   --version <X.Y.Z>        the version to release (required); tags vX.Y.Z and, unless it is a
                            prerelease, moves vX to it
   --changelog <path>       the changelog (default CHANGELOG.md)
-  --github-output <file>   also write tag, major-tag and notes-file to this file ($GITHUB_OUTPUT)
+  --github-output <file>   also write tag, major-tag, ghes-tag, ghes-major-tag and notes-file to
+                           this file ($GITHUB_OUTPUT)
   --help                   this text`;
 
 export async function releaseNotesCommand(
@@ -45,6 +47,7 @@ export async function releaseNotesCommand(
   }
   try {
     const tags = suiteTags(options.version);
+    const ghes = ghesTags(tags);
     const path = join(io.cwd, options.changelog);
     const changelog = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
       throw new UserError(`cannot read the changelog ${options.changelog}: ${error.code ?? error.message}`);
@@ -55,7 +58,14 @@ export async function releaseNotesCommand(
       await writeFile(notesFile, `${notes}\n`);
       await appendFile(
         options.githubOutput,
-        `tag=${tags.release}\nmajor-tag=${tags.major ?? ''}\nnotes-file=${notesFile}\n`,
+        [
+          `tag=${tags.release}`,
+          `major-tag=${tags.major ?? ''}`,
+          `ghes-tag=${ghes.release}`,
+          `ghes-major-tag=${ghes.major ?? ''}`,
+          `notes-file=${notesFile}`,
+          '',
+        ].join('\n'),
       );
     }
     io.stdout(notes);

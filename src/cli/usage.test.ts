@@ -8,6 +8,7 @@ import { runProcess } from '../sandbox/process.js';
 import { parseOptions, UsageError, wholeNumber } from './args.js';
 import { parseBenchArgs, USAGE as BENCH_USAGE } from './bench.js';
 import { parseDemoArgs, USAGE as DEMO_USAGE } from './demo.js';
+import { USAGE as GHES_WORKFLOWS_USAGE } from './ghes-workflows.js';
 import { USAGE as INIT_USAGE } from './init.js';
 import { USAGE as SETUP_REPO_USAGE } from './setup-repo.js';
 import { USAGE as STATUS_USAGE } from './status.js';
@@ -101,6 +102,13 @@ describe('as processes: one line, the usage, exit 2, no stack', () => {
       ['--target', '.', '--suite', 'x', '--services', 'a'],
       "init: Input '--suite': 'x' is not OWNER/REPO@REF",
       INIT_USAGE,
+    ],
+    ['ghes-workflows', ['--dir', 'x'], 'ghes-workflows: --suite is required', GHES_WORKFLOWS_USAGE],
+    [
+      'ghes-workflows',
+      ['--suite', 'acme/gitops-promotion'],
+      "ghes-workflows: Input '--suite': 'acme/gitops-promotion' is not OWNER/REPO@REF",
+      GHES_WORKFLOWS_USAGE,
     ],
   ];
 
