@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'actions/*/dist/', 'coverage/', '.bench/'] },
+  { ignores: ['node_modules/', 'actions/*/dist/', 'bin/', 'coverage/', '.bench/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,9 +1,11 @@
 // Builds each action's bundle with ncc, from src/actions/<name>/index.ts into actions/<name>/dist;
 // `--check` fails when a committed bundle differs from a fresh build of the source. The tests'
 // global setup (test/global-setup.ts) builds them with buildActions into a folder of its own.
+// `--cli` builds the published package's program instead (src/cli/bin.ts into CLI_BUNDLE); npm
+// runs it before packing, and it is not committed.
 import ncc from '@vercel/ncc';
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +26,23 @@ export async function buildAction(action) {
   // The repository's package.json says "type": "module"; this one makes node read the bundle as CommonJS.
   files.set('package.json', '{\n  "type": "commonjs"\n}\n');
   return files;
+}
+
+/** Where the published package's `gitops-promotion` program is built (package.json `bin`). */
+export const CLI_BUNDLE = 'bin/gitops-promotion.mjs';
+
+/** Builds the `gitops-promotion` program, one ES module with its dependencies, into `file`. */
+export async function buildCli(file = join(ROOT, CLI_BUNDLE)) {
+  const { code } = await ncc(join(ROOT, 'src', 'cli', 'bin.ts'), {
+    minify: true,
+    sourceMap: false,
+    quiet: true,
+    target: 'es2022',
+    esm: true,
+  });
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(file, `#!/usr/bin/env node\n${code}`, { mode: 0o755 });
+  return file;
 }
 
 /** Builds every action into `<folder>/<name>/dist`, replacing what was there; returns the files by action. */
@@ -60,7 +79,9 @@ async function staleFiles() {
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
-  if (process.argv.includes('--check')) {
+  if (process.argv.includes('--cli')) {
+    console.log(`${relative(ROOT, await buildCli())}: the gitops-promotion program`);
+  } else if (process.argv.includes('--check')) {
     const stale = await staleFiles();
     if (stale.length > 0) {
       console.error(

@@ -25,8 +25,19 @@ export function terminalIo(): CommandIo {
   };
 }
 
+const ONE_PROGRAM = Symbol.for('gitops-promotion.one-program');
+
+/**
+ * Says that every command is a module of one bundled program (src/cli/bin.ts), where all of them
+ * share the bundle's `import.meta.url`: none starts itself then, the program picks one.
+ */
+export function markOneProgram(): void {
+  (globalThis as Record<symbol, unknown>)[ONE_PROGRAM] = true;
+}
+
 /** Whether the module at `moduleUrl` is the script node (or tsx) was started with, not an import. */
 export function startedAsProgram(moduleUrl: string): boolean {
+  if ((globalThis as Record<symbol, unknown>)[ONE_PROGRAM] === true) return false;
   const script = process.argv[1];
   return script !== undefined && resolve(script) === fileURLToPath(moduleUrl);
 }
