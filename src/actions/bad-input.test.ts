@@ -4,12 +4,13 @@
 // the GitHub stand-in. Every row must end the run with one error annotation that names the input,
 // or the file and line, states the allowed form and quotes at most the first 100 characters of the
 // value, without a stack trace; and must change nothing: main where it was, no branch pushed, no
-// request to GitHub (so no pull request), nothing built and nothing applied.
+// request to GitHub but a read (so no pull request), nothing built and nothing applied.
 import { chmod, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { quoted } from '../core/errors.js';
+import { recordDeploy } from '../sandbox/record-deploy.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import { createRecordingKubectl, type RecordingKubectl } from '../sandbox/kubectl-recorder.js';
 import { git } from '../sandbox/process.js';
@@ -44,6 +45,8 @@ interface Row {
   /** What the error must name: the input, or the file and the text of the line it points at. */
   input?: string;
   at?: { file: string; line: string };
+  /** A deploy of orders in dev, recorded before the run as overlay-deploy records it; uat takes it. */
+  recorded?: { tag: string; digest?: string };
   /** The allowed form, as the message states it. */
   rule: string;
   /** The bad value, which the message quotes (cut to 100 characters). */
@@ -308,6 +311,7 @@ const ROWS: Row[] = [
   {
     what: 'an overlay that is a symbolic link out of the repository',
     ...promoteUat,
+    recorded: { tag: '1.5.0' },
     link: { path: 'overlays/uat', target: '/etc' },
     at: { file: CONFIG, line: '  - name: uat' },
     rule: "make 'overlays/uat' a real folder of the repository",
@@ -401,68 +405,60 @@ const ROWS: Row[] = [
     value: './overlays/dev',
   },
 
-  // Values in an overlay: the previous environment's, which uat copies (version and digest rules).
+  // Values in the deployment record of the previous environment, which uat takes (version and digest rules).
   {
-    what: "the previous environment's tag latest",
+    what: "the previous environment's deployed tag latest",
     ...promoteUat,
-    edit: { [DEV]: ordersTag('latest') },
-    at: { file: DEV, line: 'newTag: latest' },
+    recorded: { tag: 'latest' },
     rule: VERSION_RULE,
     value: 'latest',
   },
   {
-    what: "the previous environment's tag of 129 characters",
+    what: "the previous environment's deployed tag of 129 characters",
     ...promoteUat,
-    edit: { [DEV]: ordersTag(longVersion(129)) },
-    at: { file: DEV, line: `newTag: ${longVersion(129)}` },
+    recorded: { tag: longVersion(129) },
     rule: 'longer than 128 characters',
     value: longVersion(129),
   },
   {
-    what: "the previous environment's tag of 5,000 characters",
+    what: "the previous environment's deployed tag of 5,000 characters",
     ...promoteUat,
-    edit: { [DEV]: ordersTag(`1.0.0-${LONG}`) },
-    at: { file: DEV, line: `newTag: 1.0.0-${LONG}` },
+    recorded: { tag: `1.0.0-${LONG}` },
     rule: 'longer than 128 characters',
     value: `1.0.0-${LONG}`,
   },
   {
-    what: "the previous environment's tag with a line break",
+    what: "the previous environment's deployed tag with a line break",
     ...promoteUat,
-    edit: { [DEV]: ordersTag('"1.5.0\\nInjected: yes"') },
-    at: { file: DEV, line: 'newTag: "1.5.0\\n' },
+    recorded: { tag: '1.5.0\nInjected: yes' },
     rule: VERSION_RULE,
     value: '1.5.0\nInjected: yes',
   },
   {
-    what: "the previous environment's tag with a Markdown link",
+    what: "the previous environment's deployed tag with a Markdown link",
     ...promoteUat,
-    edit: { [DEV]: ordersTag("'[1.5.0](https://e.invalid)'") },
-    at: { file: DEV, line: "newTag: '[1.5.0]" },
+    recorded: { tag: '[1.5.0](https://e.invalid)' },
     rule: VERSION_RULE,
     value: '[1.5.0](https://e.invalid)',
   },
   {
-    what: "the previous environment's tag with an HTML comment",
+    what: "the previous environment's deployed tag with an HTML comment",
     ...promoteUat,
-    edit: { [DEV]: ordersTag("'1.5.0<!-- x -->'") },
-    at: { file: DEV, line: "newTag: '1.5.0<!--" },
+    recorded: { tag: '1.5.0<!-- x -->' },
     rule: VERSION_RULE,
     value: '1.5.0<!-- x -->',
   },
   {
-    what: "the previous environment's md5 digest",
+    what: "the previous environment's deployed md5 digest",
     ...promoteUat,
-    edit: { [DEV]: ordersDigest(`md5:${hex(32)}`) },
-    at: { file: DEV, line: `digest: md5:` },
+    recorded: { tag: '1.5.0', digest: `md5:${hex(32)}` },
     rule: DIGEST_RULE,
     value: `md5:${hex(32)}`,
   },
   {
-    what: "the previous environment's sha256 digest of 63 hex digits",
+    what: "the previous environment's deployed sha256 digest of 63 hex digits",
     ...promoteUat,
-    edit: { [DEV]: ordersDigest(`sha256:${hex(63)}`) },
-    at: { file: DEV, line: `digest: sha256:` },
+    recorded: { tag: '1.5.0', digest: `sha256:${hex(63)}` },
     rule: DIGEST_RULE,
     value: `sha256:${hex(63)}`,
   },
@@ -635,6 +631,17 @@ describe('bad input is refused up front, and nothing changes', () => {
 
   it.each(ROWS.map((row) => [row.what, row] as const))('%s', async (_what, row) => {
     const { head, files } = await prepareMain(row);
+    if (row.recorded) {
+      await recordDeploy({
+        apiUrl: github.url,
+        token: TOKEN,
+        repository: { owner: repo.owner, repo: repo.repo },
+        environment: 'dev',
+        service: 'orders',
+        version: row.recorded,
+        ref: head,
+      });
+    }
     const requests = github.requests.length;
     const run = await runRow(row);
 
@@ -644,6 +651,7 @@ describe('bad input is refused up front, and nothing changes', () => {
     const { message, properties } = errors[0]!;
     // Names what is wrong: the input, or the file and the line.
     if (row.input) expect(message).toContain(`Input '${row.input}': `);
+    if (row.recorded && !row.at) expect(message).toContain("the deployment of orders recorded in 'dev'");
     if (row.at) {
       const file =
         row.at.file === CONFIG && !files[CONFIG] ? await readFile(CONFIG, 'utf8') : files[row.at.file]!;
@@ -664,7 +672,16 @@ describe('bad input is refused up front, and nothing changes', () => {
     expect(await git(repo.origin, 'for-each-ref', '--format=%(refname)', 'refs/heads/')).toBe(
       'refs/heads/main',
     );
-    expect(github.requests.slice(requests)).toEqual([]);
+    // At most the read of dev's deployments (a GraphQL query) that a uat promotion starts with.
+    expect(
+      github.requests
+        .slice(requests)
+        .filter(
+          (r) =>
+            !(r.path === '/graphql' && /^\s*query\b/.test(String((r.body as { query?: unknown })?.query))),
+        )
+        .map((r) => `${r.method} ${r.path}`),
+    ).toEqual([]);
     expect(github.pulls).toEqual([]);
     expect(await readFile(join(bin, 'calls'), 'utf8').catch(() => '')).toBe('');
     expect(await kubectl.calls()).toEqual([]);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
+import { recordDeploy } from '../sandbox/record-deploy.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
 
@@ -56,6 +57,19 @@ async function promote(
   });
 }
 
+/** dev's deploy of what it runs in the seed (orders 1.5.0), recorded as overlay-deploy records it: uat takes it. */
+async function devDeployed(): Promise<void> {
+  await recordDeploy({
+    apiUrl: github.url,
+    token: APP_TOKEN,
+    repository: { owner: repo.owner, repo: repo.repo },
+    environment: 'dev',
+    service: 'orders',
+    version: { tag: '1.5.0' },
+    ref: await git(repo.origin, 'rev-parse', 'main'),
+  });
+}
+
 async function releaseBranches(): Promise<string[]> {
   const refs = await git(repo.origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/release/');
   return refs.split('\n').filter(Boolean);
@@ -102,6 +116,7 @@ describe('overlay-update dispatched by hand', () => {
   });
 
   it('a member of uat-approvers opens the uat promotion PR', async () => {
+    await devDeployed();
     const run = await promote(
       { overlay: 'uat', service: 'orders' },
       { actor: 'uat-lead', workflow: 'overlay-update.yaml' },
@@ -110,7 +125,7 @@ describe('overlay-update dispatched by hand', () => {
     expect(run.outputs).toMatchObject({ branch: 'release/orders/uat', changed: 'true', merged: 'false' });
     expect(await releaseBranches()).toEqual(['release/orders/uat']);
     expect(github.pulls).toHaveLength(1);
-    expect(github.requests[0]).toMatchObject({
+    expect(github.requests.find((r) => r.operationId?.startsWith('teams/'))).toMatchObject({
       operationId: 'teams/get-membership-for-user-in-org',
       status: 200,
     });
@@ -137,6 +152,7 @@ describe('overlay-update run by the chain', () => {
     ['overlay-deploy.yaml', 'github-actions[bot]'],
     ['service-release.yaml', 'release-manager'],
   ])('called from %s dispatched by %s it is not checked', async (workflow, actor) => {
+    await devDeployed();
     const run = await promote({ overlay: 'uat', service: 'orders' }, { actor, workflow });
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);

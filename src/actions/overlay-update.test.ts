@@ -11,6 +11,7 @@ import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../
 import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
+import { recordDeploy } from '../sandbox/record-deploy.js';
 import { diffBlock } from '../../test/support/rendered.js';
 
 const TOKEN = 'ghs_promotionAppToken0123456789';
@@ -81,8 +82,29 @@ async function releaseBranches(): Promise<string[]> {
   return refs.split('\n').filter(Boolean);
 }
 
+/** A successful (or failed) deploy of a service in an environment, recorded as overlay-deploy records it. */
+async function deployed(
+  environment: string,
+  tag: string,
+  options: { digest?: string; service?: string; state?: 'success' | 'failure' } = {},
+): Promise<void> {
+  await recordDeploy({
+    apiUrl: github.url,
+    token: TOKEN,
+    repository: { owner: repo.owner, repo: repo.repo },
+    environment,
+    service: options.service ?? 'orders',
+    version: { tag, ...(options.digest ? { digest: options.digest } : {}) },
+    ref: await git(repo.origin, 'rev-parse', 'main'),
+    ...(options.state ? { state: options.state } : {}),
+  });
+}
+
+/** Requests that change something: not a GET, and not a GraphQL query (sent as a POST too). */
 function writes(): string[] {
-  return github.requests.filter((r) => r.method !== 'GET').map((r) => `${r.method} ${r.path}`);
+  const isQuery = (r: { path: string; body?: unknown }): boolean =>
+    r.path === '/graphql' && !/^\s*mutation\b/.test(String((r.body as { query?: unknown })?.query ?? ''));
+  return github.requests.filter((r) => r.method !== 'GET' && !isQuery(r)).map((r) => `${r.method} ${r.path}`);
 }
 
 describe('overlay-update: the first environment', () => {
@@ -277,11 +299,12 @@ describe('overlay-update: the first environment', () => {
   });
 });
 
-describe('overlay-update: environments that copy the previous one', () => {
+describe('overlay-update: environments that take what the previous one deployed', () => {
   beforeEach(() => start());
 
-  it('opens the uat PR with the version dev runs, asks its reviewers, links the dev PR, and leaves it for review', async () => {
+  it('opens the uat PR with the version dev deployed, asks its reviewers, links the dev PR, and leaves it for review', async () => {
     await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    await deployed('dev', '1.6.0', { digest: DIGEST });
     const before = github.requests.length;
     const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
     expect(run.exitCode).toBe(0);
@@ -306,9 +329,11 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(await git(repo.origin, 'show', 'release/orders/uat:overlays/uat/kustomization.yaml')).toContain(
       `digest: ${DIGEST}`,
     );
-    // The dev PR is found in main's history, the new branch needs no lookup, and GitHub asks the
-    // uat team itself (CODEOWNERS names it for overlays/uat/): create, labels.
+    // dev's deployments (one GraphQL query), then: the dev PR is found in main's history, the new
+    // branch needs no lookup, and GitHub asks the uat team itself (CODEOWNERS names it for
+    // overlays/uat/): create, labels.
     expect(github.requests.slice(before).map((r) => `${r.method} ${r.path}`)).toEqual([
+      'POST /graphql',
       'POST /repos/acme/platform/pulls',
       'POST /repos/acme/platform/issues/2/labels',
     ]);
@@ -323,6 +348,7 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(config).toContain('[uat-approvers, sre]');
     await repo.pushToMain({ '.github/promotion.yaml': config }, 'uat also needs sre and qa-lead');
     await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    await deployed('dev', '1.6.0');
     await overlayUpdate({ overlay: 'uat', service: 'orders' });
     const asked = github.requests.filter((r) => r.path.endsWith('/requested_reviewers'));
     expect(asked.map((r) => r.body)).toEqual([{ reviewers: ['qa-lead'], team_reviewers: ['sre'] }]);
@@ -334,6 +360,7 @@ describe('overlay-update: environments that copy the previous one', () => {
     await repo.pushToMain({ '.github/CODEOWNERS': '/.github/ @acme/platform\n' }, 'No owners for overlays');
     await github.approve(2, 'uat-lead');
     await github.mergePull(2, { login: 'uat-lead' });
+    await deployed('uat', '1.6.0');
     const prod = await overlayUpdate({ overlay: 'prod', service: 'orders' });
     expect(prod.exitCode).toBe(0);
     expect(github.requests.filter((r) => r.path.endsWith('/requested_reviewers')).at(-1)?.body).toEqual({
@@ -344,6 +371,7 @@ describe('overlay-update: environments that copy the previous one', () => {
 
   it('refreshes the open PR instead of opening a second one, and a rerun writes nothing', async () => {
     await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    await deployed('dev', '1.6.0');
     await overlayUpdate({ overlay: 'uat', service: 'orders' });
     const afterFirst = writes().length;
     const rerun = await overlayUpdate({ overlay: 'uat', service: 'orders' });
@@ -351,6 +379,7 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(writes().length).toBe(afterFirst);
 
     await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.7.0' });
+    await deployed('dev', '1.7.0');
     const head = await git(repo.origin, 'rev-parse', 'release/orders/uat');
     const refreshed = await overlayUpdate({ overlay: 'uat', service: 'orders' });
     expect(refreshed.outputs).toMatchObject({ version: '1.7.0', 'pull-request-number': '2' });
@@ -366,11 +395,44 @@ describe('overlay-update: environments that copy the previous one', () => {
     expect(body).not.toContain('1.6.0');
   });
 
-  it('refuses a uat version that dev does not run', async () => {
-    const run = await overlayUpdate({ overlay: 'uat', service: 'orders', version: '9.9.9' });
+  it('refuses a uat version that dev merged but did not deploy, and a digest dev did not deploy', async () => {
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    await deployed('dev', '1.6.0', { digest: DIGEST });
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.1' });
+    await deployed('dev', '1.6.1', { state: 'failure' });
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.2' });
+    const before = writes().length;
+    for (const version of ['1.6.1', '1.6.2']) {
+      const run = await overlayUpdate({ overlay: 'uat', service: 'orders', version });
+      expect(run.exitCode, version).toBe(1);
+      expect(run.annotations[0]?.message).toBe(
+        `Input 'version': orders ${version} has no successful deployment in 'dev' (its deploy failed, was cancelled or has not run): 'uat' takes only a version deployed in 'dev'; the newest deployed there is 1.6.0`,
+      );
+    }
+    const other = `sha256:${'1b'.repeat(32)}`;
+    const digest = await overlayUpdate({
+      overlay: 'uat',
+      service: 'orders',
+      version: '1.6.0',
+      digest: other,
+    });
+    expect(digest.annotations[0]?.message).toBe(
+      `Input 'digest': 'dev' deployed orders 1.6.0 as ${DIGEST}, not as ${other}: only the deployed image moves on`,
+    );
+    expect(writes().length, 'nothing written').toBe(before);
+    expect(await releaseBranches()).toEqual(['release/orders/dev']);
+
+    // Without a version, uat takes the newest version dev deployed: 1.6.0, not main's 1.6.2.
+    const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    expect(run.outputs).toMatchObject({ version: '1.6.0', digest: DIGEST, changed: 'true' });
+    expect(await imageOf('dev', 'orders')).toMatchObject({ newTag: '1.6.2' });
+  });
+
+  it('refuses a later environment when the one before never deployed the service', async () => {
+    const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
     expect(run.exitCode).toBe(1);
-    expect(run.annotations[0]?.message).toContain(
-      "Input 'version': 'uat' takes the version 'dev' runs (1.5.0), not 9.9.9",
+    expect(run.annotations[0]?.message).toBe(
+      "'orders' has no successful deployment in 'dev' to promote to 'uat': promote it to 'dev' and let its deploy succeed first",
     );
     expect(await releaseBranches()).toEqual([]);
   });
@@ -461,6 +523,7 @@ describe('overlay-update: the rendered manifests in the pull request', () => {
 
   it('puts the rendered diff of the sample overlay in the uat PR body, byte for byte', async () => {
     await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0', digest: DIGEST });
+    await deployed('dev', '1.6.0', { digest: DIGEST });
     const run = await overlayUpdate({ overlay: 'uat', service: 'orders' });
     expect(run.exitCode).toBe(0);
     expect(run.annotations).toEqual([]);

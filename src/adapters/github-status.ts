@@ -5,7 +5,8 @@
 // environment), however many services and environments there are.
 import { readDeploymentPayload } from '../core/deployment-record.js';
 import { parsePromotionBranch } from '../core/names.js';
-import type { DeploymentRecord, GitHubFacts, OpenPromotion, ReviewDecision } from '../core/status.js';
+import type { DeploymentRecord } from '../core/deployment-record.js';
+import type { GitHubFacts, OpenPromotion, ReviewDecision } from '../core/status.js';
 import type { Octokit, Repo } from './github.js';
 
 /** GraphQL's largest page. */
@@ -150,6 +151,44 @@ export async function readGitHubFacts(
   }
   // Each environment's list is newest first already; merged, the order across them does not matter.
   return { defaultBranch, pulls, deployments, ...(truncated.length > 0 ? { truncated } : {}) };
+}
+
+/**
+ * The deployments of one service in one environment, newest first, read until its newest successful
+ * one (with `version` as its tag, when given) is found, history ends or MAX_DEPLOYMENT_PAGES pages
+ * were read: what overlay-update promotes from. One request while the service deployed recently.
+ */
+export async function readServiceDeployments(
+  octokit: Octokit,
+  repo: Repo,
+  environment: string,
+  service: string,
+  version?: string,
+): Promise<DeploymentRecord[]> {
+  const query = `query($owner: String!, $name: String!, $environments: [String!], $after: String) { repository(owner: $owner, name: $name) { deployments(environments: $environments, first: ${PAGE_SIZE}, after: $after, orderBy: { field: CREATED_AT, direction: DESC }) { ${DEPLOYMENT_FIELDS} } } }`;
+  const records: DeploymentRecord[] = [];
+  let after: string | null = null;
+  for (let page = 0; page < MAX_DEPLOYMENT_PAGES; page++) {
+    const answer: ServiceDeploymentsAnswer = await octokit.graphql<ServiceDeploymentsAnswer>(query, {
+      owner: repo.owner,
+      name: repo.repo,
+      environments: [environment],
+      after,
+    });
+    const connection = answer.repository?.deployments;
+    for (const node of connection?.nodes ?? []) {
+      const record = toRecord(node, environment);
+      if (record?.service === service) records.push(record);
+    }
+    const found = records.some((r) => r.succeeded && (version === undefined || r.version.tag === version));
+    if (found || !connection?.pageInfo.hasNextPage) break;
+    after = connection.pageInfo.endCursor;
+  }
+  return records;
+}
+
+interface ServiceDeploymentsAnswer {
+  repository: { deployments: { pageInfo: PageInfo; nodes: DeploymentNode[] } } | null;
 }
 
 function toRecord(node: DeploymentNode, environment: string): DeploymentRecord | undefined {

@@ -3,7 +3,6 @@ import { nextEnvironment, previousEnvironment, requireEnvironment, requireServic
 import { InputError, UserError } from '../core/errors.js';
 import type { PlainOverlayUpdateInputs } from '../core/inputs.js';
 import { setImageVersion } from '../core/kustomization.js';
-import type { ImageVersion } from '../core/kustomization.js';
 import { reviewersBeyondCodeOwners } from '../core/codeowners.js';
 import { promotionBranch } from '../core/names.js';
 import { planPromotion, type PromotionPlan } from '../core/promotion.js';
@@ -16,6 +15,7 @@ import {
   type PromotionText,
 } from '../core/pull-request.js';
 import type { RenderedDiff } from '../core/rendered-diff.js';
+import type { DeploymentRecord } from '../core/deployment-record.js';
 import { ACTIONS_BOT, type Git } from '../adapters/git.js';
 import type { PullRequest, PullRequests } from '../adapters/github.js';
 import { renderPromotion, type Render } from './render-promotion.js';
@@ -62,6 +62,11 @@ export interface Deps {
   git: Git;
   /** Created only when the run needs the API: a no-op rerun makes no request. */
   pulls: () => PullRequests;
+  /**
+   * The deployments GitHub recorded for a service in an environment, newest first, at least up to
+   * the newest successful one (of `version`, when given): what a later environment promotes from.
+   */
+  deployments: (environment: string, service: string, version?: string) => Promise<DeploymentRecord[]>;
   workspace: string;
   defaultBranch: string;
   /** The repository's owner: the organization whose teams CODEOWNERS names. */
@@ -117,17 +122,16 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   let previous: PreviousPromotion | undefined;
   let warned: string | undefined;
 
+  // Read once, before anything is pushed: a version that never deployed in the source is refused.
+  const sourceDeployments = source
+    ? await deps.deployments(source.name, service.name, input.version)
+    : undefined;
   await git.ensureCheckout();
   for (let attempt = 1; ; attempt++) {
     const main = await git.fetchBranch(defaultBranch);
     const target = await readKustomization(git, main, environment, config.overlayAt?.[environment.name]);
     // What the environment runs may be any OCI tag (`latest`); what it copies must be a version.
     const current = readCheckedImageVersion(target, service.kustomizeImage, 'tag');
-    let sourceVersion: ImageVersion | undefined;
-    if (source) {
-      const from = await readKustomization(git, main, source, config.overlayAt?.[source.name]);
-      sourceVersion = readCheckedImageVersion(from, service.kustomizeImage, 'version');
-    }
     const plan = planPromotion(
       {
         service,
@@ -138,7 +142,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
         allowDowngrade: input.allowDowngrade,
       },
       current,
-      sourceVersion,
+      sourceDeployments,
     );
     const result: Omit<OverlayUpdateResult, 'changed' | 'merged' | 'autoMerge'> = {
       branch,

@@ -11,6 +11,18 @@ export interface DeploymentPayload {
   image: string;
 }
 
+/** A deployment GitHub holds for a service, as the suite reads it back (status, promotions). */
+export interface DeploymentRecord {
+  environment: string;
+  service: string;
+  version: ImageVersion;
+  createdAt: string;
+  /** The latest status, lower case as REST spells it: success, failure, in_progress, inactive... */
+  state: string;
+  /** Whether any of its statuses was `success`: GitHub later marks a live deployment `inactive`. */
+  succeeded: boolean;
+}
+
 export function deploymentPayload(service: string, version: ImageVersion, image: string): DeploymentPayload {
   return {
     service,

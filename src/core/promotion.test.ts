@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from './config.js';
 import { planPromotion } from './promotion.js';
+import type { DeploymentRecord } from './deployment-record.js';
 import { manyDeployments } from '../../test/support/rendered.js';
 import { renderedDiff } from './rendered-diff.js';
 import {
@@ -25,6 +26,21 @@ const [dev, uat, prod] = config.environments as [
 const orders = config.services.find((s) => s.name === 'orders')!;
 const DIGEST = `sha256:${'0f'.repeat(32)}`;
 
+/** A deployment of orders in dev as overlay-deploy records it (succeeded unless said otherwise). */
+function deployed(
+  tag: string,
+  options: { digest?: string; service?: string; state?: string; succeeded?: boolean } = {},
+): DeploymentRecord {
+  return {
+    environment: 'dev',
+    service: options.service ?? 'orders',
+    version: { tag, ...(options.digest ? { digest: options.digest } : {}) },
+    createdAt: '2026-12-07T00:00:00Z',
+    state: options.state ?? 'success',
+    succeeded: options.succeeded ?? true,
+  };
+}
+
 describe('planPromotion', () => {
   it('takes the requested version for the first environment and refuses none', () => {
     const plan = planPromotion(
@@ -42,38 +58,86 @@ describe('planPromotion', () => {
     ).toThrowError(/Input 'version': required for 'dev'/);
   });
 
-  it('copies the previous environment, digest included', () => {
+  it('takes the newest successful deployment of the service in the environment before, digest included', () => {
+    const deployments = [
+      deployed('1.6.0', { state: 'failure', succeeded: false }),
+      deployed('1.5.1', { service: 'payments' }),
+      deployed('1.5.0', { digest: DIGEST }),
+      deployed('1.4.9'),
+    ];
     const plan = planPromotion(
       { service: orders, environment: uat, source: dev, allowDowngrade: false },
       { tag: '1.4.2' },
-      { tag: '1.5.0', digest: DIGEST },
+      deployments,
     );
     expect(plan.change).toBe('upgrade');
     expect(plan.target).toEqual({ tag: '1.5.0', digest: DIGEST });
+    // A deployment that GitHub later marked inactive (a newer one went live) still succeeded.
+    const older = planPromotion(
+      { service: orders, environment: uat, source: dev, version: '1.4.9', allowDowngrade: false },
+      { tag: '1.4.2' },
+      [deployed('1.5.0'), deployed('1.4.9', { state: 'inactive' })],
+    );
+    expect(older.target).toEqual({ tag: '1.4.9' });
   });
 
-  it('refuses a version that differs from what the previous environment runs', () => {
+  it('refuses a version that has no successful deployment in the environment before', () => {
+    const request = { service: orders, environment: uat, source: dev, allowDowngrade: false };
+    const deployments = [deployed('1.6.0', { state: 'failure', succeeded: false }), deployed('1.5.0')];
+    expect(() => planPromotion({ ...request, version: '1.6.0' }, {}, deployments)).toThrowError(
+      "Input 'version': orders 1.6.0 has no successful deployment in 'dev' (its deploy failed, was cancelled or has not run): 'uat' takes only a version deployed in 'dev'; the newest deployed there is 1.5.0",
+    );
+    expect(() => planPromotion({ ...request, version: '9.9.9' }, {}, [])).toThrowError(
+      /^Input 'version': orders 9\.9\.9 has no successful deployment in 'dev' .*in 'dev'$/,
+    );
     expect(() =>
-      planPromotion(
-        { service: orders, environment: uat, source: dev, version: '9.9.9', allowDowngrade: false },
-        {},
-        { tag: '1.5.0' },
-      ),
-    ).toThrowError("Input 'version': 'uat' takes the version 'dev' runs (1.5.0), not 9.9.9");
+      planPromotion({ ...request, environment: prod, source: uat }, {}, [deployed('1.5.0')]),
+    ).toThrowError(
+      "'orders' has no successful deployment in 'uat' to promote to 'prod': promote it to 'uat' and let its deploy succeed first",
+    );
   });
 
-  it('refuses to promote what the previous environment does not run', () => {
+  it('refuses a digest that is not the deployed one', () => {
+    const request = {
+      service: orders,
+      environment: uat,
+      source: dev,
+      version: '1.5.0',
+      allowDowngrade: false,
+    };
+    const other = `sha256:${'1a'.repeat(32)}`;
     expect(() =>
-      planPromotion({ service: orders, environment: prod, source: uat, allowDowngrade: false }, {}, {}),
-    ).toThrowError("'orders' has no version in 'uat'");
+      planPromotion({ ...request, digest: other }, {}, [deployed('1.5.0', { digest: DIGEST })]),
+    ).toThrowError(
+      `Input 'digest': 'dev' deployed orders 1.5.0 as ${DIGEST}, not as ${other}: only the deployed image moves on`,
+    );
+    expect(() => planPromotion({ ...request, digest: other }, {}, [deployed('1.5.0')])).toThrowError(
+      `Input 'digest': 'dev' deployed orders 1.5.0 without a digest, not as ${other}`,
+    );
+    expect(
+      planPromotion({ ...request, digest: DIGEST }, {}, [deployed('1.5.0', { digest: DIGEST })]).target,
+    ).toEqual({
+      tag: '1.5.0',
+      digest: DIGEST,
+    });
   });
 
-  it('is a no-op when the environment already runs the version', () => {
+  it('checks what the deployment record names like an input', () => {
+    const request = { service: orders, environment: uat, source: dev, allowDowngrade: false };
+    expect(() => planPromotion(request, {}, [deployed('latest\n[x](y)')])).toThrowError(
+      /^the deployment of orders recorded in 'dev' names the version 'latest\\n\[x\]\(y\)': /,
+    );
+    expect(() => planPromotion(request, {}, [deployed('1.5.0', { digest: 'md5:abc' })])).toThrowError(
+      /^the deployment of orders recorded in 'dev' names the digest 'md5:abc': /,
+    );
+  });
+
+  it('is a no-op when the environment already runs the deployed version', () => {
     expect(
       planPromotion(
         { service: orders, environment: uat, source: dev, allowDowngrade: false },
         { tag: '1.5.0' },
-        { tag: '1.5.0' },
+        [deployed('1.5.0')],
       ).change,
     ).toBe('none');
   });
@@ -82,7 +146,7 @@ describe('planPromotion', () => {
     const plan = planPromotion(
       { service: orders, environment: uat, source: dev, allowDowngrade: false },
       { tag: '1.5.0' },
-      { tag: '1.5.0', digest: DIGEST },
+      [deployed('1.5.0', { digest: DIGEST })],
     );
     expect(plan.change).toBe('repin');
   });

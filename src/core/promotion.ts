@@ -1,7 +1,9 @@
-import { UserError } from './errors.js';
+import { digestProblem } from './digest.js';
+import { quoted, UserError } from './errors.js';
 import type { Environment, Service } from './config.js';
 import type { ImageVersion } from './kustomization.js';
-import { compareVersions } from './version.js';
+import type { DeploymentRecord } from './deployment-record.js';
+import { compareVersions, versionProblem } from './version.js';
 
 export interface PromotionRequest {
   service: Service;
@@ -23,13 +25,14 @@ export type PromotionPlan =
     };
 
 /**
- * Decides what one promotion does, from what the environment runs now and
- * what the previous one runs (both read from the default branch).
+ * Decides what one promotion does, from what the environment runs now (read from the default
+ * branch) and, for a later environment, the deployments GitHub recorded for the service in the
+ * environment before it (newest first): only a version deployed there successfully moves on.
  */
 export function planPromotion(
   request: PromotionRequest,
   current: ImageVersion,
-  sourceVersion: ImageVersion | undefined,
+  sourceDeployments: readonly DeploymentRecord[] = [],
 ): PromotionPlan {
   const { service, environment, source } = request;
   let target: ImageVersion;
@@ -41,22 +44,7 @@ export function planPromotion(
     }
     target = { tag: request.version, ...(request.digest ? { digest: request.digest } : {}) };
   } else {
-    if (!sourceVersion?.tag) {
-      throw new UserError(
-        `'${service.name}' has no version in '${source.name}' (${source.overlay}) to promote to '${environment.name}': promote it to '${source.name}' first`,
-      );
-    }
-    if (request.version && request.version !== sourceVersion.tag) {
-      throw new UserError(
-        `Input 'version': '${environment.name}' takes the version '${source.name}' runs (${sourceVersion.tag}), not ${request.version}; promote ${request.version} to '${source.name}' first`,
-      );
-    }
-    if (request.digest && sourceVersion.digest && request.digest !== sourceVersion.digest) {
-      throw new UserError(
-        `Input 'digest': '${source.name}' runs ${service.name} ${sourceVersion.tag} as ${sourceVersion.digest}, not ${request.digest}`,
-      );
-    }
-    target = sourceVersion;
+    target = deployedVersion(request, source, sourceDeployments);
   }
   const tag = target.tag!;
 
@@ -80,4 +68,47 @@ export function planPromotion(
             ? 'unordered'
             : 'upgrade';
   return { change, target: { ...target, tag }, current };
+}
+
+/**
+ * The version a later environment takes: the one asked for, or else the newest, among the
+ * successful deployments of the service that overlay-deploy recorded in `source` (GitHub's
+ * deployment record, not the overlay on main: a version merged there may never have deployed).
+ * A digest asked for must be the one deployed. What the record names is checked like an input.
+ */
+export function deployedVersion(
+  request: Pick<PromotionRequest, 'service' | 'environment' | 'version' | 'digest'>,
+  source: Environment,
+  deployments: readonly DeploymentRecord[],
+): ImageVersion & { tag: string } {
+  const { service, environment } = request;
+  const succeeded = deployments.filter(
+    (d) => d.succeeded && d.service === service.name && d.environment === source.name,
+  );
+  const latest = succeeded[0]?.version.tag;
+  const chosen = request.version
+    ? succeeded.find((d) => d.version.tag === request.version)
+    : succeeded.find((d) => d.version.tag !== undefined);
+  if (!chosen?.version.tag) {
+    if (request.version) {
+      throw new UserError(
+        `Input 'version': ${service.name} ${request.version} has no successful deployment in '${source.name}' (its deploy failed, was cancelled or has not run): '${environment.name}' takes only a version deployed in '${source.name}'${latest ? `; the newest deployed there is ${latest}` : ''}`,
+      );
+    }
+    throw new UserError(
+      `'${service.name}' has no successful deployment in '${source.name}' to promote to '${environment.name}': promote it to '${source.name}' and let its deploy succeed first`,
+    );
+  }
+  const { tag, digest } = chosen.version;
+  const recorded = `the deployment of ${service.name} recorded in '${source.name}'`;
+  const badTag = versionProblem(tag);
+  if (badTag) throw new UserError(`${recorded} names the version ${quoted(tag)}: ${badTag}`);
+  const badDigest = digest === undefined ? undefined : digestProblem(digest);
+  if (badDigest) throw new UserError(`${recorded} names the digest ${quoted(digest!)}: ${badDigest}`);
+  if (request.digest && request.digest !== digest) {
+    throw new UserError(
+      `Input 'digest': '${source.name}' deployed ${service.name} ${tag} ${digest ? `as ${digest}` : 'without a digest'}, not as ${request.digest}: only the deployed image moves on`,
+    );
+  }
+  return { tag, ...(digest ? { digest } : {}) };
 }

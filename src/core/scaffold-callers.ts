@@ -30,12 +30,18 @@ const PROMOTION_SECRETS = [
 export const CALLERS: readonly CallerSpec[] = [
   {
     file: 'service-release.yaml',
-    permissions: { actions: 'write', contents: 'write', packages: 'write', 'pull-requests': 'write' },
+    permissions: {
+      actions: 'write',
+      contents: 'write',
+      deployments: 'read',
+      packages: 'write',
+      'pull-requests': 'write',
+    },
     secrets: PROMOTION_SECRETS,
   },
   {
     file: 'overlay-update.yaml',
-    permissions: { actions: 'write', contents: 'write', 'pull-requests': 'write' },
+    permissions: { actions: 'write', contents: 'write', deployments: 'read', 'pull-requests': 'write' },
     secrets: PROMOTION_SECRETS,
   },
   {
@@ -49,7 +55,7 @@ export const CALLERS: readonly CallerSpec[] = [
 const PERMISSION_REASONS: Record<string, string> = {
   actions: 'dispatch the deploy of a merge made with GITHUB_TOKEN',
   contents: 'check out; push release/<service>/<env>',
-  deployments: 'record the deployment',
+  deployments: 'read the deployments a promotion starts from; record a deploy',
   packages: 'push the image to ghcr.io with GITHUB_TOKEN',
   'pull-requests': 'open, label and merge promotion pull requests',
 };

@@ -9,9 +9,9 @@ import {
   statusProblems,
   statusTable,
   withGitHub,
-  type DeploymentRecord,
   type GitHubFacts,
 } from './status.js';
+import type { DeploymentRecord } from './deployment-record.js';
 
 const config = parseConfig(readFileSync('.github/promotion.yaml', 'utf8'));
 const DIGEST = `sha256:${'12'.repeat(32)}`;

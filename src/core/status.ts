@@ -1,5 +1,6 @@
 import type { PromotionConfig } from './config.js';
 import { sameVersion } from './deployment-record.js';
+import type { DeploymentRecord } from './deployment-record.js';
 import type { ImageVersion } from './kustomization.js';
 import { describeVersion, shortDigest } from './pull-request.js';
 import { compareVersions } from './version.js';
@@ -70,17 +71,6 @@ export interface OpenPromotion {
 }
 
 /** One GitHub deployment overlay-deploy recorded (its payload names the service and version). */
-export interface DeploymentRecord {
-  environment: string;
-  service: string;
-  version: ImageVersion;
-  createdAt: string;
-  /** The latest status, lower case as REST spells it: success, failure, in_progress, inactive... */
-  state: string;
-  /** Whether any of its statuses was `success`: GitHub later marks a live deployment `inactive`. */
-  succeeded: boolean;
-}
-
 export interface GitHubFacts {
   pulls: OpenPromotion[];
   /** Newest first. */

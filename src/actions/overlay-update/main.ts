@@ -6,6 +6,7 @@ import { requireAccess } from '../../app/access.js';
 import { overlayUpdate, validateInputs, type OverlayUpdateInputs } from '../../app/overlay-update.js';
 import { Git } from '../../adapters/git.js';
 import { createOctokit, PullRequests, TeamMemberships } from '../../adapters/github.js';
+import { readServiceDeployments } from '../../adapters/github-status.js';
 import { renderOverlay } from '../../adapters/kubernetes.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
 import { isPromotionByHand } from '../../core/access.js';
@@ -62,6 +63,14 @@ export async function run(): Promise<void> {
     const result = await overlayUpdate(validated, {
       git: new Git(context.workspace),
       pulls: () => (pulls ??= new PullRequests(octokit(), { owner: context.owner, repo: context.repo })),
+      deployments: (environment, service, version) =>
+        readServiceDeployments(
+          octokit(),
+          { owner: context.owner, repo: context.repo },
+          environment,
+          service,
+          version,
+        ),
       workspace: context.workspace,
       defaultBranch: context.defaultBranch,
       owner: context.owner,

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { git } from '../process.js';
 import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../workspace.js';
+import { recordDeploy } from '../record-deploy.js';
 import { createWorkflowDispatcher, type JobResult, type WorkflowDispatcher } from './index.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
@@ -83,6 +84,18 @@ describe('overlay-update.yaml dispatched by hand', () => {
 
   it('uat by a member of uat-approvers: the promotion PR opens', async () => {
     const s = await sandbox();
+    // dev deployed what it runs in the seed, as overlay-deploy records it: uat takes that version.
+    const token = 'ghs_deployRecorder0123456789';
+    s.github.registerToken(token, { login: 'promotion-app[bot]', type: 'Bot' });
+    await recordDeploy({
+      apiUrl: s.github.url,
+      token,
+      repository: { owner: s.repo.owner, repo: s.repo.repo },
+      environment: 'dev',
+      service: 'orders',
+      version: { tag: '1.5.0' },
+      ref: await git(s.repo.origin, 'rev-parse', 'main'),
+    });
     await s.github.dispatchWorkflow('overlay-update.yaml', {
       inputs: { overlay: 'uat', service: 'orders' },
       login: 'uat-lead',

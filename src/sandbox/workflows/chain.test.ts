@@ -112,6 +112,7 @@ async function expectDevDeployedOnceAndUatOpen(s: Awaited<ReturnType<typeof sand
   expect(deployJob.outputs).toEqual({
     deployed: 'true',
     version: '1.6.0',
+    digest: '',
     'next-overlay': 'uat',
     rollback: 'false',
   });
@@ -131,10 +132,12 @@ async function expectDevDeployedOnceAndUatOpen(s: Awaited<ReturnType<typeof sand
   const promote = job(deploy, 'promote');
   expect(promote.status).toBe('success');
   expect(promote.call?.file).toBe('.github/workflows/overlay-update.yaml');
+  // Exactly what dev deployed moves on; overlay-update checks it against the deployment record.
   expect(promote.call?.inputs).toMatchObject({
     overlay: 'uat',
     service: 'orders',
-    version: '',
+    version: '1.6.0',
+    digest: '',
     'allow-downgrade': false,
   });
   const uat = s.github.pulls.find((pr) => pr.head.ref === 'release/orders/uat');
@@ -259,6 +262,7 @@ describe('reviewers merge the next environments', () => {
       expect(job(uatDeploy, 'deploy').outputs).toEqual({
         deployed: 'true',
         version: '1.6.0',
+        digest: '',
         'next-overlay': 'prod',
         rollback: 'false',
       });
@@ -289,6 +293,7 @@ describe('reviewers merge the next environments', () => {
       expect(job(prodDeploy, 'deploy').outputs).toEqual({
         deployed: 'true',
         version: '1.6.0',
+        digest: '',
         'next-overlay': '',
         rollback: 'false',
       });

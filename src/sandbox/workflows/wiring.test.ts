@@ -92,7 +92,7 @@ const CASES: Case[] = [
     to: "if: needs.deploy.outputs.next_overlay != ''",
     dispatch: DEPLOY,
     message:
-      /needs\.deploy\.outputs\.next_overlay: job 'deploy' has no output 'next_overlay'; its outputs: deployed, next-overlay, rollback, version/,
+      /needs\.deploy\.outputs\.next_overlay: job 'deploy' has no output 'next_overlay'; its outputs: deployed, digest, next-overlay, rollback, version/,
   },
   {
     what: 'an if: reading a job that is not needed',

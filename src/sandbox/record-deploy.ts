@@ -1,0 +1,34 @@
+// A deploy as overlay-deploy records it, for tests that start a promotion from a later environment:
+// the same adapter and payload, through the GitHub stand-in's REST API, so what overlay-update reads
+// back (GraphQL) is what GitHub would hold after a real deploy.
+import { createOctokit, Deployments } from '../adapters/github.js';
+import { deploymentPayload } from '../core/deployment-record.js';
+import type { ImageVersion } from '../core/kustomization.js';
+
+export interface RecordedDeploy {
+  apiUrl: string;
+  token: string;
+  repository: { owner: string; repo: string };
+  environment: string;
+  service: string;
+  version: ImageVersion & { tag: string };
+  /** The commit deployed; any commit of the repository. */
+  ref: string;
+  /** Its outcome (default success). */
+  state?: 'success' | 'failure';
+}
+
+export async function recordDeploy(deploy: RecordedDeploy): Promise<number> {
+  const octokit = createOctokit(deploy.token, { warning: () => undefined }, deploy.apiUrl);
+  const deployments = new Deployments(octokit, deploy.repository);
+  const image = `ghcr.io/${deploy.repository.owner}/${deploy.service}:${deploy.version.tag}`;
+  const id = await deployments.create({
+    ref: deploy.ref,
+    environment: deploy.environment,
+    description: `${deploy.service} ${deploy.version.tag}`,
+    payload: deploymentPayload(deploy.service, deploy.version, image),
+    production: false,
+  });
+  await deployments.setStatus(id, deploy.state ?? 'success', `${deploy.service} ${deploy.version.tag}`);
+  return id;
+}
