@@ -11,6 +11,7 @@ import { dirname, join } from 'node:path';
 import { parseDocument } from 'yaml';
 import {
   countByEndpoint,
+  GRAPHQL_QUERY,
   formatReport,
   pairedRatios,
   groupInOrder,
@@ -273,7 +274,10 @@ function scaling(quick: boolean): ScalingPoint[] {
 
 /** `METHOD /route/{template}` of a recorded request, as GitHub's OpenAPI description names it. */
 function endpointOf(request: RecordedRequest): string {
-  if (request.operationId === 'graphql') return 'POST /graphql';
+  if (request.operationId === 'graphql') {
+    const query = String((request.body as { query?: unknown } | undefined)?.query ?? '');
+    return /^\s*mutation\b/.test(query) ? 'POST /graphql (mutation)' : GRAPHQL_QUERY;
+  }
   return `${request.method} ${matchRoute(request.method, request.path)?.operation.template ?? request.path}`;
 }
 

@@ -102,12 +102,20 @@ describe('targetChecks', () => {
           scenario({
             seconds: 20,
             hops: [
-              { hop: 'dev', seconds: 12, endpoints: [{ endpoint: 'GET /x', count: 4 }] },
+              {
+                hop: 'dev',
+                seconds: 12,
+                endpoints: [
+                  { endpoint: 'POST /y', count: 4 },
+                  { endpoint: 'POST /graphql (query)', count: 1 },
+                ],
+              },
               {
                 hop: 'uat',
                 endpoints: [
-                  { endpoint: 'GET /x', count: 4 },
-                  { endpoint: 'POST /y', count: 1 },
+                  { endpoint: 'POST /y', count: 4 },
+                  { endpoint: 'POST /graphql (mutation)', count: 1 },
+                  { endpoint: 'GET /x', count: 2 },
                 ],
               },
             ],
@@ -122,10 +130,13 @@ describe('targetChecks', () => {
       }),
     );
     expect(checks.map((c) => [c.met, c.target, c.value])).toEqual([
-      [true, 'one service: API requests per service for dev <= 4', '4'],
-      [false, 'one service: API requests per service for uat <= 4', '5'],
+      [true, 'one service: API writes per service for dev <= 4', '4'],
+      [true, 'one service: API reads per service for dev <= 1', '1'],
+      [false, 'one service: API writes per service for uat <= 4', '5'],
+      [false, 'one service: API reads per service for uat <= 1', '2'],
       [true, 'one service: dev -> prod <= 20 s', '20.0 s'],
-      [false, '10 services released at once: API requests per service for dev <= 4', '4.5'],
+      [false, '10 services released at once: API writes per service for dev <= 4', '4.5'],
+      [true, '10 services released at once: API reads per service for dev <= 1', '0'],
       [false, '10 services released at once: dev -> prod <= 200 s', '201.0 s'],
     ]);
   });
