@@ -388,11 +388,59 @@ describe('overlay-update: environments that take what the previous one deployed'
       'Promote orders to 1.7.0 in uat (from 1.4.2)',
     );
     expect(await git(repo.origin, 'rev-parse', 'release/orders/uat')).not.toBe(head);
-    expect(writes().slice(-1)).toEqual(['PATCH /repos/acme/platform/pulls/2']);
-    // The refreshed body renders the new version.
-    const body = github.pulls.find((p) => p.number === 2)!.body!;
-    expect(body).toContain('+        image: ghcr.io/acme/orders:1.7.0\n');
-    expect(body).not.toContain('1.6.0');
+    expect(writes().slice(-2)).toEqual([
+      'PATCH /repos/acme/platform/pulls/2',
+      'POST /repos/acme/platform/issues/2/comments',
+    ]);
+    // The refreshed body renders the new version and says which one it replaced, and why.
+    const pr = github.pulls.find((p) => p.number === 2)!;
+    expect(pr.body).toContain('+        image: ghcr.io/acme/orders:1.7.0\n');
+    expect(pr.body).not.toContain('orders:1.6.0');
+    expect(pr.body).toContain('- `1.6.0`: superseded by 1.7.0 before review\n');
+    expect(pr.comments?.map((c) => c.body)).toEqual([
+      'Refreshed: `orders` `1.7.0` replaces `1.6.0` in `uat`, because `dev` deployed `1.7.0` successfully.\n\nNobody had approved `1.6.0`.',
+    ]);
+  });
+
+  it('refreshes an approved PR to a newer deployed version, listing each version it replaced', async () => {
+    await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.6.0' });
+    await deployed('dev', '1.6.0');
+    await overlayUpdate({ overlay: 'uat', service: 'orders' });
+    await github.approve(2, 'uat-lead');
+    for (const version of ['1.6.1', '1.7.0']) {
+      await overlayUpdate({ overlay: 'dev', service: 'orders', version });
+      await deployed('dev', version);
+      const run = await overlayUpdate({ overlay: 'uat', service: 'orders', version });
+      expect(run.outputs, version).toMatchObject({ version, changed: 'true', 'pull-request-number': '2' });
+    }
+    const pr = github.pulls.find((p) => p.number === 2)!;
+    expect(pr.title).toBe('Promote orders to 1.7.0 in uat (from 1.4.2)');
+    expect(pr.body).toContain(
+      '- `1.6.0`: superseded by 1.6.1 after approval, which was dismissed\n' +
+        '- `1.6.1`: superseded by 1.7.0 before review\n',
+    );
+    expect(pr.comments?.map((c) => c.body.split('\n\n')[1])).toEqual([
+      'The approvals given for `1.6.0` (@uat-lead) were dismissed: review `1.6.1`.',
+      'Nobody had approved `1.6.1`.',
+    ]);
+    // The approval given for 1.6.0 no longer counts: GitHub shows it dismissed.
+    expect(pr.reviews.map((r) => [r.user.login, r.state])).toEqual([['uat-lead', 'DISMISSED']]);
+    expect(github.pulls.filter((p) => p.head.ref === 'release/orders/uat')).toHaveLength(1);
+
+    // 1.6.1 again (an older deploy finishing late) never writes over the open PR's 1.7.0.
+    const before = writes().length;
+    const late = await overlayUpdate({ overlay: 'uat', service: 'orders', version: '1.6.1' });
+    expect(late.exitCode).toBe(0);
+    expect(late.outputs).toMatchObject({ changed: 'false', 'pull-request-number': '2' });
+    expect(late.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message:
+          '#2 proposes orders 1.7.0, newer than 1.6.1: it stays as it is (a rollback needs allow-downgrade)',
+      }),
+    );
+    expect(writes().length).toBe(before);
+    expect(github.pulls.find((p) => p.number === 2)!.title).toContain('1.7.0');
   });
 
   it('refuses a uat version that dev merged but did not deploy, and a digest dev did not deploy', async () => {

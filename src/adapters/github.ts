@@ -178,6 +178,33 @@ export class PullRequests {
     }
   }
 
+  /**
+   * Dismisses every approval the PR has, so none given for its old content counts for the new one
+   * (whatever the branch protection says about stale approvals); returns who had approved.
+   */
+  async dismissApprovals(number: number, message: string): Promise<string[]> {
+    const reviews = await this.octokit.paginate(this.octokit.rest.pulls.listReviews, {
+      ...this.repo,
+      pull_number: number,
+      per_page: 100,
+    });
+    const approvals = reviews.filter((review) => review.state === 'APPROVED');
+    for (const review of approvals) {
+      await this.octokit.rest.pulls.dismissReview({
+        ...this.repo,
+        pull_number: number,
+        review_id: review.id,
+        message,
+        event: 'DISMISS',
+      });
+    }
+    return [...new Set(approvals.map((review) => review.user?.login ?? 'ghost'))];
+  }
+
+  async comment(number: number, body: string): Promise<void> {
+    await this.octokit.rest.issues.createComment({ ...this.repo, issue_number: number, body });
+  }
+
   async update(number: number, title: string, body: string): Promise<PullRequest> {
     const { data } = await this.octokit.rest.pulls.update({ ...this.repo, pull_number: number, title, body });
     return toPull(data);

@@ -6,11 +6,15 @@ import { setImageVersion } from '../core/kustomization.js';
 import { reviewersBeyondCodeOwners } from '../core/codeowners.js';
 import { promotionBranch } from '../core/names.js';
 import { planPromotion, type PromotionPlan } from '../core/promotion.js';
+import { compareVersions } from '../core/version.js';
 import {
   commitMessage,
+  parsePromotionRecord,
   promotionBody,
   promotionPullFromHistory,
   promotionTitle,
+  refreshComment,
+  supersede,
   type PreviousPromotion,
   type PromotionText,
 } from '../core/pull-request.js';
@@ -73,7 +77,7 @@ export interface Deps {
   owner: string;
   /** Renders an overlay folder with kustomize, for the diff in the pull request body. */
   render: Render;
-  log: { info(message: string): void; warning(message: string): void };
+  log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   /** Pause between attempts when main moved or GitHub is still computing mergeability. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -121,6 +125,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   let pull: PullRequest | undefined;
   let previous: PreviousPromotion | undefined;
   let warned: string | undefined;
+  let lookedUp = false;
 
   // Read once, before anything is pushed: a version that never deployed in the source is refused.
   const sourceDeployments = source
@@ -166,6 +171,33 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       };
     }
 
+    // An open PR of this branch proposes something already: a newer deployed version replaces it
+    // (and says so), an older one never does, except as a rollback.
+    if (!lookedUp) {
+      lookedUp = true;
+      if (await git.remoteBranchHead(branch)) pull = await deps.pulls().findOpen(branch, defaultBranch);
+    }
+    const open = pull ? parsePromotionRecord(pull.body) : undefined;
+    let replaced: { version: string; approvers: string[] } | undefined;
+    let superseded = open?.superseded;
+    if (pull && open && open.version !== plan.target.tag) {
+      if (compareVersions(open.version, plan.target.tag).kind === 'downgrade' && !input.allowDowngrade) {
+        log.notice(
+          `#${pull.number} proposes ${service.name} ${open.version}, newer than ${plan.target.tag}: it stays as it is (a rollback needs allow-downgrade)`,
+        );
+        return { ...result, changed: false, merged: false, autoMerge: false, pullRequest: pull };
+      }
+      // Before the new content is pushed: an approval of the old one must never merge the new one.
+      const approvers = await deps
+        .pulls()
+        .dismissApprovals(
+          pull.number,
+          `${service.name} ${plan.target.tag} replaces ${open.version}: review the new version`,
+        );
+      replaced = { version: open.version, approvers };
+      superseded = supersede(open, plan.target.tag, approvers.length > 0);
+    }
+
     if (source && !previous) previous = await findPrevious(git, deps, main, source, service);
     const content = setImageVersion(
       target.text,
@@ -181,10 +213,11 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       environment,
       plan,
       ...(previous ? { previous } : {}),
+      ...(superseded ? { superseded } : {}),
       ...nextOf(config, environment),
     };
     // The rendered diff goes into the PR body only: the branch is built and pushed while kustomize renders.
-    const [rendered, { commit, isNew }] = await Promise.all([
+    const [rendered, { commit }] = await Promise.all([
       renderPromotion(
         git,
         main,
@@ -210,7 +243,11 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
             target.path,
             deps.owner,
           );
-    pull = await openOrRefresh(deps, branch, defaultBranch, text, { labels, reviewers }, pull, isNew);
+    pull = await openOrRefresh(deps, branch, defaultBranch, text, { labels, reviewers }, pull);
+    if (replaced) {
+      await deps.pulls().comment(pull.number, refreshComment(text, replaced.version, replaced.approvers));
+      log.info(`#${pull.number} now proposes ${plan.target.tag}, replacing ${replaced.version}`);
+    }
     if (!environment.mergeWithoutReview) {
       log.info(`Pull request #${pull.number} waits for review: ${pull.url}`);
       return { ...result, changed: true, merged: false, autoMerge: false, pullRequest: pull };
@@ -276,7 +313,7 @@ async function findPrevious(
 
 /**
  * One commit on top of main with the edited file; reuses the branch's commit when it already holds
- * exactly that. `isNew`: the branch did not exist before this push.
+ * exactly that.
  */
 async function buildBranch(
   git: Git,
@@ -285,18 +322,17 @@ async function buildBranch(
   content: string,
   branch: string,
   message: string,
-): Promise<{ commit: string; isNew: boolean }> {
+): Promise<{ commit: string }> {
   const tree = await git.treeWithFile(main, target.path, content);
   const remoteHead = await git.remoteBranchHead(branch);
   if (remoteHead) {
     await git.fetchBranch(branch);
     const [parents, remoteTree] = await Promise.all([git.parentsOf(remoteHead), git.treeOf(remoteHead)]);
-    if (remoteTree === tree && parents.length === 1 && parents[0] === main)
-      return { commit: remoteHead, isNew: false };
+    if (remoteTree === tree && parents.length === 1 && parents[0] === main) return { commit: remoteHead };
   }
   const commit = await git.commitTree(tree, main, message, ACTIONS_BOT);
   await git.pushWithLease(commit, branch, remoteHead);
-  return { commit, isNew: remoteHead === undefined };
+  return { commit };
 }
 
 async function openOrRefresh(
@@ -305,14 +341,12 @@ async function openOrRefresh(
   base: string,
   text: PromotionText,
   routing: { labels: string[]; reviewers: () => Promise<Reviewers> },
-  known: PullRequest | undefined,
-  /** GitHub closes a PR whose branch is deleted: on a branch just created none can be open. */
-  branchIsNew: boolean,
+  /** The open PR of the branch, looked up before the push; undefined when none was open. */
+  found: PullRequest | undefined,
 ): Promise<PullRequest> {
   const pulls = deps.pulls();
   const title = promotionTitle(text);
   const body = promotionBody(text);
-  const found = known ?? (branchIsNew ? undefined : await pulls.findOpen(branch, base));
   const opened = found
     ? { pull: found, created: false }
     : await pulls.createOrFindOpen(branch, base, title, body);

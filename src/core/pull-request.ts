@@ -21,7 +21,17 @@ export interface PromotionRecord {
   digest?: string;
   from?: string;
   rollback?: boolean;
+  /** The versions this pull request proposed before, oldest first, and why each was replaced. */
+  superseded?: Superseded[];
 }
+
+export interface Superseded {
+  version: string;
+  reason: string;
+}
+
+/** How many replaced versions a body lists: the newest ones, so a busy service's body stays short. */
+export const MAX_SUPERSEDED = 20;
 
 export interface PreviousPromotion {
   environment: string;
@@ -37,6 +47,8 @@ export interface PromotionText {
   previous?: PreviousPromotion;
   /** The overlay rendered before and after the change, shown at the end of the body. */
   rendered?: RenderedDiff;
+  /** The versions this pull request proposed before (an open PR refreshed to a newer version). */
+  superseded?: Superseded[];
 }
 
 /** Table cell text: a '|', even in a code span, would end the cell. */
@@ -83,7 +95,7 @@ export function commitMessage(text: PromotionText): string {
   ].join('\n');
 }
 
-function recordOf({ service, environment, plan }: PromotionText): PromotionRecord {
+function recordOf({ service, environment, plan, superseded }: PromotionText): PromotionRecord {
   return {
     service: service.name,
     environment: environment.name,
@@ -91,7 +103,37 @@ function recordOf({ service, environment, plan }: PromotionText): PromotionRecor
     ...(plan.target.digest ? { digest: plan.target.digest } : {}),
     ...(plan.current.tag ? { from: plan.current.tag } : {}),
     ...(plan.change === 'rollback' ? { rollback: true } : {}),
+    ...(superseded?.length ? { superseded } : {}),
   };
+}
+
+/**
+ * What an open promotion PR proposed before, with the version it now gives way to: the list its
+ * body carries on, so no version is replaced without a word. An approval of the old content is
+ * dismissed before the new content is pushed, which the reason says.
+ */
+export function supersede(open: PromotionRecord, next: string, approved: boolean): Superseded[] {
+  const reason = approved
+    ? `superseded by ${next} after approval, which was dismissed`
+    : `superseded by ${next} before review`;
+  return [...(open.superseded ?? []), { version: open.version, reason }].slice(-MAX_SUPERSEDED);
+}
+
+/** The comment that records an open promotion PR refreshed to a newer version. */
+export function refreshComment(
+  promotion: PromotionText,
+  replaced: string,
+  approvers: readonly string[],
+): string {
+  const { service, environment, plan, previous } = promotion;
+  const to = code(plan.target.tag);
+  return [
+    `Refreshed: ${code(service.name)} ${to} replaces ${code(replaced)} in ${code(environment.name)}` +
+      (previous ? `, because ${code(previous.environment)} deployed ${to} successfully.` : '.'),
+    approvers.length > 0
+      ? `The approvals given for ${code(replaced)} (${approvers.map((login) => `@${text(login)}`).join(', ')}) were dismissed: review ${to}.`
+      : `Nobody had approved ${code(replaced)}.`,
+  ].join('\n\n');
 }
 
 export function promotionBody(promotion: PromotionText): string {
@@ -120,6 +162,14 @@ export function promotionBody(promotion: PromotionText): string {
     `| Comes from | ${source} |`,
     '',
   ];
+  if (promotion.superseded?.length) {
+    lines.push(
+      `This pull request proposed other versions before; each gave way to a newer one that ${code(previous?.environment ?? 'the environment before')} deployed:`,
+      '',
+      ...promotion.superseded.map((entry) => `- ${code(entry.version)}: ${text(entry.reason)}`),
+      '',
+    );
+  }
   if (plan.change === 'rollback') {
     lines.push(
       '> [!WARNING]',
@@ -148,7 +198,8 @@ export function promotionBody(promotion: PromotionText): string {
 
 /** Reads the record a promotion body carries; undefined for any other body. */
 export function parsePromotionRecord(body: string | null | undefined): PromotionRecord | undefined {
-  const match = new RegExp(`<!-- ${MARKER} (\\{.*?\\}) -->`).exec(body ?? '');
+  // One line: the record's JSON escapes '<' and '>', so ' -->' ends it.
+  const match = new RegExp(`<!-- ${MARKER} (\\{.*\\}) -->`).exec(body ?? '');
   if (!match?.[1]) return undefined;
   try {
     const value = JSON.parse(match[1]) as Partial<PromotionRecord>;
@@ -159,7 +210,20 @@ export function parsePromotionRecord(body: string | null | undefined): Promotion
     ) {
       return undefined;
     }
-    return value as PromotionRecord;
+    // A body can be edited by anyone who can write to the PR: keep only well-formed entries.
+    const superseded = Array.isArray(value.superseded)
+      ? value.superseded.filter(
+          (entry): entry is Superseded =>
+            typeof entry === 'object' &&
+            entry !== null &&
+            typeof entry.version === 'string' &&
+            typeof entry.reason === 'string',
+        )
+      : [];
+    const record: PromotionRecord = { ...(value as PromotionRecord) };
+    delete record.superseded;
+    if (superseded.length > 0) record.superseded = superseded.slice(-MAX_SUPERSEDED);
+    return record;
   } catch {
     return undefined;
   }

@@ -2,6 +2,7 @@
 // with URLs under the stand-in's own origin, so responses validate against the description.
 import { createRequire } from 'node:module';
 import type {
+  CommentState,
   CommitStatusState,
   DeploymentState,
   DeploymentStatusState,
@@ -363,6 +364,22 @@ export function reviewObject(ctx: RepoContext, pr: PullState, review: ReviewStat
     ...(review.state === 'PENDING' ? {} : { submitted_at: review.submittedAt }),
     commit_id: review.commitId,
     author_association: authorAssociation(ctx, review.user),
+  };
+}
+
+export function commentObject(ctx: RepoContext, pr: PullState, comment: CommentState): Obj {
+  const issueUrl = `${repoPath(ctx)}/issues/${pr.number}`;
+  return {
+    id: comment.id,
+    node_id: nodeId('IC', comment.id),
+    url: `${repoPath(ctx)}/issues/comments/${comment.id}`,
+    html_url: `${ctx.html}/${ctx.owner}/${ctx.repo}/pull/${pr.number}#issuecomment-${comment.id}`,
+    issue_url: issueUrl,
+    body: comment.body,
+    user: userObject(ctx, comment.user),
+    created_at: comment.createdAt,
+    updated_at: comment.createdAt,
+    author_association: authorAssociation(ctx, comment.user),
   };
 }
 

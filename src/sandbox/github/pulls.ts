@@ -1,5 +1,6 @@
-// Pull requests: opening, editing, closing and reopening them, and their labels, with GitHub's
-// validation errors (REST operations pulls/create, pulls/update, issues/add-labels). Merging is
+// Pull requests: opening, editing, closing and reopening them, their labels and comments, with
+// GitHub's validation errors (REST operations pulls/create, pulls/update, issues/add-labels,
+// issues/create-comment). Merging is
 // merges.ts; reviews and code owners are reviews.ts.
 import { validationFailed } from './errors.js';
 import { emitPullRequestEvent } from './events.js';
@@ -7,7 +8,7 @@ import { refresh } from './merges.js';
 import { isoNow, nodeId } from './objects.js';
 import { requestCodeOwners } from './reviews.js';
 import { sameLogin, type StoreState } from './store-state.js';
-import type { Identity, PullState } from './types.js';
+import type { CommentState, Identity, PullState } from './types.js';
 
 const BODY_LIMIT = 65_536;
 
@@ -49,6 +50,16 @@ function checkBody(body: unknown): void {
       },
     ]);
   }
+}
+
+/** A comment on a pull request (issues/create-comment): a body is required, at most BODY_LIMIT long. */
+export function addComment(pr: PullState, actor: Identity, body: unknown, id: number): CommentState {
+  if (typeof body !== 'string' || body === '')
+    throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
+  checkBody(body);
+  const comment = { id, user: actor, body, createdAt: isoNow() };
+  (pr.comments ??= []).push(comment);
+  return comment;
 }
 
 export async function createPull(store: StoreState, actor: Identity, input: NewPull): Promise<PullState> {

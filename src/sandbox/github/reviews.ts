@@ -2,7 +2,7 @@
 // requested by hand) and the reviews they submit, with GitHub's refusals (REST operations
 // pulls/request-reviewers and pulls/create-review). A review can complete an auto-merge.
 import { CODEOWNERS_PATHS, codeOwnersOf } from '../../core/codeowners.js';
-import { HttpError } from './errors.js';
+import { HttpError, notFound } from './errors.js';
 import { refresh, runAutoMerges } from './merges.js';
 import { isoNow, nodeId } from './objects.js';
 import { sameLogin, type StoreState } from './store-state.js';
@@ -84,5 +84,31 @@ export async function createReview(
   pr.requestedReviewers = pr.requestedReviewers.filter((r) => !sameLogin(r, actor.login));
   await refresh(store, pr);
   await runAutoMerges(store);
+  return review;
+}
+
+/**
+ * "Dismiss a review for a pull request" (REST pulls/dismiss-review): an approval or a request for
+ * changes stops counting; a message is required. A comment or a pending review cannot be dismissed.
+ * Branch protection's "restrict who can dismiss" is not modelled: the seed does not set it.
+ */
+export async function dismissReview(
+  store: StoreState,
+  pr: PullState,
+  reviewId: number,
+  input: { message?: unknown },
+): Promise<ReviewState> {
+  const review = pr.reviews.find((r) => r.id === reviewId);
+  if (!review) throw notFound();
+  if (typeof input.message !== 'string' || input.message === '')
+    throw new HttpError(422, { message: 'Unprocessable Entity', errors: ["Message can't be blank"] });
+  if (review.state !== 'APPROVED' && review.state !== 'CHANGES_REQUESTED') {
+    throw new HttpError(422, {
+      message: 'Unprocessable Entity',
+      errors: [`Can not dismiss a ${review.state.toLowerCase()} pull request review`],
+    });
+  }
+  review.state = 'DISMISSED';
+  await refresh(store, pr);
   return review;
 }

@@ -3,7 +3,9 @@
 import { notFound } from './errors.js';
 import type { Handler, RouteContext } from './handler.js';
 import type { MergeRequest } from './merges.js';
+import { addComment } from './pulls.js';
 import {
+  commentObject,
   commitStatusObject,
   deploymentStatusObject,
   labelObject,
@@ -156,6 +158,16 @@ const listLabels: Handler = async (c) => {
   return { status: 200, body: page.items.map((l) => labelObject(c.store.ctx, l)), headers: page.headers };
 };
 
+const createComment: Handler = async (c) => {
+  const pr = pullFrom(c, 'issue_number');
+  const comment = addComment(pr, c.identity, obj(c.body)['body'], c.store.newId());
+  return {
+    status: 201,
+    body: commentObject(c.store.ctx, pr, comment),
+    headers: { location: `${repoPath(c.store.ctx)}/issues/comments/${comment.id}` },
+  };
+};
+
 const createReview: Handler = async (c) => {
   const pr = pullFrom(c);
   const review = await c.store.createReview(
@@ -163,6 +175,12 @@ const createReview: Handler = async (c) => {
     pr,
     obj(c.body) as Parameters<Store['createReview']>[2],
   );
+  return { status: 200, body: reviewObject(c.store.ctx, pr, review) };
+};
+
+const dismissReview: Handler = async (c) => {
+  const pr = pullFrom(c);
+  const review = await c.store.dismissReview(pr, Number(c.params['review_id']), obj(c.body));
   return { status: 200, body: reviewObject(c.store.ctx, pr, review) };
 };
 
@@ -275,7 +293,9 @@ export const handlers: Record<string, Handler> = {
   'pulls/list-requested-reviewers': listRequestedReviewers,
   'pulls/create-review': createReview,
   'pulls/list-reviews': listReviews,
+  'pulls/dismiss-review': dismissReview,
   'issues/add-labels': addLabels,
+  'issues/create-comment': createComment,
   'issues/list-labels-on-issue': listLabels,
   'repos/create-commit-status': createCommitStatus,
   'repos/create-deployment': createDeployment,

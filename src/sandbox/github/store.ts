@@ -61,6 +61,10 @@ export class Store extends StoreState {
     return reviews.createReview(this, actor, pr, input);
   }
 
+  dismissReview(pr: PullState, reviewId: number, input: { message?: unknown }): Promise<ReviewState> {
+    return reviews.dismissReview(this, pr, reviewId, input);
+  }
+
   createCommitStatus(
     actor: Identity,
     sha: string,

@@ -29,6 +29,14 @@ export interface ReviewState {
   submittedAt: string;
 }
 
+/** A comment on a pull request (GitHub keeps them as issue comments). */
+export interface CommentState {
+  id: number;
+  user: Identity;
+  body: string;
+  createdAt: string;
+}
+
 export interface AutoMergeState {
   enabledBy: Identity;
   mergeMethod: MergeMethod;
@@ -71,6 +79,7 @@ export interface PullState {
   requestedReviewers: string[];
   requestedTeams: string[];
   reviews: ReviewState[];
+  comments?: CommentState[];
   autoMerge: AutoMergeState | null;
   /** Computed from the bare repository each time the pull request is read. */
   mergeable: boolean | null;
