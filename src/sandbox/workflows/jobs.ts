@@ -1,15 +1,19 @@
 // The jobs of a workflow, one at a time in `needs:` order, as GitHub runs them: `if:` with the
 // status functions over every ancestor job, `name:`, then either a call of a reusable workflow
 // (./reusable-workflows.ts) or a job on the sandbox's runner: its `environment:` (secrets,
-// variables, and the deployment GitHub Actions records), `concurrency:`, a GITHUB_TOKEN and a
-// workspace of its own, its steps (./steps.ts) and its outputs.
+// variables, and the deployment GitHub Actions records), `concurrency:` (the job waits on its group,
+// or is cancelled there: ./concurrency.ts), a GITHUB_TOKEN and a workspace of its own, its steps
+// (./steps.ts) and its outputs. A cancelled run starts no further job and stops its running one
+// before its next step.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, ReusableWorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { SequenceToken } from '@actions/workflow-parser/templates/tokens/index';
+import { evaluateConcurrency } from './concurrency.js';
 import { CONTEXTS_AT, STRATEGY, pick, runnerContext, type Scope } from './contexts.js';
 import { evaluateExpression, evaluateStringMap, evaluateToken, isTruthy, toText } from './expressions.js';
 import type { ContextValue, Contexts, StatusFunctions } from './expressions.js';
+import { MARK } from './format.js';
 import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
 import { callOutputs, callScope } from './reusable-workflows.js';
@@ -56,9 +60,9 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
     // Job-level status functions look at every ancestor job (GitHub skips a job whose ancestor was skipped).
     const before = [...ancestors(id)].map((a) => results.get(a)!.status);
     const status: StatusFunctions = {
-      success: () => before.every((s) => s === 'success'),
+      success: () => !run.cancelled && before.every((s) => s === 'success'),
       failure: () => before.some((s) => s === 'failure'),
-      cancelled: () => false,
+      cancelled: () => run.cancelled,
     };
     const contexts: Contexts = {
       github: scope.github,
@@ -93,6 +97,8 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
       const name = job.name ? toText(evaluateToken(job.name, pick(contexts, CONTEXTS_AT.jobName))) : id;
       base.name = name || id;
       if (!base.if.value) {
+        // In a cancelled run, a job that does not ask to run anyway (`always()`) is cancelled.
+        if (run.cancelled) base.status = 'cancelled';
         result = base;
       } else if (job.type === 'reusableWorkflowJob') {
         result = await runCall(run, scope, job as ReusableWorkflowJob, contexts, base);
@@ -106,7 +112,7 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
     }
     result.durationMs = Date.now() - started;
     results.set(id, result);
-    const mark = result.status === 'success' ? '✓' : result.status === 'skipped' ? '-' : '✗';
+    const mark = MARK[result.status];
     run.progress(
       `  ${mark} job ${path} "${result.name}" ${result.status}${result.status === 'skipped' ? ` (if: ${result.if.expression})` : ` in ${(result.durationMs / 1000).toFixed(1)}s`}`,
     );
@@ -134,7 +140,11 @@ async function runCall(
     jobs,
   };
   result.outputs = callOutputs(called, jobs);
-  result.status = jobs.some((j) => j.status === 'failure') ? 'failure' : 'success';
+  result.status = jobs.some((j) => j.status === 'failure')
+    ? 'failure'
+    : jobs.some((j) => j.status === 'cancelled')
+      ? 'cancelled'
+      : 'success';
   return result;
 }
 
@@ -180,101 +190,134 @@ async function runJob(
     vars = { ...vars, ...(settings.vars ?? {}) };
     result.environment = { name, deployment };
   }
-  const concurrency = child(raw, 'concurrency');
-  if (concurrency) {
-    const contexts = pick(jobContexts, CONTEXTS_AT.jobConcurrency);
-    const group = concurrency.templateTokenType === 2 ? child(concurrency, 'group') : concurrency;
-    result.concurrency = {
-      group: toText(evaluateToken(group, contexts)),
-      cancelInProgress: isTruthy(evaluateToken(child(concurrency, 'cancel-in-progress'), contexts)),
+  // The job's own cancellation: its group's newcomer (`cancel-in-progress`), or the run's.
+  const cancellation = new AbortController();
+  const cancelJob = (reason: string): void => {
+    if (!cancellation.signal.aborted) cancellation.abort(reason);
+  };
+  const onRunCancelled = (): void => cancelJob(String(run.signal.reason));
+  run.signal.addEventListener('abort', onRunCancelled, { once: true });
+  let release = (): void => run.signal.removeEventListener('abort', onRunCancelled);
+  const settings = evaluateConcurrency(
+    child(raw, 'concurrency'),
+    pick(jobContexts, CONTEXTS_AT.jobConcurrency),
+    `jobs.${job.id.value}.concurrency`,
+  );
+  if (settings) {
+    result.concurrency = settings;
+    const admission = await run.scheduler.acquire({
+      label: `run ${run.runId} job ${result.path}`,
+      level: 'job',
+      settings,
+      onCancel: cancelJob,
+      signal: run.signal,
+    });
+    if ('cancelled' in admission) {
+      release();
+      result.status = 'cancelled';
+      result.errors.push(admission.cancelled);
+      return result;
+    }
+    const { lease } = admission;
+    const stopListening = release;
+    release = () => {
+      stopListening();
+      lease.release();
     };
   }
+  try {
+    const token = run.mintGithubToken();
+    const { workspace, temp } = run.nextJobDir(result.path);
+    await mkdir(workspace, { recursive: true });
+    await mkdir(temp, { recursive: true });
+    const binDir = join(temp, '_bin');
+    await installGhStandIn(binDir);
+    const ghLog = join(temp, 'gh-stand-in.jsonl');
+    const github: Record<string, ContextValue> = { ...scope.github, job: job.id.value, token, workspace };
+    const secretsContext = { ...secrets, GITHUB_TOKEN: token };
+    const base: Contexts = { ...jobContexts, github, vars, secrets: secretsContext };
+    const env = {
+      ...scope.workflowEnv,
+      ...evaluateStringMap(job.env, pick({ ...base }, CONTEXTS_AT.jobEnv)),
+    };
 
-  const token = run.mintGithubToken();
-  const { workspace, temp } = run.nextJobDir(result.path);
-  await mkdir(workspace, { recursive: true });
-  await mkdir(temp, { recursive: true });
-  const binDir = join(temp, '_bin');
-  await installGhStandIn(binDir);
-  const ghLog = join(temp, 'gh-stand-in.jsonl');
-  const github: Record<string, ContextValue> = { ...scope.github, job: job.id.value, token, workspace };
-  const secretsContext = { ...secrets, GITHUB_TOKEN: token };
-  const base: Contexts = { ...jobContexts, github, vars, secrets: secretsContext };
-  const env = {
-    ...scope.workflowEnv,
-    ...evaluateStringMap(job.env, pick({ ...base }, CONTEXTS_AT.jobEnv)),
-  };
-
-  // What GitHub Actions itself records for `environment:` (the Environments panel).
-  let deploymentId: number | undefined;
-  if (result.environment?.deployment) {
-    const ref = String(github['ref']).startsWith('refs/heads/')
-      ? String(github['ref_name'])
-      : String(github['sha']);
-    deploymentId = await options.github.recordEnvironmentDeployment(result.environment.name, {
-      ref,
-      creator: GITHUB_ACTIONS_BOT,
-    });
-    result.environment.deploymentId = deploymentId;
-    await options.github.recordEnvironmentDeploymentStatus(deploymentId, 'in_progress', {
-      creator: GITHUB_ACTIONS_BOT,
-      logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
-    });
-  }
-
-  const rawSteps = child(raw, 'steps');
-  const rawList = rawSteps?.templateTokenType === 1 ? [...(rawSteps as SequenceToken)] : [];
-  const machineEnv = { ...(options.env ?? {}) };
-  const basePath = machineEnv['PATH'] ?? process.env.PATH ?? '';
-
-  const state: JobState = {
-    run,
-    result,
-    github,
-    contexts: base,
-    runner: runnerContext(temp),
-    token,
-    workspace,
-    temp,
-    actions,
-    ghLog,
-    defaultShell,
-    defaultDirectory,
-    machineEnv,
-    basePath,
-    env,
-    pathPrefix: [binDir],
-    steps: {},
-    status: 'success',
-  };
-  for (const [index, step] of (job.steps ?? []).entries()) await runStep(state, step, rawList[index], index);
-
-  // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.
-  const outputContexts: Contexts = {
-    ...base,
-    job: { status: state.status, container: {}, services: {} },
-    runner: state.runner,
-    env: state.env,
-    steps: state.steps,
-  };
-  const outputs = evaluateStringMap(job.outputs, pick(outputContexts, CONTEXTS_AT.jobOutputs));
-  for (const [name, value] of Object.entries(outputs)) {
-    if (value !== '' && run.masked(value) !== value) {
-      result.warnings.push(`Skip output '${name}' since it may contain secret.`);
-      continue;
-    }
-    result.outputs[name] = value;
-  }
-  result.status = state.status;
-  if (deploymentId !== undefined) {
-    await options.github.recordEnvironmentDeploymentStatus(
-      deploymentId,
-      state.status === 'success' ? 'success' : 'failure',
-      {
+    // What GitHub Actions itself records for `environment:` (the Environments panel).
+    let deploymentId: number | undefined;
+    if (result.environment?.deployment) {
+      const ref = String(github['ref']).startsWith('refs/heads/')
+        ? String(github['ref_name'])
+        : String(github['sha']);
+      deploymentId = await options.github.recordEnvironmentDeployment(result.environment.name, {
+        ref,
+        creator: GITHUB_ACTIONS_BOT,
+      });
+      result.environment.deploymentId = deploymentId;
+      await options.github.recordEnvironmentDeploymentStatus(deploymentId, 'in_progress', {
         creator: GITHUB_ACTIONS_BOT,
         logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
-      },
-    );
+      });
+    }
+
+    const rawSteps = child(raw, 'steps');
+    const rawList = rawSteps?.templateTokenType === 1 ? [...(rawSteps as SequenceToken)] : [];
+    const machineEnv = { ...(options.env ?? {}) };
+    const basePath = machineEnv['PATH'] ?? process.env.PATH ?? '';
+
+    const state: JobState = {
+      run,
+      result,
+      github,
+      contexts: base,
+      runner: runnerContext(temp),
+      token,
+      workspace,
+      temp,
+      actions,
+      ghLog,
+      defaultShell,
+      defaultDirectory,
+      machineEnv,
+      basePath,
+      env,
+      pathPrefix: [binDir],
+      steps: {},
+      status: 'success',
+    };
+    for (const [index, step] of (job.steps ?? []).entries()) {
+      if (cancellation.signal.aborted) break;
+      await runStep(state, step, rawList[index], index);
+    }
+
+    // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.
+    const outputContexts: Contexts = {
+      ...base,
+      job: { status: state.status, container: {}, services: {} },
+      runner: state.runner,
+      env: state.env,
+      steps: state.steps,
+    };
+    const outputs = evaluateStringMap(job.outputs, pick(outputContexts, CONTEXTS_AT.jobOutputs));
+    for (const [name, value] of Object.entries(outputs)) {
+      if (value !== '' && run.masked(value) !== value) {
+        result.warnings.push(`Skip output '${name}' since it may contain secret.`);
+        continue;
+      }
+      result.outputs[name] = value;
+    }
+    result.status = cancellation.signal.aborted ? 'cancelled' : state.status;
+    if (cancellation.signal.aborted) result.errors.push(String(cancellation.signal.reason));
+    if (deploymentId !== undefined) {
+      await options.github.recordEnvironmentDeploymentStatus(
+        deploymentId,
+        result.status === 'success' ? 'success' : 'failure',
+        {
+          creator: GITHUB_ACTIONS_BOT,
+          logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
+        },
+      );
+    }
+    return result;
+  } finally {
+    release();
   }
-  return result;
 }
