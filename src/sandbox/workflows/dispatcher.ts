@@ -13,7 +13,7 @@ import { join, relative, resolve, sep } from 'node:path';
 import type { EventMeta, GitHubStandIn } from '../github/index.js';
 import type { RepositoryHost } from '../hosted-repositories.js';
 import type { SandboxRepository } from '../workspace.js';
-import { loadWorkflow, type LoadedWorkflow } from './parser.js';
+import { child, loadWorkflow, type LoadedWorkflow } from './parser.js';
 import { ConcurrencyScheduler, type SchedulerOptions } from './scheduler.js';
 import type { SandboxApp } from './stand-ins.js';
 import type { EnvironmentSettings, RunWorkflowOptions, TokenMode, WorkflowRunResult } from './types.js';
@@ -60,6 +60,11 @@ export interface DispatchedRun {
   error?: unknown;
   /** `queued` until it starts, `in_progress`, then `completed` (GitHub's run status). */
   status: 'queued' | 'in_progress' | 'completed';
+  /** The workflow's `name:` (the file's path when it has none). */
+  workflow: string;
+  /** What the run list shows as head_branch and head_sha: the PR's head, or the dispatched ref. */
+  headBranch: string | null;
+  headSha: string;
   createdAt: string;
   updatedAt: string;
 }
@@ -154,6 +159,19 @@ export function workflowMatches(
   throw new Error(`${loaded.file}: the sandbox dispatcher does not start workflows on '${name}' events`);
 }
 
+/** The head branch and commit GitHub lists a run under: the PR's head, else the pushed or dispatched ref. */
+function headOf(
+  event: string,
+  payload: Record<string, unknown>,
+  dispatch: { ref: string; sha: string } | undefined,
+): { headBranch: string | null; headSha: string } {
+  const pr = payload['pull_request'] as { head?: { ref?: string; sha?: string } } | undefined;
+  if (event.startsWith('pull_request') && pr?.head)
+    return { headBranch: pr.head.ref ?? null, headSha: pr.head.sha ?? '' };
+  const ref = dispatch?.ref ?? (typeof payload['ref'] === 'string' ? payload['ref'] : '');
+  return { headBranch: ref.replace(/^refs\/(heads|tags)\//, '') || null, headSha: dispatch?.sha ?? '' };
+}
+
 export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): WorkflowDispatcher {
   const runs: DispatchedRun[] = [];
   const log: EventLogEntry[] = [];
@@ -179,15 +197,38 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       .map((name) => join(workflowsDir, name));
 
   /** Starts a run now (in parallel with the others), or once a place frees up under the bound. */
+  /** What the stand-in's run list (`GET .../actions/runs`) shows for the run now. */
+  const publish = (run: DispatchedRun): void => {
+    run.updatedAt = new Date().toISOString();
+    options.github.recordWorkflowRun({
+      id: run.runId,
+      runNumber:
+        run.result?.runNumber ?? runs.filter((r) => r.file === run.file && r.attempt === 1).indexOf(run) + 1,
+      attempt: run.attempt,
+      name: run.workflow,
+      displayTitle: run.result?.runName ?? run.workflow,
+      path: run.file,
+      event: run.event,
+      status: run.status,
+      conclusion: run.status !== 'completed' ? null : (run.result?.conclusion ?? 'failure'),
+      headBranch: run.headBranch,
+      headSha: run.headSha || (run.result?.sha ?? ''),
+      actor: { login: run.actor, type: run.actor.endsWith('[bot]') ? 'Bot' : 'User' },
+      createdAt: run.createdAt,
+      updatedAt: run.updatedAt,
+    });
+  };
+
   const start = (run: DispatchedRun, runOptions: RunWorkflowOptions): void => {
     startedWith.set(run, runOptions);
+    publish(run);
     // The run's place among workflow-level groups is taken now, in creation order.
     const slot = scheduler.reserve();
     const work = (async () => {
       if (running >= limit) await new Promise<void>((resolveTurn) => waiting.push(resolveTurn));
       running++;
       run.status = 'in_progress';
-      run.updatedAt = new Date().toISOString();
+      publish(run);
       try {
         run.result = await runWorkflow({ ...runOptions, concurrency: { scheduler, slot } });
       } catch (error) {
@@ -197,7 +238,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       } finally {
         running--;
         run.status = 'completed';
-        run.updatedAt = new Date().toISOString();
+        publish(run);
         waiting.shift()?.();
       }
     })();
@@ -226,16 +267,22 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       return;
     }
     const snapshot = payload;
-    const matching: string[] = [];
+    const matching: { file: string; workflow: string }[] = [];
     for (const file of files()) {
       const loaded = await loadWorkflow(file);
-      if (workflowMatches(loaded, name, snapshot)) matching.push(file);
+      if (workflowMatches(loaded, name, snapshot))
+        matching.push({ file, workflow: child(loaded.document, 'name')?.toString() ?? loaded.file });
     }
     if (matching.length === 0) {
       entry.note = 'no workflow matches';
       return;
     }
-    for (const file of matching) {
+    const head = headOf(
+      name,
+      snapshot,
+      options.github.dispatches.find((d) => d.runId === meta.workflowRunId),
+    );
+    for (const { file, workflow } of matching) {
       const runId = meta.workflowRunId ?? nextRunId++;
       const now = new Date().toISOString();
       const run: DispatchedRun = {
@@ -244,6 +291,8 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
         status: 'queued',
         createdAt: now,
         updatedAt: now,
+        workflow,
+        ...head,
         file: relative(resolve(workflowsDir, '..', '..'), file)
           .split(sep)
           .join('/'),
