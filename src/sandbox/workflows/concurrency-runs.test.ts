@@ -157,9 +157,9 @@ describe('a workflow-level group', () => {
     expect(s.github.violations, 'each run list answer is valid for GitHub’s description').toEqual([]);
   });
 
-  it('cancel-in-progress: true cancels the running run before its next step', async () => {
+  it('cancel-in-progress: true cancels the running run: its step is stopped, its next step never runs', async () => {
     const s = await sandbox(header('concurrency:\n  group: deploy\n  cancel-in-progress: true') + slowJob);
-    await s.dispatch({ version: '1.6.1', seconds: '2' });
+    await s.dispatch({ version: '1.6.1', seconds: '60' });
     await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
     await s.dispatch({ version: '1.6.2' });
     await s.dispatcher.idle();
@@ -167,8 +167,14 @@ describe('a workflow-level group', () => {
     const trace = await s.trace();
     expect(trace).not.toContain('end 1.6.1');
     expect(trace.slice(-2)).toEqual(['start 1.6.2', 'end 1.6.2']);
-    const job = s.dispatcher.runs[0]!.result!.jobs[0]!;
+    const cancelled = s.dispatcher.runs[0]!.result!;
+    // Stopped in its minute-long sleep, as the runner stops a cancelled step (SIGINT to its processes).
+    expect(cancelled.durationMs).toBeLessThan(30_000);
+    const job = cancelled.jobs[0]!;
     expect(job.status).toBe('cancelled');
+    expect(job.steps.map((step) => [step.status, step.error])).toEqual([
+      ['cancelled', 'The operation was canceled.'],
+    ]);
     expect(job.errors).toEqual(["Canceling since a higher priority waiting request for 'deploy' exists"]);
   });
 

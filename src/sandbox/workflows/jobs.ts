@@ -282,10 +282,17 @@ async function runJob(
       pathPrefix: [binDir],
       steps: {},
       status: 'success',
+      signal: cancellation.signal,
     };
     for (const [index, step] of (job.steps ?? []).entries()) {
       if (cancellation.signal.aborted) break;
       await runStep(state, step, rawList[index], index);
+      const record = result.steps.at(-1);
+      if (cancellation.signal.aborted && record?.status === 'failure') {
+        // Stopped by the cancellation, not failed on its own: GitHub shows it cancelled.
+        record.status = record.outcome = 'cancelled';
+        record.error = 'The operation was canceled.';
+      }
     }
 
     // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.

@@ -72,6 +72,8 @@ export interface JobState {
   /** The `steps` context. */
   readonly steps: Record<string, ContextValue>;
   status: Outcome;
+  /** Aborts when the job is cancelled: the running step's processes are stopped. */
+  readonly signal?: AbortSignal;
 }
 
 /** A step about to run: its record, the files it may write, its environment and contexts. */
@@ -264,6 +266,7 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   const processResult = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], {
     cwd,
     env: { ...processEnv, GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary },
+    ...(job.signal ? { signal: job.signal } : {}),
   });
   record.exitCode = processResult.exitCode;
   const commands = readCommands(processResult.stdout);
@@ -369,6 +372,7 @@ async function runJavaScriptAction(
     eventName: String(github['event_name']),
     event: github['event'],
     env: { ...rest, GITHUB_ENV: GITHUB_ENV!, GITHUB_PATH: GITHUB_PATH!, GITHUB_ACTION_PATH: actionDir },
+    ...(job.signal ? { signal: job.signal } : {}),
   });
   record.exitCode = actionRun.exitCode;
   const commands = readCommands(actionRun.stdout);
