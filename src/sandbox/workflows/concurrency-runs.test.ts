@@ -29,9 +29,16 @@ afterEach(async () => {
 });
 
 /** A sandbox whose only workflow is `w.yaml`; every step appends to `<root>/trace`. */
-async function sandbox(workflow: string, concurrency?: SchedulerOptions) {
+async function sandbox(
+  workflow: string,
+  concurrency?: SchedulerOptions,
+  others: Record<string, string> = {},
+) {
   repo = await createSandboxRepository({ source: ROOT, paths: ['base'] });
-  await repo.pushToMain({ '.github/workflows/w.yaml': workflow }, 'Add the workflow');
+  const files = Object.fromEntries(
+    Object.entries(others).map(([name, text]) => [`.github/workflows/${name}`, text]),
+  );
+  await repo.pushToMain({ ...files, '.github/workflows/w.yaml': workflow }, 'Add the workflows');
   work = await repo.checkout('workflows');
   github = await startGitHubStandIn({
     bareRepo: repo.origin,
@@ -205,6 +212,65 @@ describe('a workflow-level group', () => {
     expect(result.problems.map((p) => p.message)).toEqual([
       ".github/workflows/w.yaml: concurrency: concurrency 'queue: max' cannot be combined with 'cancel-in-progress: true' (a workflow validation error on GitHub)",
     ]);
+  });
+});
+
+describe('groups a job cannot hold', () => {
+  it('the run’s own group at the job level: the job is cancelled for the deadlock, as GitHub does', async () => {
+    const s = await sandbox(
+      header('concurrency: deploy') +
+        `jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    concurrency: Deploy
+    steps:
+      - run: echo "never" >> "$TRACE"
+`,
+    );
+    await s.dispatch({ version: '1.6.1' });
+    await s.dispatcher.idle();
+    const result = s.dispatcher.runs[0]!.result!;
+    expect(result.conclusion).toBe('cancelled');
+    expect(result.jobs[0]!.errors).toEqual([
+      "Canceling since a deadlock for concurrency group 'Deploy' was detected between 'top level workflow' and 'deploy'",
+    ]);
+    expect(await s.trace()).toEqual([]);
+  });
+});
+
+describe('a called workflow’s own concurrency group', () => {
+  it('holds its callers: one call runs, a newer pending call replaces the older one', async () => {
+    const callee = `on:
+  workflow_call:
+    inputs:
+      version: { type: string, required: true }
+      seconds: { type: string, required: true }
+concurrency: deploy-\${{ inputs.version == 'x' && 'x' || 'dev' }}
+${slowJob}`;
+    const s = await sandbox(
+      header('') +
+        `jobs:
+  call:
+    uses: ./.github/workflows/callee.yaml
+    with:
+      version: \${{ inputs.version }}
+      seconds: \${{ inputs.seconds }}
+`,
+      undefined,
+      { 'callee.yaml': callee },
+    );
+    await s.dispatch({ version: '1.6.1', seconds: '2' });
+    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
+    await s.dispatch({ version: '1.6.2' });
+    await until(s.dispatcher, (log) => log.some((line) => line.includes('pending')));
+    await s.dispatch({ version: '1.6.3' });
+    await s.dispatcher.idle();
+    expect(byVersion(s.dispatcher.runs)).toEqual({
+      '1.6.1': 'success',
+      '1.6.2': 'cancelled',
+      '1.6.3': 'success',
+    });
+    expect(await s.trace()).toEqual(['start 1.6.1', 'end 1.6.1', 'start 1.6.3', 'end 1.6.3']);
   });
 });
 

@@ -196,14 +196,12 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       .sort()
       .map((name) => join(workflowsDir, name));
 
-  /** Starts a run now (in parallel with the others), or once a place frees up under the bound. */
   /** What the stand-in's run list (`GET .../actions/runs`) shows for the run now. */
   const publish = (run: DispatchedRun): void => {
     run.updatedAt = new Date().toISOString();
     options.github.recordWorkflowRun({
       id: run.runId,
-      runNumber:
-        run.result?.runNumber ?? runs.filter((r) => r.file === run.file && r.attempt === 1).indexOf(run) + 1,
+      runNumber: startedWith.get(run)?.runNumber ?? 1,
       attempt: run.attempt,
       name: run.workflow,
       displayTitle: run.result?.runName ?? run.workflow,
@@ -219,6 +217,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
     });
   };
 
+  /** Starts a run now (in parallel with the others), or once a place frees up under the bound. */
   const start = (run: DispatchedRun, runOptions: RunWorkflowOptions): void => {
     startedWith.set(run, runOptions);
     publish(run);

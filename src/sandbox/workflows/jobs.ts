@@ -9,7 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, ReusableWorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { SequenceToken } from '@actions/workflow-parser/templates/tokens/index';
-import { evaluateConcurrency } from './concurrency.js';
+import { evaluateConcurrency, groupKey, type ConcurrencySettings } from './concurrency.js';
 import { CONTEXTS_AT, STRATEGY, pick, runnerContext, type Scope } from './contexts.js';
 import { evaluateExpression, evaluateStringMap, evaluateToken, isTruthy, toText } from './expressions.js';
 import type { ContextValue, Contexts, StatusFunctions } from './expressions.js';
@@ -18,6 +18,7 @@ import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
 import { callOutputs, callScope } from './reusable-workflows.js';
 import { GITHUB_ACTIONS_BOT, type RunState } from './run-state.js';
+import type { Admission } from './scheduler.js';
 import { runStep, type JobState } from './steps.js';
 import type { JobResult } from './types.js';
 
@@ -121,7 +122,35 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
   return [...results.values()];
 }
 
-/** A job that calls a reusable workflow: the called workflow's jobs run as its children. */
+/**
+ * A job's group: entered, or cancelled with why. The top-level workflow's own group is refused as
+ * GitHub refuses it: the job would wait for the run that waits for it.
+ */
+function enterGroup(
+  run: RunState,
+  settings: ConcurrencySettings,
+  path: string,
+  onCancel: (reason: string) => void,
+): Promise<Admission> {
+  if (run.workflowGroup !== undefined && groupKey(run.workflowGroup) === groupKey(settings.group)) {
+    return Promise.resolve({
+      cancelled: `Canceling since a deadlock for concurrency group '${settings.group}' was detected between 'top level workflow' and '${path}'`,
+    });
+  }
+  return run.scheduler.acquire({
+    label: `run ${run.runId} job ${path}`,
+    level: 'job',
+    settings,
+    onCancel,
+    signal: run.signal,
+  });
+}
+
+/**
+ * A job that calls a reusable workflow: the called workflow's jobs run as its children, once the
+ * call's group (`jobs.<id>.concurrency`) and the called workflow's own `concurrency:` let it.
+ * (Gap: a newer call with `cancel-in-progress: true` does not stop a call that already runs.)
+ */
 async function runCall(
   run: RunState,
   scope: Scope,
@@ -131,8 +160,43 @@ async function runCall(
 ): Promise<JobResult> {
   const called = await callScope(run, scope, job, contexts, result);
   if (!called) return result;
+  const groups = [
+    evaluateConcurrency(
+      child(jobDocument(scope.loaded, job.id.value), 'concurrency'),
+      pick(contexts, CONTEXTS_AT.jobConcurrency),
+      `jobs.${job.id.value}.concurrency`,
+    ),
+    evaluateConcurrency(
+      child(called.loaded.document, 'concurrency'),
+      pick(
+        { github: called.github, inputs: called.inputs, vars: called.vars },
+        CONTEXTS_AT.workflowConcurrency,
+      ),
+      `${called.loaded.file}: concurrency`,
+    ),
+  ].filter((settings): settings is ConcurrencySettings => settings !== undefined);
+  const leases: (() => void)[] = [];
+  const releaseAll = (): void => leases.splice(0).forEach((release) => release());
+  for (const settings of groups) {
+    result.concurrency ??= settings;
+    const admission = await enterGroup(run, settings, result.path, (reason) =>
+      run.progress(`  ⊘ job ${result.path}: ${reason} (the sandbox lets a running call finish)`),
+    );
+    if ('cancelled' in admission) {
+      releaseAll();
+      result.status = 'cancelled';
+      result.errors.push(admission.cancelled);
+      return result;
+    }
+    leases.push(() => admission.lease.release());
+  }
   run.progress(`  ↳ job ${result.path} calls ${called.loaded.file}`);
-  const jobs = await runJobs(run, called);
+  let jobs: JobResult[];
+  try {
+    jobs = await runJobs(run, called);
+  } finally {
+    releaseAll();
+  }
   result.call = {
     file: called.loaded.file,
     inputs: called.inputs,
@@ -205,13 +269,7 @@ async function runJob(
   );
   if (settings) {
     result.concurrency = settings;
-    const admission = await run.scheduler.acquire({
-      label: `run ${run.runId} job ${result.path}`,
-      level: 'job',
-      settings,
-      onCancel: cancelJob,
-      signal: run.signal,
-    });
+    const admission = await enterGroup(run, settings, result.path, cancelJob);
     if ('cancelled' in admission) {
       release();
       result.status = 'cancelled';

@@ -49,6 +49,8 @@ export class RunState {
   runSource: WorkflowSource | undefined;
   /** The concurrency groups of the repository (shared with its other runs when dispatched). */
   readonly scheduler: ConcurrencyScheduler;
+  /** The run's workflow-level group, once entered: a job asking for it would deadlock. */
+  workflowGroup: string | undefined;
   private readonly cancellation = new AbortController();
   private jobCount = 0;
 

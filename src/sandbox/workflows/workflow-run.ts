@@ -246,6 +246,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
         return finish();
       }
       lease = admission.lease;
+      run.workflowGroup = settings.group;
     }
     slot?.skip();
     run.progress(
