@@ -222,7 +222,7 @@ export interface WorkflowRunState {
   /** `.github/workflows/<file>`. */
   path: string;
   event: string;
-  status: 'queued' | 'in_progress' | 'completed';
+  status: 'queued' | 'pending' | 'in_progress' | 'completed';
   conclusion: 'success' | 'failure' | 'cancelled' | null;
   headBranch: string | null;
   headSha: string;

@@ -187,7 +187,17 @@ describe('a workflow-level group', () => {
 
   it('queue: max keeps every pending run and runs them in the order they came', async () => {
     const s = await sandbox(header('concurrency:\n  group: deploy\n  queue: max') + slowJob);
-    for (const version of ['1.6.1', '1.6.2', '1.6.3', '1.6.4']) await s.dispatch({ version, seconds: '0.2' });
+    await s.dispatch({ version: '1.6.1', seconds: '1.5' });
+    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    for (const version of ['1.6.2', '1.6.3', '1.6.4']) await s.dispatch({ version, seconds: '0.2' });
+    await until(s.dispatcher, (log) => log.filter((line) => line.includes('pending')).length === 3);
+    // While they wait, the run list shows them pending (GitHub's status for a run held by its group).
+    expect((await s.listRuns()).workflow_runs.map((r) => [r.display_title, r.status])).toEqual([
+      ['deploy 1.6.4', 'pending'],
+      ['deploy 1.6.3', 'pending'],
+      ['deploy 1.6.2', 'pending'],
+      ['deploy 1.6.1', 'in_progress'],
+    ]);
     await s.dispatcher.idle();
     expect(Object.values(byVersion(s.dispatcher.runs))).toEqual(['success', 'success', 'success', 'success']);
     expect((await s.trace()).filter((line) => line.startsWith('start'))).toEqual([

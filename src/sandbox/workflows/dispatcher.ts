@@ -58,10 +58,15 @@ export interface DispatchedRun {
   result?: WorkflowRunResult;
   /** Set when the runner itself threw (not a failed workflow: that is `result.conclusion`). */
   error?: unknown;
-  /** `queued` until it starts, `in_progress`, then `completed` (GitHub's run status). */
-  status: 'queued' | 'in_progress' | 'completed';
+  /**
+   * GitHub's run status: `queued` until it starts, `pending` while it waits in its concurrency
+   * group, `in_progress`, then `completed`.
+   */
+  status: 'queued' | 'pending' | 'in_progress' | 'completed';
   /** The workflow's `name:` (the file's path when it has none). */
   workflow: string;
+  /** Its `run-name:` once evaluated (GitHub's display title). */
+  runName?: string;
   /** What the run list shows as head_branch and head_sha: the PR's head, or the dispatched ref. */
   headBranch: string | null;
   headSha: string;
@@ -204,7 +209,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       runNumber: startedWith.get(run)?.runNumber ?? 1,
       attempt: run.attempt,
       name: run.workflow,
-      displayTitle: run.result?.runName ?? run.workflow,
+      displayTitle: run.result?.runName ?? run.runName ?? run.workflow,
       path: run.file,
       event: run.event,
       status: run.status,
@@ -226,10 +231,16 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
     const work = (async () => {
       if (running >= limit) await new Promise<void>((resolveTurn) => waiting.push(resolveTurn));
       running++;
-      run.status = 'in_progress';
-      publish(run);
       try {
-        run.result = await runWorkflow({ ...runOptions, concurrency: { scheduler, slot } });
+        run.result = await runWorkflow({
+          ...runOptions,
+          concurrency: { scheduler, slot },
+          onStatus: (status, runName) => {
+            run.status = status;
+            run.runName = runName;
+            publish(run);
+          },
+        });
       } catch (error) {
         slot.skip();
         run.error = error;

@@ -30,6 +30,8 @@ export interface Entrant {
   onCancel: (reason: string) => void;
   /** The run itself was cancelled while this waited: it leaves the group without starting. */
   signal?: AbortSignal;
+  /** It waits in its group (GitHub lists such a run as `pending`). */
+  onPending?: () => void;
 }
 
 export type Admission = { lease: Lease } | { cancelled: string };
@@ -127,6 +129,7 @@ export class ConcurrencyScheduler {
     }
     if (admission.cancelled.some((c) => c.item === waiter)) return;
     this.log.push(`${entrant.label} pending in '${entrant.settings.group}'`);
+    entrant.onPending?.();
     // A run cancelled while its job waits takes the job out of the group.
     entrant.signal?.addEventListener(
       'abort',

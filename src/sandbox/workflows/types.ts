@@ -64,6 +64,11 @@ export interface RunWorkflowOptions {
    * in the order of workflow-level entries. Default: a scheduler of this run alone.
    */
   concurrency?: { scheduler: ConcurrencyScheduler; slot?: RunSlot };
+  /**
+   * The run waits in its workflow-level group (`pending`), then runs (`in_progress`); `runName` is
+   * its `run-name:`, evaluated (what GitHub lists as its display title).
+   */
+  onStatus?: (status: 'pending' | 'in_progress', runName: string) => void;
   /** One line per job and step as they finish, for a live view. */
   onProgress?: (line: string) => void;
 }

@@ -236,6 +236,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
         level: 'workflow',
         settings,
         onCancel: (reason) => run.cancel(reason),
+        onPending: () => options.onStatus?.('pending', result.runName),
       };
       const admission = await (slot ? slot.acquire(entrant) : run.scheduler.acquire(entrant));
       if ('cancelled' in admission) {
@@ -249,6 +250,7 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       run.workflowGroup = settings.group;
     }
     slot?.skip();
+    options.onStatus?.('in_progress', result.runName);
     run.progress(
       `▶ ${result.runName} (${loaded.file}, ${options.event.name}${result.action ? `.${result.action}` : ''} by ${actor}, run ${run.runId}, token mode ${options.tokenMode})`,
     );
