@@ -18,7 +18,7 @@ import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
 import { callOutputs, callScope } from './reusable-workflows.js';
 import { GITHUB_ACTIONS_BOT, type RunState } from './run-state.js';
-import type { Admission } from './scheduler.js';
+import type { Admission, Lease } from './scheduler.js';
 import { runStep, type JobState } from './steps.js';
 import type { JobResult } from './types.js';
 
@@ -104,7 +104,7 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
       } else if (job.type === 'reusableWorkflowJob') {
         result = await runCall(run, scope, job as ReusableWorkflowJob, contexts, base);
       } else {
-        result = await runJob(run, scope, job as Job, contexts, base);
+        result = await runJobInGroup(run, scope, job as Job, contexts, base);
       }
     } catch (error) {
       base.status = 'failure';
@@ -212,6 +212,47 @@ async function runCall(
   return result;
 }
 
+/**
+ * A job on the sandbox's runner, once its group lets it (`jobs.<id>.concurrency`): cancelled there,
+ * or while it runs by its group's newcomer (`cancel-in-progress`) or with its run.
+ */
+async function runJobInGroup(
+  run: RunState,
+  scope: Scope,
+  job: Job,
+  jobContexts: Contexts,
+  result: JobResult,
+): Promise<JobResult> {
+  const cancellation = new AbortController();
+  const cancelJob = (reason: string): void => {
+    if (!cancellation.signal.aborted) cancellation.abort(reason);
+  };
+  const onRunCancelled = (): void => cancelJob(String(run.signal.reason));
+  run.signal.addEventListener('abort', onRunCancelled, { once: true });
+  let lease: Lease | undefined;
+  try {
+    const settings = evaluateConcurrency(
+      child(jobDocument(scope.loaded, job.id.value), 'concurrency'),
+      pick(jobContexts, CONTEXTS_AT.jobConcurrency),
+      `jobs.${job.id.value}.concurrency`,
+    );
+    if (settings) {
+      result.concurrency = settings;
+      const admission = await enterGroup(run, settings, result.path, cancelJob);
+      if ('cancelled' in admission) {
+        result.status = 'cancelled';
+        result.errors.push(admission.cancelled);
+        return result;
+      }
+      lease = admission.lease;
+    }
+    return await runJob(run, scope, job, jobContexts, result, cancellation.signal);
+  } finally {
+    run.signal.removeEventListener('abort', onRunCancelled);
+    lease?.release();
+  }
+}
+
 /** A job on the sandbox's runner. */
 async function runJob(
   run: RunState,
@@ -219,6 +260,7 @@ async function runJob(
   job: Job,
   jobContexts: Contexts,
   result: JobResult,
+  signal: AbortSignal,
 ): Promise<JobResult> {
   const { options } = run;
   const raw = jobDocument(scope.loaded, job.id.value);
@@ -254,135 +296,102 @@ async function runJob(
     vars = { ...vars, ...(settings.vars ?? {}) };
     result.environment = { name, deployment };
   }
-  // The job's own cancellation: its group's newcomer (`cancel-in-progress`), or the run's.
-  const cancellation = new AbortController();
-  const cancelJob = (reason: string): void => {
-    if (!cancellation.signal.aborted) cancellation.abort(reason);
+  const token = run.mintGithubToken();
+  const { workspace, temp } = run.nextJobDir(result.path);
+  await mkdir(workspace, { recursive: true });
+  await mkdir(temp, { recursive: true });
+  const binDir = join(temp, '_bin');
+  await installGhStandIn(binDir);
+  const ghLog = join(temp, 'gh-stand-in.jsonl');
+  const github: Record<string, ContextValue> = { ...scope.github, job: job.id.value, token, workspace };
+  const secretsContext = { ...secrets, GITHUB_TOKEN: token };
+  const base: Contexts = { ...jobContexts, github, vars, secrets: secretsContext };
+  const env = {
+    ...scope.workflowEnv,
+    ...evaluateStringMap(job.env, pick({ ...base }, CONTEXTS_AT.jobEnv)),
   };
-  const onRunCancelled = (): void => cancelJob(String(run.signal.reason));
-  run.signal.addEventListener('abort', onRunCancelled, { once: true });
-  let release = (): void => run.signal.removeEventListener('abort', onRunCancelled);
-  const settings = evaluateConcurrency(
-    child(raw, 'concurrency'),
-    pick(jobContexts, CONTEXTS_AT.jobConcurrency),
-    `jobs.${job.id.value}.concurrency`,
-  );
-  if (settings) {
-    result.concurrency = settings;
-    const admission = await enterGroup(run, settings, result.path, cancelJob);
-    if ('cancelled' in admission) {
-      release();
-      result.status = 'cancelled';
-      result.errors.push(admission.cancelled);
-      return result;
-    }
-    const { lease } = admission;
-    const stopListening = release;
-    release = () => {
-      stopListening();
-      lease.release();
-    };
-  }
-  try {
-    const token = run.mintGithubToken();
-    const { workspace, temp } = run.nextJobDir(result.path);
-    await mkdir(workspace, { recursive: true });
-    await mkdir(temp, { recursive: true });
-    const binDir = join(temp, '_bin');
-    await installGhStandIn(binDir);
-    const ghLog = join(temp, 'gh-stand-in.jsonl');
-    const github: Record<string, ContextValue> = { ...scope.github, job: job.id.value, token, workspace };
-    const secretsContext = { ...secrets, GITHUB_TOKEN: token };
-    const base: Contexts = { ...jobContexts, github, vars, secrets: secretsContext };
-    const env = {
-      ...scope.workflowEnv,
-      ...evaluateStringMap(job.env, pick({ ...base }, CONTEXTS_AT.jobEnv)),
-    };
 
-    // What GitHub Actions itself records for `environment:` (the Environments panel).
-    let deploymentId: number | undefined;
-    if (result.environment?.deployment) {
-      const ref = String(github['ref']).startsWith('refs/heads/')
-        ? String(github['ref_name'])
-        : String(github['sha']);
-      deploymentId = await options.github.recordEnvironmentDeployment(result.environment.name, {
-        ref,
-        creator: GITHUB_ACTIONS_BOT,
-      });
-      result.environment.deploymentId = deploymentId;
-      await options.github.recordEnvironmentDeploymentStatus(deploymentId, 'in_progress', {
+  // What GitHub Actions itself records for `environment:` (the Environments panel).
+  let deploymentId: number | undefined;
+  if (result.environment?.deployment) {
+    const ref = String(github['ref']).startsWith('refs/heads/')
+      ? String(github['ref_name'])
+      : String(github['sha']);
+    deploymentId = await options.github.recordEnvironmentDeployment(result.environment.name, {
+      ref,
+      creator: GITHUB_ACTIONS_BOT,
+    });
+    result.environment.deploymentId = deploymentId;
+    await options.github.recordEnvironmentDeploymentStatus(deploymentId, 'in_progress', {
+      creator: GITHUB_ACTIONS_BOT,
+      logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
+    });
+  }
+
+  const rawSteps = child(raw, 'steps');
+  const rawList = rawSteps?.templateTokenType === 1 ? [...(rawSteps as SequenceToken)] : [];
+  const machineEnv = { ...(options.env ?? {}) };
+  const basePath = machineEnv['PATH'] ?? process.env.PATH ?? '';
+
+  const state: JobState = {
+    run,
+    result,
+    github,
+    contexts: base,
+    runner: runnerContext(temp),
+    token,
+    workspace,
+    temp,
+    actions,
+    ghLog,
+    defaultShell,
+    defaultDirectory,
+    machineEnv,
+    basePath,
+    env,
+    pathPrefix: [binDir],
+    steps: {},
+    status: 'success',
+    signal,
+  };
+  for (const [index, step] of (job.steps ?? []).entries()) {
+    if (signal.aborted) break;
+    await runStep(state, step, rawList[index], index);
+    const record = result.steps.at(-1);
+    if (signal.aborted && record?.status === 'failure') {
+      // Stopped by the cancellation, not failed on its own: GitHub shows it cancelled.
+      record.status = record.outcome = 'cancelled';
+      record.error = 'The operation was canceled.';
+    }
+  }
+
+  // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.
+  const outputContexts: Contexts = {
+    ...base,
+    job: { status: state.status, container: {}, services: {} },
+    runner: state.runner,
+    env: state.env,
+    steps: state.steps,
+  };
+  const outputs = evaluateStringMap(job.outputs, pick(outputContexts, CONTEXTS_AT.jobOutputs));
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value !== '' && run.masked(value) !== value) {
+      result.warnings.push(`Skip output '${name}' since it may contain secret.`);
+      continue;
+    }
+    result.outputs[name] = value;
+  }
+  result.status = signal.aborted ? 'cancelled' : state.status;
+  if (signal.aborted) result.errors.push(String(signal.reason));
+  if (deploymentId !== undefined) {
+    await options.github.recordEnvironmentDeploymentStatus(
+      deploymentId,
+      result.status === 'success' ? 'success' : 'failure',
+      {
         creator: GITHUB_ACTIONS_BOT,
         logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
-      });
-    }
-
-    const rawSteps = child(raw, 'steps');
-    const rawList = rawSteps?.templateTokenType === 1 ? [...(rawSteps as SequenceToken)] : [];
-    const machineEnv = { ...(options.env ?? {}) };
-    const basePath = machineEnv['PATH'] ?? process.env.PATH ?? '';
-
-    const state: JobState = {
-      run,
-      result,
-      github,
-      contexts: base,
-      runner: runnerContext(temp),
-      token,
-      workspace,
-      temp,
-      actions,
-      ghLog,
-      defaultShell,
-      defaultDirectory,
-      machineEnv,
-      basePath,
-      env,
-      pathPrefix: [binDir],
-      steps: {},
-      status: 'success',
-      signal: cancellation.signal,
-    };
-    for (const [index, step] of (job.steps ?? []).entries()) {
-      if (cancellation.signal.aborted) break;
-      await runStep(state, step, rawList[index], index);
-      const record = result.steps.at(-1);
-      if (cancellation.signal.aborted && record?.status === 'failure') {
-        // Stopped by the cancellation, not failed on its own: GitHub shows it cancelled.
-        record.status = record.outcome = 'cancelled';
-        record.error = 'The operation was canceled.';
-      }
-    }
-
-    // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.
-    const outputContexts: Contexts = {
-      ...base,
-      job: { status: state.status, container: {}, services: {} },
-      runner: state.runner,
-      env: state.env,
-      steps: state.steps,
-    };
-    const outputs = evaluateStringMap(job.outputs, pick(outputContexts, CONTEXTS_AT.jobOutputs));
-    for (const [name, value] of Object.entries(outputs)) {
-      if (value !== '' && run.masked(value) !== value) {
-        result.warnings.push(`Skip output '${name}' since it may contain secret.`);
-        continue;
-      }
-      result.outputs[name] = value;
-    }
-    result.status = cancellation.signal.aborted ? 'cancelled' : state.status;
-    if (cancellation.signal.aborted) result.errors.push(String(cancellation.signal.reason));
-    if (deploymentId !== undefined) {
-      await options.github.recordEnvironmentDeploymentStatus(
-        deploymentId,
-        result.status === 'success' ? 'success' : 'failure',
-        {
-          creator: GITHUB_ACTIONS_BOT,
-          logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,
-        },
-      );
-    }
-    return result;
-  } finally {
-    release();
+      },
+    );
   }
+  return result;
 }
