@@ -116,6 +116,10 @@ const slowJob = `jobs:
       - env:
           VERSION: \${{ inputs.version }}
         run: echo "end $VERSION" >> "$TRACE"
+      - if: cancelled()
+        env:
+          VERSION: \${{ inputs.version }}
+        run: echo "cleanup $VERSION" >> "$TRACE"
 `;
 
 describe('runs without a concurrency group', () => {
@@ -172,8 +176,8 @@ describe('a workflow-level group', () => {
     await s.dispatcher.idle();
     expect(byVersion(s.dispatcher.runs)).toEqual({ '1.6.1': 'cancelled', '1.6.2': 'success' });
     const trace = await s.trace();
-    expect(trace).not.toContain('end 1.6.1');
-    expect(trace.slice(-2)).toEqual(['start 1.6.2', 'end 1.6.2']);
+    // The cancelled run's `if: cancelled()` step still runs; its next ordinary step does not.
+    expect(trace).toEqual(['start 1.6.1', 'cleanup 1.6.1', 'start 1.6.2', 'end 1.6.2']);
     const cancelled = s.dispatcher.runs[0]!.result!;
     // Stopped in its minute-long sleep, as the runner stops a cancelled step (SIGINT to its processes).
     expect(cancelled.durationMs).toBeLessThan(30_000);
@@ -181,6 +185,8 @@ describe('a workflow-level group', () => {
     expect(job.status).toBe('cancelled');
     expect(job.steps.map((step) => [step.status, step.error])).toEqual([
       ['cancelled', 'The operation was canceled.'],
+      ['skipped', undefined],
+      ['success', undefined],
     ]);
     expect(job.errors).toEqual(["Canceling since a higher priority waiting request for 'deploy' exists"]);
   });

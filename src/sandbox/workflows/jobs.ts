@@ -355,10 +355,10 @@ async function runJob(
     signal,
   };
   for (const [index, step] of (job.steps ?? []).entries()) {
-    if (signal.aborted) break;
+    const abortedBefore = signal.aborted;
     await runStep(state, step, rawList[index], index);
     const record = result.steps.at(-1);
-    if (signal.aborted && record?.status === 'failure') {
+    if (!abortedBefore && signal.aborted && record?.status === 'failure') {
       // Stopped by the cancellation, not failed on its own: GitHub shows it cancelled.
       record.status = record.outcome = 'cancelled';
       record.error = 'The operation was canceled.';

@@ -110,10 +110,11 @@ export async function runStep(
     env: job.env,
     steps: job.steps,
   };
+  // After a cancellation only `always()` and `cancelled()` steps run (GitHub's status functions).
   const statusFns: StatusFunctions = {
-    success: () => job.status === 'success',
+    success: () => job.status === 'success' && !job.signal?.aborted,
     failure: () => job.status === 'failure',
-    cancelled: () => false,
+    cancelled: () => job.signal?.aborted === true,
   };
   const stepId = step.id;
   const uses = 'uses' in step ? step.uses.value : undefined;
@@ -266,7 +267,8 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   const processResult = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], {
     cwd,
     env: { ...processEnv, GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary },
-    ...(job.signal ? { signal: job.signal } : {}),
+    // A step that runs after the cancellation (`always()`) is not stopped by it.
+    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
   });
   record.exitCode = processResult.exitCode;
   const commands = readCommands(processResult.stdout);
@@ -372,7 +374,7 @@ async function runJavaScriptAction(
     eventName: String(github['event_name']),
     event: github['event'],
     env: { ...rest, GITHUB_ENV: GITHUB_ENV!, GITHUB_PATH: GITHUB_PATH!, GITHUB_ACTION_PATH: actionDir },
-    ...(job.signal ? { signal: job.signal } : {}),
+    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
   });
   record.exitCode = actionRun.exitCode;
   const commands = readCommands(actionRun.stdout);
