@@ -231,6 +231,73 @@ describe('a workflow-level group', () => {
   });
 });
 
+describe('a cancelled run', () => {
+  it('cancels its running job, then runs the jobs whose if: is always()', async () => {
+    const s = await sandbox(
+      header('concurrency:\n  group: deploy\n  cancel-in-progress: true') +
+        `jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          VERSION: \${{ inputs.version }}
+          SECONDS_: \${{ inputs.seconds }}
+        run: |
+          echo "deploy $VERSION" >> "$TRACE"
+          sleep "$SECONDS_"
+  report:
+    needs: deploy
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          VERSION: \${{ inputs.version }}
+          RESULT: \${{ needs.deploy.result }}
+        run: echo "report $VERSION $RESULT" >> "$TRACE"
+`,
+    );
+    await s.dispatch({ version: '1.6.1', seconds: '60' });
+    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await s.dispatch({ version: '1.6.2', seconds: '0' });
+    await s.dispatcher.idle();
+    expect(byVersion(s.dispatcher.runs)).toEqual({ '1.6.1': 'cancelled', '1.6.2': 'success' });
+    expect(s.dispatcher.runs[0]!.result!.jobs.map((j) => [j.id, j.status])).toEqual([
+      ['deploy', 'cancelled'],
+      ['report', 'success'],
+    ]);
+    expect(await s.trace()).toEqual([
+      'deploy 1.6.1',
+      'report 1.6.1 cancelled',
+      'deploy 1.6.2',
+      'report 1.6.2 success',
+    ]);
+  });
+
+  it('lets a running job whose if: is always() finish its steps', async () => {
+    const s = await sandbox(
+      header('concurrency:\n  group: deploy\n  cancel-in-progress: true') +
+        `jobs:
+  deploy:
+    if: always()
+    runs-on: ubuntu-latest
+    steps:
+      - env:
+          VERSION: \${{ inputs.version }}
+          SECONDS_: \${{ inputs.seconds }}
+        run: |
+          sleep "$SECONDS_"
+          echo "deployed $VERSION" >> "$TRACE"
+`,
+    );
+    await s.dispatch({ version: '1.6.1', seconds: '2' });
+    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await s.dispatch({ version: '1.6.2', seconds: '0' });
+    await s.dispatcher.idle();
+    expect(s.dispatcher.runs[0]!.result!.jobs.map((j) => [j.id, j.status])).toEqual([['deploy', 'success']]);
+    expect(await s.trace()).toEqual(['deployed 1.6.1', 'deployed 1.6.2']);
+  });
+});
+
 describe('groups a job cannot hold', () => {
   it('the run’s own group at the job level: the job is cancelled for the deadlock, as GitHub does', async () => {
     const s = await sandbox(

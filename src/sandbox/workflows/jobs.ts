@@ -227,7 +227,17 @@ async function runJobInGroup(
   const cancelJob = (reason: string): void => {
     if (!cancellation.signal.aborted) cancellation.abort(reason);
   };
-  const onRunCancelled = (): void => cancelJob(String(run.signal.reason));
+  // GitHub re-evaluates a running job's `if:` when its run is cancelled: `always()` keeps it running.
+  const onRunCancelled = (): void => {
+    const keepsRunning = isTruthy(
+      evaluateExpression(result.if.expression, pick(jobContexts, CONTEXTS_AT.jobIf), {
+        success: () => false,
+        failure: () => false,
+        cancelled: () => true,
+      }),
+    );
+    if (!keepsRunning) cancelJob(String(run.signal.reason));
+  };
   run.signal.addEventListener('abort', onRunCancelled, { once: true });
   let lease: Lease | undefined;
   try {
