@@ -39,6 +39,8 @@ export interface RunActionOptions {
   eventName?: string;
   event?: unknown;
   env?: Record<string, string>;
+  /** Stops the action's process when it aborts (a cancelled job). */
+  signal?: AbortSignal;
 }
 
 interface ActionMetadata {
@@ -134,6 +136,7 @@ export async function runAction(options: RunActionOptions): Promise<ActionRun> {
     const result = await runProcess(process.execPath, [join(actionDir, metadata.runs.main)], {
       cwd: options.workspace,
       env,
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     return {
       exitCode: result.exitCode,

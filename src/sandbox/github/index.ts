@@ -21,4 +21,5 @@ export type {
   StandInHooks,
   StandInOptions,
   WorkflowDispatchState,
+  WorkflowRunState,
 } from './types.js';

@@ -12,6 +12,7 @@ import {
   repoPath,
   reviewObject,
 } from './objects.js';
+import { runsHandlers } from './runs.js';
 import { settingsHandlers } from './settings.js';
 import type { Store } from './store.js';
 import { teamsHandlers } from './teams.js';
@@ -303,6 +304,7 @@ export const handlers: Record<string, Handler> = {
   'repos/get-deployment': getDeployment,
   'repos/create-deployment-status': createDeploymentStatus,
   'repos/list-deployment-statuses': listDeploymentStatuses,
+  ...runsHandlers,
   ...settingsHandlers,
   ...teamsHandlers,
 };

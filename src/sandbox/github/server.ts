@@ -11,6 +11,7 @@ import type { RouteContext } from './handler.js';
 import { idForLogin, isoNow } from './objects.js';
 import type { RepoContext } from './objects.js';
 import { handlers } from './routes.js';
+import { recordWorkflowRun } from './runs.js';
 import { loadSpec, matchRoute, unknownBodyProperties, validateRequest, validateResponse } from './spec.js';
 import type { SpecOperation } from './spec.js';
 import { Store } from './store.js';
@@ -27,6 +28,7 @@ import type {
   StandInHooks,
   StandInOptions,
   WorkflowDispatchState,
+  WorkflowRunState,
 } from './types.js';
 
 export interface GitHubStandIn {
@@ -47,6 +49,10 @@ export interface GitHubStandIn {
   settings: RepoSettingsState;
   /** Workflow dispatches accepted (`POST .../actions/workflows/{id}/dispatches`), in order. */
   dispatches: WorkflowDispatchState[];
+  /** Workflow runs (`GET .../actions/runs`), as the dispatcher last recorded each. */
+  workflowRuns: WorkflowRunState[];
+  /** Adds a workflow run, or updates the one of that id (status, conclusion, a new attempt). */
+  recordWorkflowRun(run: WorkflowRunState): void;
   /** Exceptions thrown by hooks.onEvent (they never break the request that caused them). */
   hookErrors: unknown[];
   hooks: StandInHooks;
@@ -396,6 +402,8 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     events: store.events,
     settings: store.settings,
     dispatches: store.dispatches,
+    workflowRuns: store.workflowRuns,
+    recordWorkflowRun: (run) => recordWorkflowRun(store.workflowRuns, run),
     hookErrors: store.hookErrors,
     hooks: store.hooks,
     approve(number, login) {

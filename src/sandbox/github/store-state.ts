@@ -15,6 +15,7 @@ import type {
   StandInHooks,
   StandInOptions,
   WorkflowDispatchState,
+  WorkflowRunState,
 } from './types.js';
 
 /** Logins (and label names) compare case-insensitively on GitHub. */
@@ -29,6 +30,8 @@ export class StoreState {
   readonly labels: LabelState[] = [];
   readonly events: RecordedEvent[] = [];
   readonly dispatches: WorkflowDispatchState[] = [];
+  /** Workflow runs the dispatcher started, as listed by ./runs.ts. */
+  readonly workflowRuns: WorkflowRunState[] = [];
   readonly hookErrors: unknown[] = [];
   readonly hooks: StandInHooks = {};
   /** Workflow permissions, branch protection, environments (served by settings.ts). */

@@ -219,6 +219,27 @@ export interface EventMeta {
 }
 
 /** A `POST .../actions/workflows/{workflow_id}/dispatches` GitHub accepted. */
+/** A workflow run as the Actions tab lists it (./runs.ts); the sandbox's dispatcher records it. */
+export interface WorkflowRunState {
+  id: number;
+  runNumber: number;
+  attempt: number;
+  /** The workflow's `name:`. */
+  name: string;
+  /** `run-name:` evaluated, or the workflow's name. */
+  displayTitle: string;
+  /** `.github/workflows/<file>`. */
+  path: string;
+  event: string;
+  status: 'queued' | 'pending' | 'in_progress' | 'completed';
+  conclusion: 'success' | 'failure' | 'cancelled' | null;
+  headBranch: string | null;
+  headSha: string;
+  actor: Identity;
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface WorkflowDispatchState {
   /** The workflow run id GitHub assigned to the run this dispatch starts. */
   runId: number;

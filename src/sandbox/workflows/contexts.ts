@@ -30,6 +30,7 @@ const STEP_CONTEXTS = [
 /** Contexts GitHub makes available at each place (docs: "Context availability"). */
 export const CONTEXTS_AT = {
   runName: ['github', 'inputs', 'vars'],
+  workflowConcurrency: ['github', 'inputs', 'vars'],
   workflowEnv: ['github', 'secrets', 'inputs', 'vars'],
   inputDefault: ['github', 'inputs', 'vars'],
   jobIf: ['github', 'needs', 'vars', 'inputs'],

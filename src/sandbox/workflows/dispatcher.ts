@@ -1,14 +1,20 @@
 /**
  * GitHub's side of "an event happened": every workflow whose `on:` matches the event starts a run,
  * unless the GITHUB_TOKEN caused the event (then none does; workflow_dispatch excepted, which the
- * stand-in already marks). Runs are queued and run one at a time.
+ * stand-in already marks). Runs start at once and run in parallel, as on GitHub ("By default, GitHub
+ * Actions allows multiple jobs within the same workflow, multiple workflow runs within the same
+ * repository ... to run concurrently", "Control the concurrency of workflows and jobs",
+ * https://docs.github.com/en/actions/how-tos/write-workflows/choose-when-workflows-run/control-workflow-concurrency);
+ * only their concurrency groups make them wait or cancel them (./concurrency.ts, ./scheduler.ts),
+ * one scheduler for the repository's runs.
  */
 import { readdirSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import type { EventMeta, GitHubStandIn } from '../github/index.js';
 import type { RepositoryHost } from '../hosted-repositories.js';
 import type { SandboxRepository } from '../workspace.js';
-import { loadWorkflow, type LoadedWorkflow } from './parser.js';
+import { child, loadWorkflow, type LoadedWorkflow } from './parser.js';
+import { ConcurrencyScheduler, type SchedulerOptions } from './scheduler.js';
 import type { SandboxApp } from './stand-ins.js';
 import type { EnvironmentSettings, RunWorkflowOptions, TokenMode, WorkflowRunResult } from './types.js';
 import { runWorkflow } from './workflow-run.js';
@@ -30,6 +36,13 @@ export interface WorkflowDispatcherOptions {
   /** The runner machine's environment (e.g. the recording kubectl's PATH). */
   env?: Record<string, string>;
   onProgress?: (line: string) => void;
+  /**
+   * At most this many runs at a time (default: no bound, as GitHub). A bound for a small machine;
+   * the runs over it wait in creation order, before their concurrency groups.
+   */
+  maxParallelRuns?: number;
+  /** Concurrency groups: seeded shuffling of job-level arrivals (./scheduler.ts). */
+  concurrency?: SchedulerOptions;
 }
 
 export interface DispatchedRun {
@@ -45,6 +58,20 @@ export interface DispatchedRun {
   result?: WorkflowRunResult;
   /** Set when the runner itself threw (not a failed workflow: that is `result.conclusion`). */
   error?: unknown;
+  /**
+   * GitHub's run status: `queued` until it starts, `pending` while it waits in its concurrency
+   * group, `in_progress`, then `completed`.
+   */
+  status: 'queued' | 'pending' | 'in_progress' | 'completed';
+  /** The workflow's `name:` (the file's path when it has none). */
+  workflow: string;
+  /** Its `run-name:` once evaluated (GitHub's display title). */
+  runName?: string;
+  /** What the run list shows as head_branch and head_sha: the PR's head, or the dispatched ref. */
+  headBranch: string | null;
+  headSha: string;
+  createdAt: string;
+  updatedAt: string;
 }
 
 export interface EventLogEntry {
@@ -72,6 +99,8 @@ export interface WorkflowDispatcher {
   rerun(runId: number): Promise<DispatchedRun>;
   /** Runs that finished with conclusion failure or threw. */
   failures(): DispatchedRun[];
+  /** The repository's concurrency groups (their log tells who ran, waited or was cancelled). */
+  readonly scheduler: ConcurrencyScheduler;
   /** Stops listening (queued runs still finish). */
   dispose(): void;
 }
@@ -135,12 +164,29 @@ export function workflowMatches(
   throw new Error(`${loaded.file}: the sandbox dispatcher does not start workflows on '${name}' events`);
 }
 
+/** The head branch and commit GitHub lists a run under: the PR's head, else the pushed or dispatched ref. */
+function headOf(
+  event: string,
+  payload: Record<string, unknown>,
+  dispatch: { ref: string; sha: string } | undefined,
+): { headBranch: string | null; headSha: string } {
+  const pr = payload['pull_request'] as { head?: { ref?: string; sha?: string } } | undefined;
+  if (event.startsWith('pull_request') && pr?.head)
+    return { headBranch: pr.head.ref ?? null, headSha: pr.head.sha ?? '' };
+  const ref = dispatch?.ref ?? (typeof payload['ref'] === 'string' ? payload['ref'] : '');
+  return { headBranch: ref.replace(/^refs\/(heads|tags)\//, '') || null, headSha: dispatch?.sha ?? '' };
+}
+
 export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): WorkflowDispatcher {
   const runs: DispatchedRun[] = [];
   const log: EventLogEntry[] = [];
-  const queue: { run: DispatchedRun; options: RunWorkflowOptions }[] = [];
   const startedWith = new Map<DispatchedRun, RunWorkflowOptions>();
-  let active: Promise<void> | undefined;
+  const scheduler = new ConcurrencyScheduler(options.concurrency);
+  const active = new Set<Promise<void>>();
+  const waiting: (() => void)[] = [];
+  let running = 0;
+  const limit = options.maxParallelRuns ?? Number.POSITIVE_INFINITY;
+  if (!(limit >= 1)) throw new Error(`maxParallelRuns must be 1 or more, not ${String(limit)}`);
   // Events are handled one after the other, in the order the stand-in emitted them.
   let handling: Promise<void> = Promise.resolve();
   let pendingEvents = 0;
@@ -155,17 +201,59 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       .sort()
       .map((name) => join(workflowsDir, name));
 
-  const drain = async (): Promise<void> => {
-    while (queue.length > 0) {
-      const next = queue.shift()!;
-      startedWith.set(next.run, next.options);
+  /** What the stand-in's run list (`GET .../actions/runs`) shows for the run now. */
+  const publish = (run: DispatchedRun): void => {
+    run.updatedAt = new Date().toISOString();
+    options.github.recordWorkflowRun({
+      id: run.runId,
+      runNumber: startedWith.get(run)?.runNumber ?? 1,
+      attempt: run.attempt,
+      name: run.workflow,
+      displayTitle: run.result?.runName ?? run.runName ?? run.workflow,
+      path: run.file,
+      event: run.event,
+      status: run.status,
+      conclusion: run.status !== 'completed' ? null : (run.result?.conclusion ?? 'failure'),
+      headBranch: run.headBranch,
+      headSha: run.headSha || (run.result?.sha ?? ''),
+      actor: { login: run.actor, type: run.actor.endsWith('[bot]') ? 'Bot' : 'User' },
+      createdAt: run.createdAt,
+      updatedAt: run.updatedAt,
+    });
+  };
+
+  /** Starts a run now (in parallel with the others), or once a place frees up under the bound. */
+  const start = (run: DispatchedRun, runOptions: RunWorkflowOptions): void => {
+    startedWith.set(run, runOptions);
+    publish(run);
+    // The run's place among workflow-level groups is taken now, in creation order.
+    const slot = scheduler.reserve();
+    const work = (async () => {
+      if (running >= limit) await new Promise<void>((resolveTurn) => waiting.push(resolveTurn));
+      running++;
       try {
-        next.run.result = await runWorkflow(next.options);
+        run.result = await runWorkflow({
+          ...runOptions,
+          concurrency: { scheduler, slot },
+          onStatus: (status, runName) => {
+            run.status = status;
+            run.runName = runName;
+            publish(run);
+          },
+        });
       } catch (error) {
-        next.run.error = error;
-        options.onProgress?.(`✗ run ${next.run.runId} (${next.run.file}) threw: ${String(error)}`);
+        slot.skip();
+        run.error = error;
+        options.onProgress?.(`✗ run ${run.runId} (${run.file}) threw: ${String(error)}`);
+      } finally {
+        running--;
+        run.status = 'completed';
+        publish(run);
+        waiting.shift()?.();
       }
-    }
+    })();
+    active.add(work);
+    void work.finally(() => active.delete(work));
   };
 
   const onEvent = async (name: string, payload: Record<string, unknown>, meta: EventMeta): Promise<void> => {
@@ -189,20 +277,32 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       return;
     }
     const snapshot = payload;
-    const matching: string[] = [];
+    const matching: { file: string; workflow: string }[] = [];
     for (const file of files()) {
       const loaded = await loadWorkflow(file);
-      if (workflowMatches(loaded, name, snapshot)) matching.push(file);
+      if (workflowMatches(loaded, name, snapshot))
+        matching.push({ file, workflow: child(loaded.document, 'name')?.toString() ?? loaded.file });
     }
     if (matching.length === 0) {
       entry.note = 'no workflow matches';
       return;
     }
-    for (const file of matching) {
+    const head = headOf(
+      name,
+      snapshot,
+      options.github.dispatches.find((d) => d.runId === meta.workflowRunId),
+    );
+    for (const { file, workflow } of matching) {
       const runId = meta.workflowRunId ?? nextRunId++;
+      const now = new Date().toISOString();
       const run: DispatchedRun = {
         runId,
         attempt: 1,
+        status: 'queued',
+        createdAt: now,
+        updatedAt: now,
+        workflow,
+        ...head,
         file: relative(resolve(workflowsDir, '..', '..'), file)
           .split(sep)
           .join('/'),
@@ -213,48 +313,38 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       runs.push(run);
       entry.started.push({ runId, file: run.file });
       const dispatch = options.github.dispatches.find((d) => d.runId === meta.workflowRunId);
-      queue.push({
-        run,
-        options: {
-          file,
-          event: { name, payload: snapshot },
-          repository: options.repository,
-          github: options.github,
-          tokenMode: options.tokenMode,
-          runId,
-          runNumber: runs.filter((r) => r.file === run.file).length,
-          ...(dispatch ? { sha: dispatch.sha } : {}),
-          ...(options.repositories ? { repositories: options.repositories } : {}),
-          ...(options.secrets ? { secrets: options.secrets } : {}),
-          ...(options.vars ? { vars: options.vars } : {}),
-          ...(options.environments ? { environments: options.environments } : {}),
-          ...(options.app ? { app: options.app } : {}),
-          ...(options.env ? { env: options.env } : {}),
-          ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-        },
+      start(run, {
+        file,
+        event: { name, payload: snapshot },
+        repository: options.repository,
+        github: options.github,
+        tokenMode: options.tokenMode,
+        runId,
+        runNumber: runs.filter((r) => r.file === run.file).length,
+        ...(dispatch ? { sha: dispatch.sha } : {}),
+        ...(options.repositories ? { repositories: options.repositories } : {}),
+        ...(options.secrets ? { secrets: options.secrets } : {}),
+        ...(options.vars ? { vars: options.vars } : {}),
+        ...(options.environments ? { environments: options.environments } : {}),
+        ...(options.app ? { app: options.app } : {}),
+        ...(options.env ? { env: options.env } : {}),
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       });
     }
-    startDraining();
-  };
-
-  const startDraining = (): void => {
-    active ??= drain().finally(() => {
-      active = undefined;
-    });
   };
 
   const idle = async (): Promise<void> => {
     for (;;) {
       await options.github.idle();
       await handling;
-      if (active) {
-        await active;
+      if (active.size > 0) {
+        await Promise.all(active);
         continue;
       }
       // A request still in flight may emit an event after the stand-in looked idle: settle once more.
       await new Promise((resolveTick) => setTimeout(resolveTick, 10));
       await options.github.idle();
-      if (!active && queue.length === 0 && pendingEvents === 0) return;
+      if (active.size === 0 && pendingEvents === 0) return;
     }
   };
 
@@ -285,6 +375,7 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
   return {
     runs,
     log,
+    scheduler,
     idle,
     async rerun(runId) {
       const attempts = runs.filter((run) => run.runId === runId);
@@ -292,13 +383,19 @@ export function createWorkflowDispatcher(options: WorkflowDispatcherOptions): Wo
       const first = attempts[0] && startedWith.get(attempts[0]);
       if (!last || !first || (!last.result && !last.error))
         throw new Error(`run ${runId} has not finished: only a finished run can be re-run`);
-      const run: DispatchedRun = { ...last, attempt: last.attempt + 1 };
+      const now = new Date().toISOString();
+      const run: DispatchedRun = {
+        ...last,
+        attempt: last.attempt + 1,
+        status: 'queued',
+        createdAt: now,
+        updatedAt: now,
+      };
       delete run.result;
       delete run.error;
       runs.push(run);
       const sha = attempts[0]!.result?.sha;
-      queue.push({ run, options: { ...first, runAttempt: run.attempt, ...(sha ? { sha } : {}) } });
-      startDraining();
+      start(run, { ...first, runAttempt: run.attempt, ...(sha ? { sha } : {}) });
       await idle();
       return run;
     },

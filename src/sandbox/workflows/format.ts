@@ -2,7 +2,8 @@
 import { formatProblem } from './parser.js';
 import type { JobResult, WorkflowRunResult } from './types.js';
 
-const MARK = { success: '✓', failure: '✗', skipped: '-' } as const;
+/** The mark of a job, a step or a run, by its status or conclusion. */
+export const MARK = { success: '✓', failure: '✗', skipped: '-', cancelled: '⊘' } as const;
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)}s`;
@@ -34,6 +35,7 @@ export function formatRun(result: WorkflowRunResult): string {
     `${MARK[result.conclusion]} ${result.runName} — ${result.file} on ${result.event}${result.action ? `.${result.action}` : ''} ` +
       `by ${result.actor} (run ${result.runId}, ${result.tokenMode} token mode): ${result.conclusion} in ${seconds(result.durationMs)}`,
   ];
+  if (result.cancelled) lines.push(`  cancelled: ${result.cancelled}`);
   for (const problem of result.problems) lines.push(`  ${formatProblem(problem)}`);
   for (const job of result.jobs) lines.push(...jobLines(job, '  '));
   if (result.standIns.length > 0) {

@@ -7,11 +7,16 @@ export type {
   WorkflowDispatcher,
   WorkflowDispatcherOptions,
 } from './dispatcher.js';
+export { ConcurrencyGroups, MAX_PENDING, seededRandom, shuffled } from './concurrency.js';
+export type { ConcurrencySettings, QueueMode } from './concurrency.js';
+export { ConcurrencyScheduler } from './scheduler.js';
+export type { SchedulerOptions } from './scheduler.js';
 export { formatProblem, loadWorkflow } from './parser.js';
 export type { LoadedWorkflow, WorkflowProblem } from './parser.js';
 export { GITHUB_ACTIONS_BOT } from './run-state.js';
 export { runWorkflow } from './workflow-run.js';
 export type {
+  Conclusion,
   Condition,
   EnvironmentSettings,
   JobResult,

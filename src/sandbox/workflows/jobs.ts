@@ -1,19 +1,24 @@
 // The jobs of a workflow, one at a time in `needs:` order, as GitHub runs them: `if:` with the
 // status functions over every ancestor job, `name:`, then either a call of a reusable workflow
 // (./reusable-workflows.ts) or a job on the sandbox's runner: its `environment:` (secrets,
-// variables, and the deployment GitHub Actions records), `concurrency:`, a GITHUB_TOKEN and a
-// workspace of its own, its steps (./steps.ts) and its outputs.
+// variables, and the deployment GitHub Actions records), `concurrency:` (the job waits on its group,
+// or is cancelled there: ./concurrency.ts), a GITHUB_TOKEN and a workspace of its own, its steps
+// (./steps.ts) and its outputs. A cancelled run starts no further job and stops its running one
+// before its next step.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, ReusableWorkflowJob } from '@actions/workflow-parser/model/workflow-template';
 import type { SequenceToken } from '@actions/workflow-parser/templates/tokens/index';
+import { evaluateConcurrency, groupKey, type ConcurrencySettings } from './concurrency.js';
 import { CONTEXTS_AT, STRATEGY, pick, runnerContext, type Scope } from './contexts.js';
 import { evaluateExpression, evaluateStringMap, evaluateToken, isTruthy, toText } from './expressions.js';
 import type { ContextValue, Contexts, StatusFunctions } from './expressions.js';
+import { MARK } from './format.js';
 import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
 import { callOutputs, callScope } from './reusable-workflows.js';
 import { GITHUB_ACTIONS_BOT, type RunState } from './run-state.js';
+import type { Admission, Lease } from './scheduler.js';
 import { runStep, type JobState } from './steps.js';
 import type { JobResult } from './types.js';
 
@@ -56,9 +61,9 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
     // Job-level status functions look at every ancestor job (GitHub skips a job whose ancestor was skipped).
     const before = [...ancestors(id)].map((a) => results.get(a)!.status);
     const status: StatusFunctions = {
-      success: () => before.every((s) => s === 'success'),
+      success: () => !run.cancelled && before.every((s) => s === 'success'),
       failure: () => before.some((s) => s === 'failure'),
-      cancelled: () => false,
+      cancelled: () => run.cancelled,
     };
     const contexts: Contexts = {
       github: scope.github,
@@ -93,11 +98,13 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
       const name = job.name ? toText(evaluateToken(job.name, pick(contexts, CONTEXTS_AT.jobName))) : id;
       base.name = name || id;
       if (!base.if.value) {
+        // In a cancelled run, a job that does not ask to run anyway (`always()`) is cancelled.
+        if (run.cancelled) base.status = 'cancelled';
         result = base;
       } else if (job.type === 'reusableWorkflowJob') {
         result = await runCall(run, scope, job as ReusableWorkflowJob, contexts, base);
       } else {
-        result = await runJob(run, scope, job as Job, contexts, base);
+        result = await runJobInGroup(run, scope, job as Job, contexts, base);
       }
     } catch (error) {
       base.status = 'failure';
@@ -106,7 +113,7 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
     }
     result.durationMs = Date.now() - started;
     results.set(id, result);
-    const mark = result.status === 'success' ? '✓' : result.status === 'skipped' ? '-' : '✗';
+    const mark = MARK[result.status];
     run.progress(
       `  ${mark} job ${path} "${result.name}" ${result.status}${result.status === 'skipped' ? ` (if: ${result.if.expression})` : ` in ${(result.durationMs / 1000).toFixed(1)}s`}`,
     );
@@ -115,7 +122,35 @@ export async function runJobs(run: RunState, scope: Scope): Promise<JobResult[]>
   return [...results.values()];
 }
 
-/** A job that calls a reusable workflow: the called workflow's jobs run as its children. */
+/**
+ * A job's group: entered, or cancelled with why. The top-level workflow's own group is refused as
+ * GitHub refuses it: the job would wait for the run that waits for it.
+ */
+function enterGroup(
+  run: RunState,
+  settings: ConcurrencySettings,
+  path: string,
+  onCancel: (reason: string) => void,
+): Promise<Admission> {
+  if (run.workflowGroup !== undefined && groupKey(run.workflowGroup) === groupKey(settings.group)) {
+    return Promise.resolve({
+      cancelled: `Canceling since a deadlock for concurrency group '${settings.group}' was detected between 'top level workflow' and '${path}'`,
+    });
+  }
+  return run.scheduler.acquire({
+    label: `run ${run.runId} job ${path}`,
+    level: 'job',
+    settings,
+    onCancel,
+    signal: run.signal,
+  });
+}
+
+/**
+ * A job that calls a reusable workflow: the called workflow's jobs run as its children, once the
+ * call's group (`jobs.<id>.concurrency`) and the called workflow's own `concurrency:` let it.
+ * (Gap: a newer call with `cancel-in-progress: true` does not stop a call that already runs.)
+ */
 async function runCall(
   run: RunState,
   scope: Scope,
@@ -125,8 +160,43 @@ async function runCall(
 ): Promise<JobResult> {
   const called = await callScope(run, scope, job, contexts, result);
   if (!called) return result;
+  const groups = [
+    evaluateConcurrency(
+      child(jobDocument(scope.loaded, job.id.value), 'concurrency'),
+      pick(contexts, CONTEXTS_AT.jobConcurrency),
+      `jobs.${job.id.value}.concurrency`,
+    ),
+    evaluateConcurrency(
+      child(called.loaded.document, 'concurrency'),
+      pick(
+        { github: called.github, inputs: called.inputs, vars: called.vars },
+        CONTEXTS_AT.workflowConcurrency,
+      ),
+      `${called.loaded.file}: concurrency`,
+    ),
+  ].filter((settings): settings is ConcurrencySettings => settings !== undefined);
+  const leases: (() => void)[] = [];
+  const releaseAll = (): void => leases.splice(0).forEach((release) => release());
+  for (const settings of groups) {
+    result.concurrency ??= settings;
+    const admission = await enterGroup(run, settings, result.path, (reason) =>
+      run.progress(`  ⊘ job ${result.path}: ${reason} (the sandbox lets a running call finish)`),
+    );
+    if ('cancelled' in admission) {
+      releaseAll();
+      result.status = 'cancelled';
+      result.errors.push(admission.cancelled);
+      return result;
+    }
+    leases.push(() => admission.lease.release());
+  }
   run.progress(`  ↳ job ${result.path} calls ${called.loaded.file}`);
-  const jobs = await runJobs(run, called);
+  let jobs: JobResult[];
+  try {
+    jobs = await runJobs(run, called);
+  } finally {
+    releaseAll();
+  }
   result.call = {
     file: called.loaded.file,
     inputs: called.inputs,
@@ -134,8 +204,63 @@ async function runCall(
     jobs,
   };
   result.outputs = callOutputs(called, jobs);
-  result.status = jobs.some((j) => j.status === 'failure') ? 'failure' : 'success';
+  result.status = jobs.some((j) => j.status === 'failure')
+    ? 'failure'
+    : jobs.some((j) => j.status === 'cancelled')
+      ? 'cancelled'
+      : 'success';
   return result;
+}
+
+/**
+ * A job on the sandbox's runner, once its group lets it (`jobs.<id>.concurrency`): cancelled there,
+ * or while it runs by its group's newcomer (`cancel-in-progress`) or with its run.
+ */
+async function runJobInGroup(
+  run: RunState,
+  scope: Scope,
+  job: Job,
+  jobContexts: Contexts,
+  result: JobResult,
+): Promise<JobResult> {
+  const cancellation = new AbortController();
+  const cancelJob = (reason: string): void => {
+    if (!cancellation.signal.aborted) cancellation.abort(reason);
+  };
+  // GitHub re-evaluates a running job's `if:` when its run is cancelled: `always()` keeps it running.
+  const onRunCancelled = (): void => {
+    const keepsRunning = isTruthy(
+      evaluateExpression(result.if.expression, pick(jobContexts, CONTEXTS_AT.jobIf), {
+        success: () => false,
+        failure: () => false,
+        cancelled: () => true,
+      }),
+    );
+    if (!keepsRunning) cancelJob(String(run.signal.reason));
+  };
+  run.signal.addEventListener('abort', onRunCancelled, { once: true });
+  let lease: Lease | undefined;
+  try {
+    const settings = evaluateConcurrency(
+      child(jobDocument(scope.loaded, job.id.value), 'concurrency'),
+      pick(jobContexts, CONTEXTS_AT.jobConcurrency),
+      `jobs.${job.id.value}.concurrency`,
+    );
+    if (settings) {
+      result.concurrency = settings;
+      const admission = await enterGroup(run, settings, result.path, cancelJob);
+      if ('cancelled' in admission) {
+        result.status = 'cancelled';
+        result.errors.push(admission.cancelled);
+        return result;
+      }
+      lease = admission.lease;
+    }
+    return await runJob(run, scope, job, jobContexts, result, cancellation.signal);
+  } finally {
+    run.signal.removeEventListener('abort', onRunCancelled);
+    lease?.release();
+  }
 }
 
 /** A job on the sandbox's runner. */
@@ -145,6 +270,7 @@ async function runJob(
   job: Job,
   jobContexts: Contexts,
   result: JobResult,
+  signal: AbortSignal,
 ): Promise<JobResult> {
   const { options } = run;
   const raw = jobDocument(scope.loaded, job.id.value);
@@ -180,16 +306,6 @@ async function runJob(
     vars = { ...vars, ...(settings.vars ?? {}) };
     result.environment = { name, deployment };
   }
-  const concurrency = child(raw, 'concurrency');
-  if (concurrency) {
-    const contexts = pick(jobContexts, CONTEXTS_AT.jobConcurrency);
-    const group = concurrency.templateTokenType === 2 ? child(concurrency, 'group') : concurrency;
-    result.concurrency = {
-      group: toText(evaluateToken(group, contexts)),
-      cancelInProgress: isTruthy(evaluateToken(child(concurrency, 'cancel-in-progress'), contexts)),
-    };
-  }
-
   const token = run.mintGithubToken();
   const { workspace, temp } = run.nextJobDir(result.path);
   await mkdir(workspace, { recursive: true });
@@ -246,8 +362,18 @@ async function runJob(
     pathPrefix: [binDir],
     steps: {},
     status: 'success',
+    signal,
   };
-  for (const [index, step] of (job.steps ?? []).entries()) await runStep(state, step, rawList[index], index);
+  for (const [index, step] of (job.steps ?? []).entries()) {
+    const abortedBefore = signal.aborted;
+    await runStep(state, step, rawList[index], index);
+    const record = result.steps.at(-1);
+    if (!abortedBefore && signal.aborted && record?.status === 'failure') {
+      // Stopped by the cancellation, not failed on its own: GitHub shows it cancelled.
+      record.status = record.outcome = 'cancelled';
+      record.error = 'The operation was canceled.';
+    }
+  }
 
   // Job outputs: evaluated after the steps; one that may hold a secret is dropped, as GitHub does.
   const outputContexts: Contexts = {
@@ -265,11 +391,12 @@ async function runJob(
     }
     result.outputs[name] = value;
   }
-  result.status = state.status;
+  result.status = signal.aborted ? 'cancelled' : state.status;
+  if (signal.aborted) result.errors.push(String(signal.reason));
   if (deploymentId !== undefined) {
     await options.github.recordEnvironmentDeploymentStatus(
       deploymentId,
-      state.status === 'success' ? 'success' : 'failure',
+      result.status === 'success' ? 'success' : 'failure',
       {
         creator: GITHUB_ACTIONS_BOT,
         logUrl: `${options.github.htmlUrl}/${run.repoFull}/actions/runs/${run.runId}`,

@@ -1,6 +1,7 @@
 // What one workflow run keeps across its jobs, called workflows included: the values to mask, the
 // stand-ins used, the problems found, the workflow files and local action.yml read (once each),
-// the GITHUB_TOKENs minted and the folders the jobs run in.
+// the GITHUB_TOKENs minted, the folders the jobs run in, the repository's concurrency groups and
+// whether the run was cancelled.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -12,6 +13,7 @@ import { runProcess } from '../process.js';
 import { maskText, masksOf } from './commands.js';
 import type { ActionMetadata } from './lint.js';
 import { loadWorkflow, repositoryRootOf, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
+import { ConcurrencyScheduler } from './scheduler.js';
 import { SANDBOX_APP, STAND_INS, actionName, type SandboxApp } from './stand-ins.js';
 import type { RunWorkflowOptions, StandInRecord } from './types.js';
 import {
@@ -45,6 +47,11 @@ export class RunState {
   readonly root: string;
   /** The run's repository and commit (GITHUB_SHA): set once the event's sha is known. */
   runSource: WorkflowSource | undefined;
+  /** The concurrency groups of the repository (shared with its other runs when dispatched). */
+  readonly scheduler: ConcurrencyScheduler;
+  /** The run's workflow-level group, once entered: a job asking for it would deadlock. */
+  workflowGroup: string | undefined;
+  private readonly cancellation = new AbortController();
   private jobCount = 0;
 
   constructor(readonly options: RunWorkflowOptions) {
@@ -60,6 +67,23 @@ export class RunState {
     this.host = options.repositories ?? createRepositoryHost();
     if (!this.host.get(this.repoFull)) this.host.add(options.repository);
     this.root = options.root ?? repositoryRootOf(options.file);
+    this.scheduler = options.concurrency?.scheduler ?? new ConcurrencyScheduler();
+  }
+
+  /** Aborted when the run is cancelled (a newer run of its group with `cancel-in-progress: true`). */
+  get signal(): AbortSignal {
+    return this.cancellation.signal;
+  }
+
+  get cancelled(): boolean {
+    return this.cancellation.signal.aborted;
+  }
+
+  /** Cancels the run: jobs not started never start, the running job stops after its step. */
+  cancel(reason: string): void {
+    if (this.cancelled) return;
+    this.progress(`⊘ run ${this.runId}: ${reason}`);
+    this.cancellation.abort(reason);
   }
 
   progress(line: string): void {

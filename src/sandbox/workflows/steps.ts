@@ -72,6 +72,8 @@ export interface JobState {
   /** The `steps` context. */
   readonly steps: Record<string, ContextValue>;
   status: Outcome;
+  /** Aborts when the job is cancelled: the running step's processes are stopped. */
+  readonly signal?: AbortSignal;
 }
 
 /** A step about to run: its record, the files it may write, its environment and contexts. */
@@ -108,10 +110,11 @@ export async function runStep(
     env: job.env,
     steps: job.steps,
   };
+  // After a cancellation only `always()` and `cancelled()` steps run (GitHub's status functions).
   const statusFns: StatusFunctions = {
-    success: () => job.status === 'success',
+    success: () => job.status === 'success' && !job.signal?.aborted,
     failure: () => job.status === 'failure',
-    cancelled: () => false,
+    cancelled: () => job.signal?.aborted === true,
   };
   const stepId = step.id;
   const uses = 'uses' in step ? step.uses.value : undefined;
@@ -264,6 +267,8 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   const processResult = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], {
     cwd,
     env: { ...processEnv, GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary },
+    // A step that runs after the cancellation (`always()`) is not stopped by it.
+    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
   });
   record.exitCode = processResult.exitCode;
   const commands = readCommands(processResult.stdout);
@@ -369,6 +374,7 @@ async function runJavaScriptAction(
     eventName: String(github['event_name']),
     event: github['event'],
     env: { ...rest, GITHUB_ENV: GITHUB_ENV!, GITHUB_PATH: GITHUB_PATH!, GITHUB_ACTION_PATH: actionDir },
+    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
   });
   record.exitCode = actionRun.exitCode;
   const commands = readCommands(actionRun.stdout);

@@ -4,12 +4,15 @@ import type { GitHubStandIn } from '../github/index.js';
 import type { RepositoryHost } from '../hosted-repositories.js';
 import type { SandboxRepository } from '../workspace.js';
 import type { Annotation } from './commands.js';
+import type { ConcurrencySettings } from './concurrency.js';
 import type { ContextValue } from './expressions.js';
 import type { WorkflowProblem } from './parser.js';
+import type { ConcurrencyScheduler, RunSlot } from './scheduler.js';
 import type { SandboxApp } from './stand-ins.js';
 
 export type TokenMode = 'app' | 'github-token';
-export type Status = 'success' | 'failure' | 'skipped';
+export type Status = 'success' | 'failure' | 'skipped' | 'cancelled';
+export type Conclusion = 'success' | 'failure' | 'cancelled';
 
 export interface WorkflowEvent {
   name: string;
@@ -56,6 +59,16 @@ export interface RunWorkflowOptions {
   runNumber?: number;
   /** GitHub's "Re-run": the same run id, event and sha, and the next attempt (default 1). */
   runAttempt?: number;
+  /**
+   * The repository's concurrency groups, shared by its runs (the dispatcher's), and this run's place
+   * in the order of workflow-level entries. Default: a scheduler of this run alone.
+   */
+  concurrency?: { scheduler: ConcurrencyScheduler; slot?: RunSlot };
+  /**
+   * The run waits in its workflow-level group (`pending`), then runs (`in_progress`); `runName` is
+   * its `run-name:`, evaluated (what GitHub lists as its display title).
+   */
+  onStatus?: (status: 'pending' | 'in_progress', runName: string) => void;
   /** One line per job and step as they finish, for a live view. */
   onProgress?: (line: string) => void;
 }
@@ -111,7 +124,7 @@ export interface JobResult {
   outputs: Record<string, string>;
   steps: StepResult[];
   environment?: { name: string; deployment: boolean; deploymentId?: number };
-  concurrency?: { group: string; cancelInProgress: boolean };
+  concurrency?: ConcurrencySettings;
   /** For `uses: ./.github/workflows/...`: the call. */
   call?: {
     file: string;
@@ -141,7 +154,12 @@ export interface WorkflowRunResult {
   ref: string;
   sha: string;
   tokenMode: TokenMode;
-  conclusion: 'success' | 'failure';
+  /** `cancelled` when a concurrency group or a newer run cancelled the run or one of its jobs. */
+  conclusion: Conclusion;
+  /** The workflow-level `concurrency:`, evaluated. */
+  concurrency?: ConcurrencySettings;
+  /** Why the run was cancelled (GitHub's line, e.g. "Canceling since a higher priority ..."). */
+  cancelled?: string;
   /** Why the run failed before or outside any step (invalid workflow, wiring mistakes, ...). */
   problems: WorkflowProblem[];
   jobs: JobResult[];

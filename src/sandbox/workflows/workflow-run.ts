@@ -10,13 +10,17 @@
  * - Wiring mistakes fail the run before any job starts (`./lint.ts`), as GitHub fails an invalid
  *   workflow file.
  *
+ * - A workflow-level `concurrency:` is evaluated once the inputs are known; the run then waits on
+ *   its group, or is cancelled there (`./concurrency.ts`, `./scheduler.ts`).
+ *
  * This module owns the run itself: the event's ref and sha, the inputs of a dispatch or a call,
- * the secrets, the run name and the workflow's `env:`, and the result.
+ * the secrets, the run name, the workflow's `env:` and `concurrency:`, and the result.
  */
 import { mkdir } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { TemplateToken } from '@actions/workflow-parser/templates/tokens/index';
 import { runProcess } from '../process.js';
+import { evaluateConcurrency } from './concurrency.js';
 import { CONTEXTS_AT, declaredInputs, githubContext, pick, typeInputs, type Scope } from './contexts.js';
 import {
   evaluateStringMap,
@@ -32,7 +36,8 @@ import { calls, checkWiring } from './lint.js';
 import { child, formatProblem, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
 import { callOutputs } from './reusable-workflows.js';
 import { RunState } from './run-state.js';
-import type { RunWorkflowOptions, WorkflowRunResult } from './types.js';
+import type { Entrant, Lease } from './scheduler.js';
+import type { JobResult, RunWorkflowOptions, WorkflowRunResult } from './types.js';
 
 /** What the event says GITHUB_REF and GITHUB_SHA are. */
 async function refAndSha(options: RunWorkflowOptions): Promise<{ ref: string; sha: string }> {
@@ -104,10 +109,13 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     standIns: run.standIns,
     durationMs: 0,
   };
+  const slot = options.concurrency?.slot;
   const finish = (): WorkflowRunResult => {
+    // A run that never reached its group must not hold up the runs created after it.
+    slot?.skip();
     result.durationMs = Date.now() - started;
     run.progress(
-      `${result.conclusion === 'success' ? '✓' : '✗'} ${result.runName} (${result.file}, run ${result.runId}) ${result.conclusion} in ${(result.durationMs / 1000).toFixed(1)}s`,
+      `${result.conclusion === 'success' ? '✓' : result.conclusion === 'cancelled' ? '⊘' : '✗'} ${result.runName} (${result.file}, run ${result.runId}) ${result.conclusion} in ${(result.durationMs / 1000).toFixed(1)}s`,
     );
     for (const problem of result.problems) run.progress(`  ${formatProblem(problem)}`);
     return result;
@@ -215,20 +223,60 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
       child(loaded.document, 'env'),
       pick(contexts, CONTEXTS_AT.workflowEnv),
     );
+    const settings = evaluateConcurrency(
+      child(loaded.document, 'concurrency'),
+      pick(contexts, CONTEXTS_AT.workflowConcurrency),
+      `${loaded.file}: concurrency`,
+    );
+    let lease: Lease | undefined;
+    if (settings) {
+      result.concurrency = settings;
+      const entrant: Entrant = {
+        label: `run ${run.runId} (${loaded.file})`,
+        level: 'workflow',
+        settings,
+        onCancel: (reason) => run.cancel(reason),
+        onPending: () => options.onStatus?.('pending', result.runName),
+      };
+      const admission = await (slot ? slot.acquire(entrant) : run.scheduler.acquire(entrant));
+      if ('cancelled' in admission) {
+        // Cancelled while pending: the run shows as cancelled, with no job started.
+        result.conclusion = 'cancelled';
+        result.cancelled = admission.cancelled;
+        run.progress(`⊘ ${result.runName} (${loaded.file}, run ${run.runId}): ${admission.cancelled}`);
+        return finish();
+      }
+      lease = admission.lease;
+      run.workflowGroup = settings.group;
+    }
+    slot?.skip();
+    options.onStatus?.('in_progress', result.runName);
     run.progress(
       `▶ ${result.runName} (${loaded.file}, ${options.event.name}${result.action ? `.${result.action}` : ''} by ${actor}, run ${run.runId}, token mode ${options.tokenMode})`,
     );
-    await mkdir(run.dir, { recursive: true });
-    const scope: Scope = { loaded, github, inputs, secrets, vars, workflowEnv, prefix: '', depth: 0 };
-    const jobs = await runJobs(run, scope);
-    result.jobs = jobs;
-    result.outputs = callOutputs(scope, jobs);
-    result.conclusion = jobs.some((job) => job.status === 'failure') ? 'failure' : 'success';
+    try {
+      await mkdir(run.dir, { recursive: true });
+      const scope: Scope = { loaded, github, inputs, secrets, vars, workflowEnv, prefix: '', depth: 0 };
+      const jobs = await runJobs(run, scope);
+      result.jobs = jobs;
+      result.outputs = callOutputs(scope, jobs);
+      result.conclusion = conclusionOf(jobs, run.cancelled);
+      if (run.cancelled) result.cancelled = String(run.signal.reason);
+    } finally {
+      lease?.release();
+    }
   } catch (error) {
     run.problems.push(problemAt(loaded, error instanceof Error ? error.message : String(error), 'runner'));
     result.conclusion = 'failure';
   }
   return finish();
+}
+
+/** GitHub's run conclusion: a failed job fails it; else a cancelled run or job cancels it. */
+export function conclusionOf(jobs: JobResult[], runCancelled: boolean): WorkflowRunResult['conclusion'] {
+  if (jobs.some((job) => job.status === 'failure')) return 'failure';
+  if (runCancelled || jobs.some((job) => job.status === 'cancelled')) return 'cancelled';
+  return 'success';
 }
 
 function problemAt(
