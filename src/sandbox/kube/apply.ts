@@ -94,10 +94,7 @@ export function serverSideApply(
     time: now,
     fields: applied,
   };
-  const others = managers.filter((e) => !isMine(e));
-  const owners = [
-    ...(managers.some(isMine) ? managers.map((e) => (isMine(e) ? entry : e)) : [...others, entry]),
-  ];
+  const owners = managers.some(isMine) ? managers.map((e) => (isMine(e) ? entry : e)) : [...managers, entry];
   const owned: FieldSet = new Set(owners.flatMap((e) => [...e.fields]));
   const base = live ? structuredClone(live) : {};
   delete metadataOf(base)['managedFields'];

@@ -50,3 +50,17 @@ interface DeploymentJson {
   spec: { template: { spec: { containers: { image: string }[] } } };
   status?: { observedGeneration?: number; availableReplicas?: number };
 }
+
+/** What each environment's cluster runs, as `namespace/name image` lines, read with kubectl get. */
+export async function whatRuns(clusters: Record<string, KubeCluster>): Promise<Record<string, string[]>> {
+  const entries = await Promise.all(
+    Object.entries(clusters).map(
+      async ([environment, cluster]) =>
+        [
+          environment,
+          (await deploymentsIn(cluster)).map((d) => `${d.namespace}/${d.name} ${d.images.join(',')}`),
+        ] as const,
+    ),
+  );
+  return Object.fromEntries(entries);
+}

@@ -66,7 +66,8 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
           : new ApiError(500, 'InternalError', `stand-in error: ${String(error)}`);
       send(res, failure.code, failure.status);
     });
-    res.on('finish', () =>
+    // On close, not finish: a watch the client hangs up on is a request too.
+    res.on('close', () =>
       requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', status: res.statusCode }),
     );
   });
