@@ -1,9 +1,10 @@
 // The Deployment controller's part of a rollout, as
 // https://kubernetes.io/docs/concepts/workloads/controllers/deployment/#deployment-status describes
 // it and `kubectl rollout status` reads it: once the controller sees a new generation it writes
-// status.observedGeneration, the new ReplicaSet's replicas as updatedReplicas and the condition
-// Progressing (reason ReplicaSetUpdated); when the new pods are available, availableReplicas and
-// Available=True, and Progressing reason NewReplicaSetAvailable. A rollout asked to fail never gets
+// status.observedGeneration, the new ReplicaSet's replicas as updatedReplicas (the old pods still
+// counted in replicas and availableReplicas) and the condition Progressing (reason
+// ReplicaSetUpdated); when the new pods are available, the old ones go, availableReplicas is the
+// new count, Available=True, and Progressing reason NewReplicaSetAvailable. A rollout asked to fail never gets
 // its pods available and, once its progress deadline passes, gets Progressing=False with reason
 // ProgressDeadlineExceeded (kubectl then says "exceeded its progress deadline"); a stalled one
 // stays waiting, so `rollout status --timeout` times out. No pods run: time is compressed, the
@@ -63,17 +64,19 @@ export class DeploymentController {
     this.after(this.timing.observeMs, () => {
       this.writeStatus(type, namespace, name, generation, (deployment, replicas, replicaSet) => {
         const previous = isObject(deployment['status']) ? deployment['status'] : {};
-        const available = Math.min(Number(previous['availableReplicas'] ?? 0), replicas);
+        // The new ReplicaSet is scaled up, its pods not ready yet; the old pods still serve until
+        // the new ones are available (kubectl: "old replicas are pending termination").
+        const old = Number(previous['availableReplicas'] ?? 0);
         const now = timestamp();
         return {
           observedGeneration: generation,
-          replicas,
+          replicas: replicas + old,
           updatedReplicas: replicas,
-          readyReplicas: available,
-          availableReplicas: available,
-          unavailableReplicas: replicas - available,
+          readyReplicas: old,
+          availableReplicas: old,
+          unavailableReplicas: Math.max(replicas - old, 0),
           conditions: [
-            condition('Available', available >= minAvailable(deployment, replicas), now, previous),
+            condition('Available', old >= minAvailable(deployment, replicas), now, previous),
             {
               type: 'Progressing',
               status: 'True',
@@ -107,6 +110,7 @@ export class DeploymentController {
             };
           return {
             ...status,
+            replicas,
             readyReplicas: replicas,
             availableReplicas: replicas,
             unavailableReplicas: 0,
