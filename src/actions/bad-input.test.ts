@@ -597,7 +597,7 @@ async function runRow(row: Row) {
     // As the chain runs overlay-update: promoters are checked only for a promotion by hand.
     GITHUB_ACTOR: row.action === 'release' ? 'release-manager' : 'github-actions[bot]',
     GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/overlay-deploy.yaml@refs/heads/main`,
-    KUBECONFIG: cluster.kubeconfigPath,
+    ...cluster.env,
     PATH: `${bin}:${process.env.PATH}`,
   };
   const workspace = await repo.checkout();

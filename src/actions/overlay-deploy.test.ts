@@ -48,7 +48,7 @@ async function run(
     apiUrl: github.url,
     eventName: event?.name ?? 'workflow_dispatch',
     event: event?.payload ?? { repository: { default_branch: 'main' } },
-    env: { KUBECONFIG: cluster.kubeconfigPath },
+    env: cluster.env,
   });
 }
 

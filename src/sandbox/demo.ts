@@ -110,7 +110,7 @@ export async function startSandbox(options: {
     workflows: SUITE_WORKFLOWS,
     vars: { PROMOTION_BUILDER: 'buildah' },
     environments: clusters.environments,
-    env: buildah.env,
+    env: { ...buildah.env, ...clusters.env },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return {

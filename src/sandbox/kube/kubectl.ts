@@ -6,7 +6,7 @@ import type { KubeCluster } from './server.js';
 /** Runs kubectl with the cluster's kubeconfig (never a shell); the result whatever the exit code. */
 export function kubectl(cluster: KubeCluster, args: string[], input?: string): Promise<ProcessResult> {
   return runProcess('kubectl', args, {
-    env: { ...process.env, KUBECONFIG: cluster.kubeconfigPath },
+    env: { ...process.env, ...cluster.env },
     ...(input !== undefined ? { input } : {}),
   });
 }

@@ -7,6 +7,12 @@
 // (https://kubernetes.io/docs/reference/using-api/api-concepts/), and Deployments that roll out
 // (./rollouts.ts). No Kubernetes API server can run on these machines; this one is never kinder:
 // what it does not implement (other patch types, create, update, delete) it refuses.
+//
+// What kubectl 1.32 asks (-v=8): `apply --server-side` GET /version, /openapi/v3 and the document of
+// each group version it applies to, /api, /apis, /api/v1, /apis/apps/v1, then one PATCH per object
+// (?fieldManager=...&fieldValidation=Strict&force=false; `diff` adds dryRun=All and GETs each
+// object); `rollout status` GETs the Deployment, lists it with fieldSelector=metadata.name=<name>,
+// and watches from the list's resourceVersion; `get` without -o asks for a Table.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,6 +44,12 @@ export interface KubeCluster {
   kubeconfig: string;
   /** The same kubeconfig in a file, for a KUBECONFIG variable. */
   kubeconfigPath: string;
+  /**
+   * What a process that runs kubectl against this cluster needs: KUBECONFIG, and KUBECACHEDIR in the
+   * cluster's own folder, so kubectl's discovery cache goes with the cluster (never ~/.kube/cache,
+   * where a later cluster on the same port could read it).
+   */
+  env: { KUBECONFIG: string; KUBECACHEDIR: string };
   /** Every request the cluster answered: method, path with query, status. */
   requests: { method: string; path: string; status: number }[];
   /** The next `times` rollouts of the Deployment fail (progress deadline exceeded); default every one. */
@@ -191,6 +203,7 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
     url,
     kubeconfig,
     kubeconfigPath,
+    env: { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: join(folder, 'cache') },
     requests,
     failRollout: ask('fail'),
     stallRollout: ask('stall'),

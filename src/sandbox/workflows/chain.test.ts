@@ -46,6 +46,7 @@ async function sandbox(tokenMode: TokenMode) {
     workflowsDir: WORKFLOWS,
     workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
     environments: clusters.environments,
+    env: clusters.env,
     ...(process.env.SANDBOX_TRACE ? { onProgress: (line: string) => console.log(line) } : {}),
   });
   return { repo, github, clusters: clusters.byEnvironment, dispatcher };
