@@ -9,7 +9,8 @@
 //   both owners;
 // - an apply that changes nothing writes nothing (same resourceVersion);
 // - `dryRun=All` answers what would be stored and stores nothing;
-// - a namespaced object needs its namespace to exist (404 otherwise).
+// - a namespaced object needs its namespace to exist (404 otherwise);
+// - a metadata.resourceVersion in the configuration must be the object's (409 otherwise).
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { addDefaults, checkObject } from './defaults.js';
@@ -62,6 +63,18 @@ export function serverSideApply(
   if (namespace !== undefined && !store.get(namespaceType(), undefined, namespace))
     throw notFound('namespaces', namespace);
   const live = store.get(type, namespace, name);
+  // A resourceVersion in the configuration is a precondition: the object must still be at it.
+  const expected =
+    isObject(request.body) && isObject(request.body['metadata'])
+      ? request.body['metadata']['resourceVersion']
+      : undefined;
+  if (expected !== undefined && expected !== metadataOf(live ?? {})['resourceVersion'])
+    throw new ApiError(
+      409,
+      'Conflict',
+      `Operation cannot be fulfilled on ${type.group ? `${type.plural}.${type.group}` : type.plural} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+      { name, ...(type.group ? { group: type.group } : {}), kind: type.plural },
+    );
   const managers = live ? store.managers(type, namespace, name) : [];
   const applied = fieldSet(config, schema);
   // The server never records these as owned (they identify the object, or the server sets them).

@@ -256,6 +256,14 @@ describe('server-side apply with the real kubectl', () => {
     expect(selector.stderr).toContain('is invalid');
     expect((await deployment('orders')).metadata.generation).toBe(1);
 
+    const stale = await kubectl(
+      cluster,
+      APPLY,
+      dev.replace(/^ {2}name: orders\n/m, '  name: orders\n  resourceVersion: "1"\n'),
+    );
+    expect(stale.exitCode).toBe(1);
+    expect(stale.stderr).toContain('the object has been modified');
+
     const stranger = await runProcess('kubectl', ['get', 'deployments', '-A'], {
       env: { ...process.env, KUBECONFIG: '/dev/null' },
     });
