@@ -132,6 +132,11 @@ describe('server-side apply with the real kubectl', () => {
 
   it('applies again idempotently: nothing is written, the resourceVersion and generation stay', async () => {
     await applyAndRollOut(dev);
+    // kubectl get without -o prints the server's Table, as for a real cluster.
+    const table = await kubectl(cluster, ['get', 'deployment', 'orders', '--namespace', 'shop-dev']);
+    expect(table.stdout).toMatch(
+      /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE\norders\s+2\/2\s+2\s+2\s+\d+s\n$/,
+    );
     const before = await deployment('orders');
     const requests = cluster.requests.length;
     await applyOk(dev);
