@@ -12,7 +12,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { quoted } from '../core/errors.js';
 import { recordDeploy } from '../sandbox/record-deploy.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
-import { createRecordingKubectl, type RecordingKubectl } from '../sandbox/kubectl-recorder.js';
+import { kubectlGet, startKubeCluster, type KubeCluster } from '../sandbox/kube/index.js';
 import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir } from '../sandbox/run-action.js';
 import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../sandbox/workspace.js';
@@ -524,7 +524,7 @@ const ROWS: Row[] = [
 
 let repo: SandboxRepository;
 let github: GitHubStandIn;
-let kubectl: RecordingKubectl;
+let cluster: KubeCluster;
 let bin: string;
 let seed: string;
 
@@ -537,7 +537,7 @@ beforeAll(async () => {
     repo: repo.repo,
     tokens: { [TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' } },
   });
-  kubectl = await createRecordingKubectl();
+  cluster = await startKubeCluster({ name: 'dev' });
   // Builders that record being called: a refused release must build nothing.
   bin = await mkdtemp(join(tmpdir(), 'bad-input-bin-'));
   for (const builder of ['docker', 'buildah', 'podman']) {
@@ -552,7 +552,7 @@ beforeAll(async () => {
 afterAll(async () => {
   expect(github.violations, 'every request and response must satisfy the OpenAPI description').toEqual([]);
   await github?.close();
-  await kubectl?.dispose();
+  await cluster?.close();
   await repo?.dispose();
   await rm(bin, { recursive: true, force: true });
 });
@@ -593,8 +593,8 @@ async function runRow(row: Row) {
     // As the chain runs overlay-update: promoters are checked only for a promotion by hand.
     GITHUB_ACTOR: row.action === 'release' ? 'release-manager' : 'github-actions[bot]',
     GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/overlay-deploy.yaml@refs/heads/main`,
-    ...kubectl.env,
-    PATH: `${bin}:${kubectl.env.PATH ?? process.env.PATH}`,
+    ...cluster.env,
+    PATH: `${bin}:${process.env.PATH}`,
   };
   const workspace = await repo.checkout();
   return runAction({
@@ -684,6 +684,10 @@ describe('bad input is refused up front, and nothing changes', () => {
     ).toEqual([]);
     expect(github.pulls).toEqual([]);
     expect(await readFile(join(bin, 'calls'), 'utf8').catch(() => '')).toBe('');
-    expect(await kubectl.calls()).toEqual([]);
+    const applied = await kubectlGet<{ items: unknown[] }>(cluster, [
+      'namespaces,services,deployments',
+      '--all-namespaces',
+    ]);
+    expect(applied.items).toEqual([]);
   });
 });

@@ -1,15 +1,11 @@
 // The overlay-deploy bundle built from the source (test/global-setup.ts), run as a runner runs it,
-// on events from the GitHub stand-in, with the real kustomize rendering. No Kubernetes cluster can
-// run here: a recording kubectl first on PATH stands in for the cluster (apply, rollout status,
-// diff), so these tests check the exact calls.
+// on events from the GitHub stand-in, with the real kustomize rendering and the real kubectl. No
+// Kubernetes cluster can run here: a Kubernetes API stand-in (src/sandbox/kube) takes the applies,
+// the rollouts and the dry-run diffs, and the tests read what it holds with kubectl get.
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
-import {
-  createRecordingKubectl,
-  type KubectlCall,
-  type RecordingKubectl,
-} from '../sandbox/kubectl-recorder.js';
+import { kubectl, kubectlGet, startKubeCluster, type KubeCluster } from '../sandbox/kube/index.js';
 import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
@@ -18,7 +14,7 @@ const TOKEN = 'ghs_promotionAppToken0123456789';
 
 let repo: SandboxRepository;
 let github: GitHubStandIn;
-let kubectl: RecordingKubectl;
+let cluster: KubeCluster;
 
 beforeEach(async () => {
   repo = await createSandboxRepository();
@@ -28,12 +24,13 @@ beforeEach(async () => {
     repo: repo.repo,
     tokens: { [TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' } },
   });
+  cluster = await startKubeCluster({ name: 'deploy-target' });
 });
 
 afterEach(async () => {
   expect(github.violations, 'every request and response must satisfy the OpenAPI description').toEqual([]);
   await github.close();
-  await kubectl?.dispose();
+  await cluster.close();
   await repo.dispose();
 });
 
@@ -51,7 +48,7 @@ async function run(
     apiUrl: github.url,
     eventName: event?.name ?? 'workflow_dispatch',
     event: event?.payload ?? { repository: { default_branch: 'main' } },
-    env: kubectl.env,
+    env: cluster.env,
   });
 }
 
@@ -66,12 +63,32 @@ async function mergedDevPromotion(version = '1.6.0') {
   return { name: 'pull_request', payload: event!.payload as { pull_request: { merge_commit_sha: string } } };
 }
 
-const applies = (calls: KubectlCall[]) => calls.filter((call) => call.argv[0] === 'apply');
-const rollouts = (calls: KubectlCall[]) => calls.filter((call) => call.argv[0] === 'rollout');
+interface Stored {
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    generation?: number;
+    managedFields?: { manager: string; operation: string }[];
+  };
+  spec?: { template?: { spec: { containers: { image: string }[] } } };
+  status?: { observedGeneration?: number; availableReplicas?: number };
+}
+
+/** What the cluster holds, read as a person would: kubectl get, all namespaces. */
+const stored = async (): Promise<Stored[]> =>
+  (
+    await kubectlGet<{ items: Stored[] }>(cluster, [
+      'namespaces,services,deployments',
+      '--all-namespaces',
+      '--show-managed-fields',
+    ])
+  ).items;
+const names = (objects: Stored[]) =>
+  objects.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`);
 
 describe('overlay-deploy on the merge of a promotion PR', () => {
   it("applies the service's rendered manifests server-side, waits for the rollout, records the deployment, names uat", async () => {
-    kubectl = await createRecordingKubectl();
     const event = await mergedDevPromotion();
     const deploy = await run('overlay-deploy', {}, event);
     expect(deploy.stderr).toBe('');
@@ -84,46 +101,40 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
       'next-overlay': 'uat',
     });
 
-    const calls = await kubectl.calls();
-    expect(applies(calls).map((call) => call.argv)).toEqual([
-      ['apply', '--server-side', '--field-manager=gitops-promotion', '-f', '-'],
+    // Only the service's manifests and the shared namespace, applied by the suite's field manager.
+    const objects = await stored();
+    expect(names(objects)).toEqual([
+      'Namespace//shop-dev',
+      'Service/shop-dev/orders',
+      'Deployment/shop-dev/orders',
     ]);
-    const applied = applies(calls)[0]!.documents as {
-      kind: string;
-      metadata: { name: string; namespace?: string };
-      spec?: { template?: { spec: { containers: { image: string }[] } } };
-    }[];
-    expect(applied.map((doc) => `${doc.kind}/${doc.metadata.name}`)).toEqual([
-      'Namespace/shop-dev',
-      'Service/orders',
-      'Deployment/orders',
-    ]);
-    expect(applied.find((doc) => doc.kind === 'Deployment')!.spec!.template!.spec.containers[0]!.image).toBe(
-      'ghcr.io/acme/orders:1.6.0',
+    expect(
+      objects.map((o) => o.metadata.managedFields?.find((m) => m.operation === 'Apply')?.manager),
+    ).toEqual(['gitops-promotion', 'gitops-promotion', 'gitops-promotion']);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec!.template!.spec.containers[0]!.image).toBe('ghcr.io/acme/orders:1.6.0');
+    expect(deployment.status).toMatchObject({ observedGeneration: 1, availableReplicas: 2 });
+    // After the apply, kubectl rollout status read the Deployment (the stalled-rollout test shows it waits).
+    const requests = cluster.requests.map((r) => `${r.method} ${r.path.split('?')[0]}`);
+    expect(requests.indexOf('GET /apis/apps/v1/namespaces/shop-dev/deployments')).toBeGreaterThan(
+      requests.indexOf('PATCH /apis/apps/v1/namespaces/shop-dev/deployments/orders'),
     );
-    expect(applied.every((doc) => doc.kind === 'Namespace' || doc.metadata.namespace === 'shop-dev')).toBe(
-      true,
-    );
-    expect(rollouts(calls).map((call) => call.argv)).toEqual([
-      ['rollout', 'status', 'deployment/orders', '--namespace', 'shop-dev', '--timeout=300s'],
-    ]);
 
     expect(github.deployments).toHaveLength(1);
-    const deployment = github.deployments[0]!;
-    expect(deployment).toMatchObject({
+    expect(github.deployments[0]!).toMatchObject({
       environment: 'dev',
       sha: event.payload.pull_request.merge_commit_sha,
       payload: { service: 'orders', version: '1.6.0', image: 'ghcr.io/acme/orders:1.6.0' },
       requested: { autoMerge: false, requiredContexts: [] },
       productionEnvironment: false,
     });
-    expect(deployment.statuses.map((s) => s.state)).toEqual(['success']);
+    expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['success']);
     expect(deploy.summary).toContain('| Result | deployed, rollout complete |');
     expect(deploy.summary).toContain('| Next | promotion to `uat` |');
   });
 
   it('stops the chain on a failed rollout: exit 1, failure status, no next environment', async () => {
-    kubectl = await createRecordingKubectl({ failRollout: ['deployment/orders'] });
+    cluster.failRollout('shop-dev', 'orders');
     const deploy = await run('overlay-deploy', {}, await mergedDevPromotion());
     expect(deploy.exitCode).toBe(1);
     expect(deploy.outputs['next-overlay'] ?? '').toBe('');
@@ -134,8 +145,18 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
     expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['failure']);
   });
 
+  it('fails the deploy when the rollout stalls past rollout-timeout: kubectl rollout status times out', async () => {
+    cluster.stallRollout('shop-dev', 'orders');
+    const deploy = await run('overlay-deploy', { 'rollout-timeout': '2' }, await mergedDevPromotion());
+    expect(deploy.exitCode).toBe(1);
+    expect(deploy.annotations.find((a) => a.level === 'error')?.message).toMatch(
+      /Deploying orders 1.6.0 to dev failed: .*timed out waiting for the condition/s,
+    );
+    expect(github.deployments[0]!.statuses.map((s) => s.state)).toEqual(['failure']);
+    expect(deploy.outputs['next-overlay'] ?? '').toBe('');
+  });
+
   it('refuses to deploy when the overlay on the merged commit no longer carries the promoted version', async () => {
-    kubectl = await createRecordingKubectl();
     const event = await mergedDevPromotion();
     const overlay = await git(repo.origin, 'show', 'main:overlays/dev/kustomization.yaml');
     const edited = await repo.pushToMain(
@@ -148,12 +169,11 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
     expect(deploy.annotations.find((a) => a.level === 'error')?.message).toContain(
       'promoted orders 1.6.0 to dev, but overlays/dev/kustomization.yaml on the merged commit',
     );
-    expect(await kubectl.calls()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(github.deployments).toEqual([]);
   });
 
   it('deploys nothing for a promotion PR closed without merging', async () => {
-    kubectl = await createRecordingKubectl();
     const event = await mergedDevPromotion();
     const payload = structuredClone(event.payload) as {
       pull_request: { merged: boolean; merge_commit_sha: string | null };
@@ -169,14 +189,13 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
         message: expect.stringContaining('closed without merging'),
       }),
     );
-    expect(await kubectl.calls()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(github.deployments).toEqual([]);
   });
 });
 
 describe('overlay-deploy with explicit inputs', () => {
   it('redeploys prod from the head of main and ends the chain there', async () => {
-    kubectl = await createRecordingKubectl();
     const deploy = await run('overlay-deploy', { overlay: 'prod', service: 'payments' });
     expect(deploy.exitCode).toBe(0);
     expect(deploy.outputs).toMatchObject({
@@ -195,7 +214,6 @@ describe('overlay-deploy with explicit inputs', () => {
   });
 
   it("leaves another service's deployment in the same environment active (GitHub knows environments, not services)", async () => {
-    kubectl = await createRecordingKubectl();
     for (const service of ['payments', 'orders', 'payments'])
       expect((await run('overlay-deploy', { overlay: 'uat', service })).exitCode).toBe(0);
     expect(
@@ -211,7 +229,6 @@ describe('overlay-deploy with explicit inputs', () => {
   });
 
   it('records a deployment that fails when kustomize cannot render the overlay, and applies nothing', async () => {
-    kubectl = await createRecordingKubectl();
     await repo.pushToMain(
       {
         'overlays/uat/kustomization.yaml': (
@@ -225,7 +242,7 @@ describe('overlay-deploy with explicit inputs', () => {
     expect(deploy.annotations.find((a) => a.level === 'error')?.message).toMatch(
       /kustomize could not render overlays\/uat at [0-9a-f]{12}: .*missing/s,
     );
-    expect(await kubectl.calls()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(github.deployments).toHaveLength(1);
     expect(github.deployments[0]!.statuses.map((s) => [s.state, s.description])).toEqual([
       ['failure', 'orders 1.4.2 failed to deploy'],
@@ -234,13 +251,29 @@ describe('overlay-deploy with explicit inputs', () => {
   });
 
   it('renders and diffs without applying on dry-run', async () => {
-    kubectl = await createRecordingKubectl();
+    // The environment's namespace exists (a server-side dry run of a Service in a missing namespace
+    // is refused by a real cluster too).
+    const namespace = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop-uat' } });
+    const created = await kubectl(
+      cluster,
+      ['apply', '--server-side', '--field-manager=cluster-admin', '-f', '-'],
+      namespace,
+    );
+    expect(created.exitCode, created.stderr).toBe(0);
+    const before = cluster.requests.length;
+
     const deploy = await run('overlay-deploy', { overlay: 'uat', service: 'catalog', 'dry-run': 'true' });
     expect(deploy.exitCode).toBe(0);
     expect(deploy.outputs).toMatchObject({ deployed: 'false', 'next-overlay': '' });
-    const calls = await kubectl.calls();
-    expect(calls.map((call) => call.argv[0])).toEqual(['diff']);
-    expect(calls[0]!.argv).toEqual(['diff', '--server-side', '--field-manager=gitops-promotion', '-f', '-']);
+    // kubectl diff asked the cluster what the apply would do (dryRun=All) and changed nothing.
+    const patches = cluster.requests.slice(before).filter((r) => r.method === 'PATCH');
+    expect(patches.map((r) => r.path.split('?')[0])).toEqual([
+      '/api/v1/namespaces/shop-uat',
+      '/api/v1/namespaces/shop-uat/services/catalog',
+      '/apis/apps/v1/namespaces/shop-uat/deployments/catalog',
+    ]);
+    expect(patches.every((r) => r.path.includes('dryRun=All'))).toBe(true);
+    expect(names(await stored())).toEqual(['Namespace//shop-uat']);
     expect(github.deployments).toEqual([]);
     expect(deploy.summary).toContain('dry run: nothing applied');
   });
@@ -253,13 +286,12 @@ describe('overlay-deploy with explicit inputs', () => {
       "Input 'rollout-timeout': '5m' is not a number of seconds",
     ],
   ])('refuses %j: exit 1, nothing applied, nothing recorded', async (inputs, message) => {
-    kubectl = await createRecordingKubectl();
     const deploy = await run('overlay-deploy', inputs);
     expect(deploy.exitCode).toBe(1);
     expect(deploy.annotations.filter((a) => a.level === 'error').map((a) => a.message)).toEqual([
       expect.stringContaining(message),
     ]);
-    expect(await kubectl.calls()).toEqual([]);
+    expect(await stored()).toEqual([]);
     expect(github.requests).toEqual([]);
   });
 });

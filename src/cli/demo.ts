@@ -7,7 +7,13 @@ import { parseOptions, startedAsProgram, usageFailure, type OptionSpec, type Opt
 import { MissingToolsError, playPromotion, startSandbox, type DemoResult } from '../sandbox/demo.js';
 
 function report(result: DemoResult, tokenMode: string): string {
-  const lines = ['', 'What runs where (from the overlays on main):', '', result.table, '', 'Pull requests:'];
+  const lines = ['', 'What runs where (from the overlays on main):', '', result.table, ''];
+  lines.push('What each cluster runs (kubectl get deployments --all-namespaces):');
+  for (const [environment, running] of Object.entries(result.clusters))
+    for (const line of running.length > 0 ? running : ['(nothing)'])
+      // The digest cut to 12 characters, as the table above shows it.
+      lines.push(`  ${environment.padEnd(6)} ${line.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]+/, '@$1')}`);
+  lines.push('', 'Pull requests:');
   for (const pull of result.pulls)
     lines.push(
       `  #${pull.number} ${pull.state.padEnd(6)} ${pull.title}${pull.mergedBy ? ` (merged by ${pull.mergedBy})` : ''}`,
@@ -72,7 +78,7 @@ async function demo(argv: string[]): Promise<number> {
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   try {
     console.log(
-      `Sandbox: GitHub stand-in, local registry, buildah, real git and kustomize; token mode ${tokenMode}`,
+      `Sandbox: GitHub stand-in, a Kubernetes API stand-in per environment, local registry, buildah, real git, kustomize and kubectl; token mode ${tokenMode}`,
     );
     sandbox = await startSandbox({
       tokenMode,

@@ -1,8 +1,9 @@
 // End to end: the repository's real workflow files played on the sandbox (GitHub stand-in, local
-// registry and buildah, real git and kustomize). No cluster can run here: a recording kubectl stands
-// in for it, so "deployed" means the exact apply and rollout calls were made and succeeded.
+// registry and buildah, real git, kustomize and kubectl). No cluster can run here: a Kubernetes API
+// stand-in per environment takes the applies, and what each one runs is read with kubectl get.
 import { afterEach, describe, expect, it } from 'vitest';
 import { git } from './process.js';
+import { deploymentsIn, kubectlGet, whatRuns } from './kube/index.js';
 import {
   approveAndMerge,
   playPromotion,
@@ -27,7 +28,19 @@ afterEach(async () => {
 const cells = (result: Awaited<ReturnType<typeof playPromotion>>, service: string) =>
   result.rows.find((row) => row.service === service)!.cells.map((cell) => cell.version);
 
-const applies = async (s: Sandbox) => (await s.kubectl.calls()).filter((call) => call.argv[0] === 'apply');
+/** Every object each cluster holds with its resourceVersion: unchanged means nothing was written. */
+async function clusterObjects(s: Sandbox): Promise<Record<string, string>> {
+  const versions: Record<string, string> = {};
+  for (const [environment, cluster] of Object.entries(s.clusters)) {
+    const list = await kubectlGet<{
+      items: { kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }[];
+    }>(cluster, ['namespaces,services,deployments', '--all-namespaces']);
+    for (const { kind, metadata } of list.items)
+      versions[`${environment} ${kind} ${metadata.namespace ?? ''}/${metadata.name}`] =
+        metadata.resourceVersion;
+  }
+  return versions;
+}
 
 const deployStates = (s: Sandbox, service: string) =>
   serviceDeployments(s, service).map((d) => [d.environment, d.statuses.at(-1)?.state]);
@@ -67,7 +80,19 @@ describe.each(['app', 'github-token'] as const)('the whole chain in %s token mod
       expect(deploys.every((run) => run.conclusion === 'success')).toBe(true);
       // The dev merge starts the deploy by its event with an App token, by a dispatch with GITHUB_TOKEN.
       expect(deploys[0]!.event).toBe(tokenMode === 'app' ? 'pull_request' : 'workflow_dispatch');
-      expect((await applies(sandbox)).length).toBe(3);
+      // Each environment's cluster runs exactly that image, applied once (generation 1).
+      const image = `${sandbox.registry.host}/acme/orders:1.6.0@${digests[0]}`;
+      for (const environment of ['dev', 'uat', 'prod']) {
+        const running = await deploymentsIn(sandbox.clusters[environment]!);
+        expect(running.map((d) => [d.namespace, d.name, d.images, d.generation])).toEqual([
+          [`shop-${environment}`, 'orders', [image], 1],
+        ]);
+      }
+      expect(result.clusters).toEqual({
+        dev: [`shop-dev/orders ${image}`],
+        uat: [`shop-uat/orders ${image}`],
+        prod: [`shop-prod/orders ${image}`],
+      });
       expect(deployStates(sandbox, 'orders')).toEqual([
         ['dev', 'success'],
         ['uat', 'success'],
@@ -86,7 +111,8 @@ describe('when things go wrong', () => {
   it(
     'a failed rollout in uat stops the chain there: a failure deployment status and no prod PR',
     async () => {
-      sandbox = await startSandbox({ tokenMode: 'app', failRollout: ['shop-uat/deployment/orders'] });
+      sandbox = await startSandbox({ tokenMode: 'app' });
+      sandbox.clusters['uat']!.failRollout('shop-uat', 'orders');
       await releaseService(sandbox, 'orders', '1.6.0');
       expect(sandbox.dispatcher.failures()).toEqual([]);
       await approveAndMerge(sandbox, 'orders', 'uat');
@@ -113,7 +139,7 @@ describe('when things go wrong', () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       await releaseService(sandbox, 'orders', '1.6.0');
       const uat = promotionPull(sandbox, 'orders', 'uat')!;
-      const appliesBefore = (await applies(sandbox)).length;
+      const clustersBefore = await clusterObjects(sandbox);
       const mainBefore = await git(sandbox.repo.origin, 'rev-parse', 'main');
 
       await sandbox.github.closePull(uat.number, { login: 'uat-lead' });
@@ -131,7 +157,8 @@ describe('when things go wrong', () => {
         ['deploy', 'skipped'],
         ['promote', 'skipped'],
       ]);
-      expect((await applies(sandbox)).length).toBe(appliesBefore);
+      expect(await clusterObjects(sandbox)).toEqual(clustersBefore);
+      expect(await whatRuns({ uat: sandbox.clusters['uat']! })).toEqual({ uat: [] });
       expect(deployStates(sandbox, 'orders')).toEqual([['dev', 'success']]);
       expect(promotionPull(sandbox, 'orders', 'prod')).toBeUndefined();
       expect(await git(sandbox.repo.origin, 'rev-parse', 'main')).toBe(mainBefore);
@@ -188,7 +215,7 @@ describe('reruns and rollbacks', () => {
       const refsBefore = await originRefs(sandbox);
       const pullsBefore = sandbox.github.pulls.length;
       const digestBefore = await sandbox.registry.digest('acme/orders', '1.6.0');
-      const firstApplies = (await applies(sandbox)).map((call) => call.stdin);
+      const clustersBefore = await clusterObjects(sandbox);
       const finished = [...sandbox.dispatcher.runs];
 
       // "Re-run all jobs" on each run, in the order they ran, then a promotion dispatched by hand.
@@ -206,9 +233,8 @@ describe('reruns and rollbacks', () => {
       expect(await originRefs(sandbox)).toBe(refsBefore);
       expect(sandbox.github.pulls.length).toBe(pullsBefore);
       expect(await sandbox.registry.digest('acme/orders', '1.6.0')).toBe(digestBefore);
-      // A rerun deploy applies the very same manifests again (a no-op for the cluster).
-      const rerunApplies = (await applies(sandbox)).slice(firstApplies.length).map((call) => call.stdin);
-      expect(rerunApplies).toEqual(firstApplies);
+      // A rerun deploy applies the very same manifests again: a no-op for the cluster, nothing written.
+      expect(await clusterObjects(sandbox)).toEqual(clustersBefore);
       expect(sandbox.github.violations).toEqual([]);
     },
     CHAIN_TIMEOUT * 2,

@@ -1,6 +1,7 @@
 // The whole promotion on one machine: the repository's real workflow files run by the sandbox
-// runner on the GitHub stand-in's events, a real registry and buildah for the image, real git and
-// kustomize, a recording kubectl in place of a cluster. `npm run demo` and the end-to-end tests use it.
+// runner on the GitHub stand-in's events, a real registry and buildah for the image, real git,
+// kustomize and kubectl, and a Kubernetes API stand-in per environment in place of its cluster (each
+// reached through the environment's KUBECONFIG secret). `npm run demo` and the end-to-end tests use it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +10,7 @@ import { readStatus } from '../app/status.js';
 import { shortDigest } from '../core/pull-request.js';
 import { statusTable, type StatusRow } from '../core/status.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github/index.js';
-import { createRecordingKubectl, type RecordingKubectl } from './kubectl-recorder.js';
+import { startEnvironmentClusters, whatRuns, type EnvironmentClusters } from './kube/index.js';
 import {
   createBuildahSandbox,
   findOnPath,
@@ -45,8 +46,8 @@ export class MissingToolsError extends Error {
 export async function checkTools(): Promise<void> {
   const missing: { tool: string; debianPackage: string }[] = [];
   if (!(await findOnPath(['git']))) missing.push({ tool: 'git', debianPackage: 'git' });
-  if (!(await findOnPath(['kubectl', 'kustomize'])))
-    missing.push({ tool: 'kubectl (for kustomize)', debianPackage: 'kubernetes-client' });
+  if (!(await findOnPath(['kubectl']))) missing.push({ tool: 'kubectl', debianPackage: 'kubernetes-client' });
+  if (!(await findOnPath(['openssl']))) missing.push({ tool: 'openssl', debianPackage: 'openssl' });
   if (!(await findOnPath(['buildah']))) missing.push({ tool: 'buildah', debianPackage: 'buildah' });
   if (!(await findOnPath(REGISTRY_PROGRAMS)))
     missing.push({ tool: 'docker-registry', debianPackage: 'docker-registry' });
@@ -58,7 +59,8 @@ export interface Sandbox {
   github: GitHubStandIn;
   registry: LocalRegistry;
   buildah: BuildahSandbox;
-  kubectl: RecordingKubectl;
+  /** The stand-in cluster of each environment (dev, uat, prod), by name. */
+  clusters: EnvironmentClusters['byEnvironment'];
   dispatcher: WorkflowDispatcher;
   tokenMode: TokenMode;
   dispose(): Promise<void>;
@@ -71,7 +73,6 @@ export interface Sandbox {
  */
 export async function startSandbox(options: {
   tokenMode: TokenMode;
-  failRollout?: string[];
   onProgress?: (line: string) => void;
 }): Promise<Sandbox> {
   await checkTools();
@@ -100,9 +101,7 @@ export async function startSandbox(options: {
     requireApproval: (files) =>
       files.some((file) => reviewed.some((folder) => file.startsWith(`${folder}/`))),
   });
-  const kubectl = await createRecordingKubectl(
-    options.failRollout ? { failRollout: options.failRollout } : {},
-  );
+  const clusters = await startEnvironmentClusters(await chainOf());
   const dispatcher = createWorkflowDispatcher({
     repository: repo,
     github,
@@ -110,7 +109,8 @@ export async function startSandbox(options: {
     workflowsDir: join(ROOT, '.github', 'workflows'),
     workflows: SUITE_WORKFLOWS,
     vars: { PROMOTION_BUILDER: 'buildah' },
-    env: { ...buildah.env, ...kubectl.env },
+    environments: clusters.environments,
+    env: { ...buildah.env, ...clusters.env },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
   return {
@@ -118,13 +118,13 @@ export async function startSandbox(options: {
     github,
     registry,
     buildah,
-    kubectl,
+    clusters: clusters.byEnvironment,
     dispatcher,
     tokenMode: options.tokenMode,
     async dispose() {
       dispatcher.dispose();
       await github.close();
-      await kubectl.dispose();
+      await clusters.close();
       await buildah.dispose();
       await registry.dispose();
       await repo.dispose();
@@ -177,6 +177,8 @@ export interface DemoResult {
   pulls: { number: number; title: string; state: string; mergedBy?: string }[];
   runs: { file: string; event: string; conclusion: string }[];
   standIns: string[];
+  /** What each environment's cluster runs, `namespace/name image` per Deployment, read with kubectl get. */
+  clusters: Record<string, string[]>;
   apiRequests: number;
 }
 
@@ -193,8 +195,11 @@ export function expectClean(sandbox: Sandbox, what: string): void {
     throw new Error(`${what}: requests GitHub would refuse:\n${sandbox.github.violations.join('\n')}`);
 }
 
-/** Each stood-in action once, with how many steps it stood in for and the first reason given. */
-function standInSummary(dispatcher: WorkflowDispatcher): string[] {
+/**
+ * GitHub and the clusters, then each stood-in action once, with how many steps it stood in for and
+ * the first reason given.
+ */
+function standInSummary(dispatcher: WorkflowDispatcher, environments: string[]): string[] {
   const byAction = new Map<string, { count: number; reason: string }>();
   for (const record of dispatcher.runs.flatMap((run) => run.result?.standIns ?? [])) {
     const action = record.uses.replace(/@.*/, '');
@@ -202,9 +207,13 @@ function standInSummary(dispatcher: WorkflowDispatcher): string[] {
     entry.count++;
     byAction.set(action, entry);
   }
-  return [...byAction].map(
-    ([action, { count, reason }]) => `${action} (${count} step${count === 1 ? '' : 's'}): ${reason}`,
-  );
+  return [
+    'GitHub: the stand-in API (requests checked against GitHub’s OpenAPI description and GraphQL schema)',
+    `Kubernetes (${environments.join(', ')}): a small API stand-in per environment on 127.0.0.1, driven by the real kubectl through each environment's KUBECONFIG secret; rollouts complete without pods`,
+    ...[...byAction].map(
+      ([action, { count, reason }]) => `${action} (${count} step${count === 1 ? '' : 's'}): ${reason}`,
+    ),
+  ];
 }
 
 /**
@@ -362,7 +371,8 @@ export async function playPromotion(
       event: run.event,
       conclusion: run.result?.conclusion ?? 'error',
     })),
-    standIns: standInSummary(sandbox.dispatcher),
+    standIns: standInSummary(sandbox.dispatcher, chain),
+    clusters: await whatRuns(sandbox.clusters),
     apiRequests: sandbox.github.requests.length,
   };
 }

@@ -1,11 +1,12 @@
 // The repository's real workflow files, run by the sandbox runner on the stand-in's events: the
 // dev → uat → prod chain in both token modes, with real git, the committed action bundles, real
-// kustomize rendering and a recording kubectl (no cluster can run here).
+// kustomize and kubectl, and a Kubernetes API stand-in per environment (no cluster can run here),
+// reached through each environment's KUBECONFIG secret and read back with kubectl get.
 import { readFile, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
-import { createRecordingKubectl, type KubectlCall, type RecordingKubectl } from '../kubectl-recorder.js';
+import { deploymentsIn, startEnvironmentClusters, type EnvironmentClusters } from '../kube/index.js';
 import { git } from '../process.js';
 import { createSandboxRepository, type SandboxRepository } from '../workspace.js';
 import {
@@ -23,7 +24,7 @@ const WORKFLOWS = `${ROOT}.github/workflows`;
 
 let repo: SandboxRepository | undefined;
 let github: GitHubStandIn | undefined;
-let kubectl: RecordingKubectl | undefined;
+let clusters: EnvironmentClusters | undefined;
 let dispatcher: WorkflowDispatcher | undefined;
 
 async function sandbox(tokenMode: TokenMode) {
@@ -37,28 +38,33 @@ async function sandbox(tokenMode: TokenMode) {
     // CODEOWNERS on the uat and prod overlays: their promotion PRs need an approving review.
     requireApproval: (files) => files.some((file) => /^overlays\/(uat|prod)\//.test(file)),
   });
-  kubectl = await createRecordingKubectl();
+  clusters = await startEnvironmentClusters(['dev', 'uat', 'prod']);
   dispatcher = createWorkflowDispatcher({
     repository: repo,
     github,
     tokenMode,
     workflowsDir: WORKFLOWS,
     workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
-    env: kubectl.env,
+    environments: clusters.environments,
+    env: clusters.env,
     ...(process.env.SANDBOX_TRACE ? { onProgress: (line: string) => console.log(line) } : {}),
   });
-  return { repo, github, kubectl, dispatcher };
+  return { repo, github, clusters: clusters.byEnvironment, dispatcher };
 }
 
 afterEach(async () => {
   dispatcher?.dispose();
   await github?.close();
-  await kubectl?.dispose();
+  await clusters?.close();
   await repo?.dispose();
-  dispatcher = github = kubectl = repo = undefined;
+  dispatcher = github = clusters = repo = undefined;
 });
 
-const applies = (calls: KubectlCall[]) => calls.filter((call) => call.argv[0] === 'apply');
+/** `namespace/name image (generation)` of every Deployment the environment's cluster runs. */
+const running = async (s: { clusters: EnvironmentClusters['byEnvironment'] }, environment: string) =>
+  (await deploymentsIn(s.clusters[environment]!)).map(
+    (d) => `${d.namespace}/${d.name} ${d.images.join(',')} (${d.generation})`,
+  );
 const runsOf = (d: WorkflowDispatcher, file: string): DispatchedRun[] =>
   d.runs.filter((run) => run.file === `.github/workflows/${file}`);
 const job = (result: WorkflowRunResult | JobResult | undefined, path: string): JobResult => {
@@ -104,7 +110,9 @@ async function releaseToDev(tokenMode: TokenMode) {
 async function expectDevDeployedOnceAndUatOpen(s: Awaited<ReturnType<typeof sandbox>>) {
   const deploys = runsOf(s.dispatcher, 'overlay-deploy.yaml');
   expect(deploys, 'exactly one overlay-deploy run').toHaveLength(1);
-  expect(applies(await s.kubectl.calls()), 'exactly one kubectl apply').toHaveLength(1);
+  // The dev cluster runs orders 1.6.0, applied once (generation 1); the other clusters nothing yet.
+  expect(await running(s, 'dev')).toEqual(['shop-dev/orders ghcr.io/acme/orders:1.6.0 (1)']);
+  expect(await running(s, 'uat')).toEqual([]);
   const deploy = deploys[0]!.result!;
   expect(job(deploy, 'target').outputs).toEqual({ overlay: 'dev', service: 'orders' });
   const deployJob = job(deploy, 'deploy');
@@ -266,14 +274,8 @@ describe('reviewers merge the next environments', () => {
         'next-overlay': 'prod',
         rollback: 'false',
       });
-      const uatApplies = applies(await s.kubectl.calls());
-      expect(uatApplies).toHaveLength(2);
-      expect(uatApplies[1]!.documents).toContainEqual(
-        expect.objectContaining({
-          kind: 'Namespace',
-          metadata: expect.objectContaining({ name: 'shop-uat' }),
-        }),
-      );
+      expect(await running(s, 'uat')).toEqual(['shop-uat/orders ghcr.io/acme/orders:1.6.0 (1)']);
+      expect(await running(s, 'prod')).toEqual([]);
       const prod = s.github.pulls.find((pr) => pr.head.ref === 'release/orders/prod');
       expect(prod).toMatchObject({ state: 'open', merged: false });
       expect(job(job(uatDeploy, 'promote'), 'update').outputs).toMatchObject({
@@ -301,7 +303,10 @@ describe('reviewers merge the next environments', () => {
         status: 'skipped',
         if: { expression: "success() && (needs.deploy.outputs.next-overlay != '')", value: false },
       });
-      expect(applies(await s.kubectl.calls())).toHaveLength(3);
+      for (const environment of ['dev', 'uat', 'prod'])
+        expect(await running(s, environment)).toEqual([
+          `shop-${environment}/orders ghcr.io/acme/orders:1.6.0 (1)`,
+        ]);
       expect(actionDeployments(s.github).map((d) => d.environment)).toEqual(['dev', 'uat', 'prod']);
       // The chain ends: three promotion PRs, all merged, and no overlay-update ran after prod.
       expect(s.github.pulls.map((pr) => [pr.head.ref, pr.merged])).toEqual([
@@ -363,7 +368,7 @@ describe('a promotion PR closed without merging', () => {
     expect(job(result, 'deploy').status).toBe('skipped');
     expect(job(result, 'promote').status).toBe('skipped');
     expect(result.conclusion).toBe('success');
-    expect(await s.kubectl.calls()).toEqual([]);
+    for (const environment of ['dev', 'uat', 'prod']) expect(await running(s, environment)).toEqual([]);
     expect(s.github.deployments).toEqual([]);
     // The opened event matched no workflow (overlay-deploy listens to closed only).
     expect(s.dispatcher.log.map((e) => [e.action, e.started.length])).toEqual([

@@ -51,7 +51,7 @@ export interface RunWorkflowOptions {
   tokenMode: TokenMode;
   /** The App `tokenMode: 'app'` configures; default {@link SANDBOX_APP}. */
   app?: SandboxApp;
-  /** The runner machine's environment for every step (e.g. the recording kubectl's PATH). */
+  /** The runner machine's environment for every step (e.g. buildah's storage settings). */
   env?: Record<string, string>;
   /** GITHUB_SHA when the caller knows it (a dispatch records it); default: resolved from the event. */
   sha?: string;
