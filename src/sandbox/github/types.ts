@@ -173,6 +173,23 @@ export interface EnvironmentState {
   waitTimer: number;
   preventSelfReview: boolean;
   deploymentBranchPolicy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  /** Required reviewers: users (logins) and teams (slugs); any one of them approves. */
+  reviewers: { type: 'User' | 'Team'; name: string }[];
+  /** Name patterns of `custom_branch_policies` (used only when that is on). */
+  branchPolicies: { id: number; name: string; type: 'branch' | 'tag' }[];
+}
+
+/** A job that references an environment with required reviewers, waiting for their decision. */
+export interface PendingDeploymentState {
+  runId: number;
+  environment: string;
+  /** Who started the run: with prevent_self_review they may not approve it. */
+  actor: string;
+  waitTimerStartedAt: string | null;
+  /** Set once, by `POST .../actions/runs/{run_id}/pending_deployments`. */
+  decision?: { state: 'approved' | 'rejected'; by: Identity; comment: string };
+  /** Tells the waiting job the decision. */
+  settle: (state: 'approved' | 'rejected') => void;
 }
 
 /** Repository administration the stand-in keeps: what setup-repo reads and writes. */
@@ -186,6 +203,8 @@ export interface RepoSettingsState {
   protections: Map<string, BranchProtectionState>;
   /** Includes the environments deployments created (GitHub creates one when a deployment names it). */
   environments: EnvironmentState[];
+  /** Jobs waiting for an environment's required reviewers (environments.ts). */
+  pendingDeployments: PendingDeploymentState[];
 }
 
 export interface RecordedRequest {

@@ -10,6 +10,7 @@ import type { SequenceToken } from '@actions/workflow-parser/templates/tokens/in
 import { CONTEXTS_AT, STRATEGY, pick, runnerContext, type Scope } from './contexts.js';
 import { evaluateExpression, evaluateStringMap, evaluateToken, isTruthy, toText } from './expressions.js';
 import type { ContextValue, Contexts, StatusFunctions } from './expressions.js';
+import { passEnvironmentRules } from './environments.js';
 import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
 import { callOutputs, callScope } from './reusable-workflows.js';
@@ -179,6 +180,19 @@ async function runJob(
     secrets = { ...secrets, ...(settings.secrets ?? {}) };
     vars = { ...vars, ...(settings.vars ?? {}) };
     result.environment = { name, deployment };
+    const refused = await passEnvironmentRules(name, {
+      github: options.github,
+      runId: run.runId,
+      ref: String(scope.github['ref']),
+      actor: String(scope.github['triggering_actor'] ?? scope.github['actor']),
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      progress: (line) => run.progress(line),
+    });
+    if (refused) {
+      result.status = 'failure';
+      result.errors.push(refused);
+      return result;
+    }
   }
   const concurrency = child(raw, 'concurrency');
   if (concurrency) {

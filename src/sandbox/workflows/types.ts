@@ -58,6 +58,8 @@ export interface RunWorkflowOptions {
   runAttempt?: number;
   /** One line per job and step as they finish, for a live view. */
   onProgress?: (line: string) => void;
+  /** Waits out an environment's wait timer (./environments.ts); default: real time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Condition {
