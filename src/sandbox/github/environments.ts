@@ -9,6 +9,7 @@
 //   "prevent self-review" keeps the person who started the run from approving it;
 // - the wait timer delays the job (in minutes, 0 to 43,200).
 // The sandbox runner asks `deploymentAllowed` before a job starts and waits on `waitForReviewers`.
+import { requireAdmin } from './admin.js';
 import { HttpError, notFound } from './errors.js';
 import type { Handler, RouteContext } from './handler.js';
 import { idForLogin, nodeId, repoPath, teamObject, userObject } from './objects.js';
@@ -182,6 +183,7 @@ function policyObject(p: EnvironmentState['branchPolicies'][number]): Obj {
 }
 
 const createBranchPolicy: Handler = async (c) => {
+  requireAdmin(c);
   const e = findEnvironment(c.store.settings, c.params['environment_name'] ?? '');
   if (!e) throw notFound();
   if (!e.deploymentBranchPolicy?.custom_branch_policies) {
@@ -198,7 +200,17 @@ const createBranchPolicy: Handler = async (c) => {
   return { status: 200, body: policyObject(policy) };
 };
 
+const deleteBranchPolicy: Handler = async (c) => {
+  requireAdmin(c);
+  const e = findEnvironment(c.store.settings, c.params['environment_name'] ?? '');
+  const id = Number(c.params['branch_policy_id']);
+  if (!e || !e.branchPolicies.some((p) => p.id === id)) throw notFound();
+  e.branchPolicies = e.branchPolicies.filter((p) => p.id !== id);
+  return { status: 204 };
+};
+
 export const environmentHandlers: Record<string, Handler> = {
+  'repos/delete-deployment-branch-policy': deleteBranchPolicy,
   'actions/get-pending-deployments-for-run': getPending,
   'actions/review-pending-deployments-for-run': reviewPending,
   'repos/list-deployment-branch-policies': listBranchPolicies,

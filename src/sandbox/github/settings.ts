@@ -1,13 +1,14 @@
 // Repository administration in the stand-in: merge settings (PATCH /repos/{owner}/{repo}), the
 // Actions workflow permissions, classic branch protection and environments. Stored, so every GET
 // reflects the last write, and answered with objects valid for GitHub's description.
+import { requireAdmin } from './admin.js';
 import { environmentHandlers } from './environments.js';
 import { HttpError, notFound } from './errors.js';
 import type { Handler, RouteContext } from './handler.js';
 import { idForLogin, isoNow, nodeId, repoPath, teamObject, userObject } from './objects.js';
 import type { RepoContext } from './objects.js';
 import type { Store } from './store.js';
-import type { BranchProtectionState, EnvironmentState, Identity, PrincipalNames } from './types.js';
+import type { BranchProtectionState, EnvironmentState, PrincipalNames } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -31,22 +32,6 @@ function hasAny(p: PrincipalNames | null): p is PrincipalNames {
 
 function validationFailedSimple(message: string): HttpError {
   return new HttpError(422, { message: 'Validation Failed', errors: [message] });
-}
-
-/** GitHub's answer when the token may read the repository but not administer it. */
-function requireAdmin(c: RouteContext): void {
-  const admins = c.store.options.administrators;
-  if (admins === undefined) return;
-  if (admins.some((login) => login.toLowerCase() === c.identity.login.toLowerCase())) return;
-  throw new HttpError(403, {
-    message: isApp(c.identity)
-      ? 'Resource not accessible by integration'
-      : 'Must have admin rights to Repository.',
-  });
-}
-
-function isApp(identity: Identity): boolean {
-  return identity.type === 'Bot';
 }
 
 function appObject(ctx: RepoContext, slug: string): Obj {
