@@ -6,6 +6,7 @@ import { GraphqlError, HttpError } from './errors.js';
 import { emitPullRequestEvent } from './events.js';
 import type { GitPerson } from './git.js';
 import { idForLogin, isoNow } from './objects.js';
+import { dismissStaleApprovals, reviewRuling } from './review-rules.js';
 import type { StoreState } from './store-state.js';
 import type { Identity, MergeMethod, PullState, ReviewStateName } from './types.js';
 
@@ -45,7 +46,9 @@ export async function refresh(store: StoreState, pr: PullState): Promise<void> {
     pr.blockers = [];
     return;
   }
+  const headBefore = pr.head.sha;
   pr.head.sha = (await store.git.branchSha(pr.head.ref)) ?? pr.head.sha;
+  if (pr.head.sha !== headBefore) dismissStaleApprovals(store, pr);
   pr.base.sha = (await store.git.branchSha(pr.base.ref)) ?? pr.base.sha;
   const key = `${pr.base.sha}...${pr.head.sha}`;
   let info = store.gitInfo.get(key);
@@ -69,7 +72,9 @@ export async function refresh(store: StoreState, pr: PullState): Promise<void> {
   }
   pr.stats = info.stats;
   pr.mergeable = info.clean;
-  pr.blockers = blockersFor(store, pr);
+  const ruling = await reviewRuling(store, pr);
+  pr.reviewRequired = ruling.required;
+  pr.blockers = [...ruling.blockers, ...blockersFor(store, pr)];
   pr.mergeableState = pr.draft
     ? 'draft'
     : !info.clean
@@ -99,6 +104,12 @@ export function reviewDecision(
   store: StoreState,
   pr: PullState,
 ): 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null {
+  if (pr.reviewRequired) {
+    if (pr.blockers.some((b) => b.startsWith('Changes requested'))) return 'CHANGES_REQUESTED';
+    return pr.blockers.some((b) => b.startsWith('At least') || b.startsWith('Waiting on code owner'))
+      ? 'REVIEW_REQUIRED'
+      : 'APPROVED';
+  }
   if (!store.options.requireApproval?.(pr.stats.files)) return null;
   if (reviewStates(pr).includes('CHANGES_REQUESTED')) return 'CHANGES_REQUESTED';
   return isApproved(pr) ? 'APPROVED' : 'REVIEW_REQUIRED';

@@ -114,6 +114,7 @@ export async function createPull(store: StoreState, actor: Identity, input: NewP
     mergeable: null,
     mergeableState: 'unknown',
     blockers: [],
+    reviewRequired: false,
     stats: { commits: 0, additions: 0, deletions: 0, changedFiles: 0, files: [] },
   };
   store.pulls.push(pr);

@@ -77,6 +77,8 @@ export interface PullState {
   mergeableState: MergeableState;
   /** Why a merge would be refused right now (approval, status checks), GitHub's wording. */
   blockers: string[];
+  /** A rule of the base branch's protection requires a review (review-rules.ts). */
+  reviewRequired: boolean;
   stats: PullStats;
 }
 
@@ -265,7 +267,11 @@ export interface StandInOptions {
   defaultBranch?: string;
   /** token -> identity; without it any token is the User 'octocat'. */
   tokens?: Record<string, Identity>;
-  /** A pull request whose changed files match needs an APPROVED review before it merges. */
+  /**
+   * A pull request whose changed files match needs an APPROVED review, from anyone, before it
+   * merges: a shortcut for tests about the chain. The branch protection a test (or setup-repo)
+   * sets counts approvals as GitHub does (review-rules.ts): code owners, stale approvals, last push.
+   */
   requireApproval?: (files: string[]) => boolean;
   /** Commit status contexts that must be `success` on the head before a merge. */
   requiredStatusChecks?: string[];
@@ -279,6 +285,11 @@ export interface StandInOptions {
   deleteBranchOnMerge?: boolean;
   /** Teams of the owning organization by slug, with the logins of their active members. */
   teams?: Record<string, string[]>;
+  /**
+   * Each team's permission on the repository (default `write`): a team with `read` or `triage`
+   * owns nothing in CODEOWNERS, as on GitHub.
+   */
+  teamPermissions?: Record<string, 'read' | 'triage' | 'write' | 'maintain' | 'admin'>;
   /**
    * Logins with administration rights: only they may change settings, branch protection and
    * environments (others get GitHub's 403). Without it every identity may.
