@@ -10,6 +10,7 @@ import {
   repoPath,
   reviewObject,
 } from './objects.js';
+import { refHandlers } from './refs.js';
 import { settingsHandlers } from './settings.js';
 import type { Store } from './store.js';
 import { teamsHandlers } from './teams.js';
@@ -285,4 +286,5 @@ export const handlers: Record<string, Handler> = {
   'repos/list-deployment-statuses': listDeploymentStatuses,
   ...settingsHandlers,
   ...teamsHandlers,
+  ...refHandlers,
 };

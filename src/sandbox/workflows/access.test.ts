@@ -2,6 +2,8 @@
 // the sandbox runner on the stand-in's events (App token mode: the workflows create the App token
 // that reads team membership). The sample config allows release-manager and team release-managers
 // to release, and team uat-approvers to promote to uat by hand.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
@@ -90,6 +92,46 @@ describe('overlay-update.yaml dispatched by hand', () => {
     await s.dispatcher.idle();
     expect(s.dispatcher.failures()).toEqual([]);
     expect(s.github.pulls.map((p) => [p.head.ref, p.state])).toEqual([['release/orders/uat', 'open']]);
+  });
+});
+
+describe('overlay-update.yaml dispatched from another branch', () => {
+  it('uat from a branch whose config lists the dispatcher: refused naming main; no branch, no PR', async () => {
+    const s = await sandbox();
+    const work = await s.repo.checkout('mallory');
+    await git(work, 'checkout', '--quiet', '-b', 'add-me');
+    const path = join(work, '.github/promotion.yaml');
+    await writeFile(
+      path,
+      (await readFile(path, 'utf8')).replaceAll('teams: [uat-approvers]', 'users: [mallory]'),
+    );
+    await git(
+      work,
+      '-c',
+      'user.name=m',
+      '-c',
+      'user.email=m@example.invalid',
+      'commit',
+      '--quiet',
+      '-am',
+      'me',
+    );
+    await git(work, 'push', '--quiet', 'origin', 'add-me');
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      ref: 'add-me',
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'mallory',
+    });
+    await s.dispatcher.idle();
+    const [run] = s.dispatcher.runs;
+    expect(run?.result?.ref).toBe('refs/heads/add-me');
+    expect(errors(run!.result!.jobs.find((j) => j.id === 'update'))).toEqual([
+      expect.stringMatching(
+        /^Refused: a promotion to 'uat' by hand runs only from the default branch main, and this run is on refs\/heads\/add-me/,
+      ),
+    ]);
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
   });
 });
 
