@@ -11,6 +11,11 @@ export interface Identity {
    * A GITHUB_TOKEN never has it, whatever this says.
    */
   orgMembers?: 'read' | 'none';
+  /**
+   * An App installation token's permissions (GitHub's names), as minted: recorded so that tests
+   * see what each job's token may do. The stand-in enforces `members` (orgMembers) only.
+   */
+  permissions?: Record<string, 'read' | 'write'>;
 }
 
 export type MergeMethod = 'merge' | 'squash' | 'rebase';

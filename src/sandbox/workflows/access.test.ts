@@ -9,7 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { git } from '../process.js';
 import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../workspace.js';
-import { createWorkflowDispatcher, type JobResult, type WorkflowDispatcher } from './index.js';
+import { createWorkflowDispatcher, SANDBOX_APP, type JobResult, type WorkflowDispatcher } from './index.js';
+import type { SandboxApp } from './stand-ins.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -17,7 +18,7 @@ let repo: SandboxRepository | undefined;
 let github: GitHubStandIn | undefined;
 let dispatcher: WorkflowDispatcher | undefined;
 
-async function sandbox() {
+async function sandbox(app?: SandboxApp) {
   repo = await createSandboxRepository({ source: ROOT, paths: [...SEED_PATHS, 'services'] });
   github = await startGitHubStandIn({
     bareRepo: repo.origin,
@@ -31,6 +32,7 @@ async function sandbox() {
     repository: repo,
     github,
     tokenMode: 'app',
+    ...(app ? { app } : {}),
     workflowsDir: `${ROOT}.github/workflows`,
     workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
   });
@@ -160,6 +162,48 @@ describe('service-release.yaml', () => {
       kind: 'stand-in',
     });
     expect(run!.result!.jobs.find((j) => j.id === 'promote')?.status).toBe('skipped');
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
+  });
+});
+
+describe('the App token each job mints', () => {
+  it('overlay-update asks for contents and pull requests write and members read, for its repository only', async () => {
+    const s = await sandbox();
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'uat-lead',
+    });
+    await s.dispatcher.idle();
+    expect(s.dispatcher.failures()).toEqual([]);
+    const step = s.dispatcher.runs[0]!.result!.jobs.find((j) => j.id === 'update')!.steps.find(
+      (st) => st.id === 'app-token',
+    );
+    expect(step?.inputs).toMatchObject({
+      owner: s.repo.owner,
+      repositories: s.repo.repo,
+      'permission-contents': 'write',
+      'permission-pull-requests': 'write',
+      'permission-members': 'read',
+    });
+    expect(step?.log).toContain('permissions contents: write, pull_requests: write, members: read');
+  });
+
+  it('an App not granted Members read gets no token: the promotion stops, nothing pushed, no PR', async () => {
+    const s = await sandbox({
+      ...SANDBOX_APP,
+      permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' },
+    });
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'uat-lead',
+    });
+    await s.dispatcher.idle();
+    const update = s.dispatcher.runs[0]!.result!.jobs.find((j) => j.id === 'update')!;
+    expect(update.status).toBe('failure');
+    expect(update.steps.find((st) => st.id === 'app-token')?.error).toContain(
+      'The permissions requested are not granted to this installation',
+    );
     expect(await releaseBranches(s.repo.origin)).toEqual([]);
     expect(s.github.pulls).toEqual([]);
   });
