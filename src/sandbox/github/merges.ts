@@ -3,6 +3,7 @@
 // auto-merge (GraphQL `enablePullRequestAutoMerge`), which merges once nothing blocks any more.
 // Follows the REST operation pulls/merge and GitHub's messages for each refusal.
 import { GraphqlError, HttpError } from './errors.js';
+import { requirePermission } from './permissions.js';
 import { emitPullRequestEvent } from './events.js';
 import type { GitPerson } from './git.js';
 import { idForLogin, isoNow } from './objects.js';
@@ -138,6 +139,7 @@ export async function mergePull(
   pr: PullState,
   request: MergeRequest,
 ): Promise<string> {
+  requirePermission(actor, 'contents', 'write');
   if (pr.merged || pr.state === 'closed') throw new HttpError(405, { message: NOT_MERGEABLE });
   await refresh(store, pr);
   if (request.sha !== undefined && request.sha !== pr.head.sha) {

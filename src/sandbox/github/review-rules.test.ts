@@ -20,6 +20,12 @@ const TOKENS = {
   'admin-token': { login: 'platform-admin', type: 'User' as const },
   'uat-lead-token': { login: 'uat-lead', type: 'User' as const },
   'mallory-token': { login: 'mallory', type: 'User' as const },
+  // The App's token minted with permission-pull-requests: write only.
+  'pr-only-token': {
+    login: 'promotion-app[bot]',
+    type: 'Bot' as const,
+    permissions: { metadata: 'read' as const, pull_requests: 'write' as const },
+  },
 };
 
 let fixture: GitFixture;
@@ -108,6 +114,17 @@ describe('the protection setup-repo applies, with the repository’s CODEOWNERS'
       });
     }
     expect(await fixture.bareGit('log', '-1', '--format=%s', 'main')).toBe('initial commit');
+  });
+
+  it('a token minted without contents write cannot merge even an approved PR', async () => {
+    await start();
+    const n = await promotion('uat');
+    expect((await approve(n, 'uat-lead-token')).status).toBe(200);
+    expect(await merge(n, 'pr-only-token')).toEqual({
+      status: 403,
+      body: expect.objectContaining({ message: 'Resource not accessible by integration' }),
+    });
+    expect((await merge(n)).status).toBe(200);
   });
 
   it('uat approved by a uat-approvers member merges, whoever presses the button', async () => {

@@ -12,8 +12,9 @@ export interface Identity {
    */
   orgMembers?: 'read' | 'none';
   /**
-   * An App installation token's permissions (GitHub's names), as minted: recorded so that tests
-   * see what each job's token may do. The stand-in enforces `members` (orgMembers) only.
+   * An App installation token's permissions (GitHub's names), as minted with `permission-*`.
+   * Enforced where a promotion needs them (permissions.ts): contents write to merge, pull requests
+   * write to review; `members` through orgMembers. Unset: not restricted.
    */
   permissions?: Record<string, 'read' | 'write'>;
 }
