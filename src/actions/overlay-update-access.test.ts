@@ -1,6 +1,7 @@
 // Who may promote by hand: overlay-update dispatched by a person for an environment with
 // promoters (uat and prod in the sample config), run as the bundle built from the source in a real
 // clone against the GitHub stand-in. The chain's own runs are not checked.
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
@@ -39,12 +40,14 @@ afterEach(async () => {
 /** overlay-update as a run of `workflow` (dispatched by `actor`) would run it. */
 async function promote(
   inputs: Record<string, string>,
-  run: { actor: string; workflow: string; token?: string },
+  run: { actor: string; workflow: string; token?: string; branch?: string },
 ): Promise<ActionRun> {
+  const workspace = await repo.checkout();
+  if (run.branch) await git(workspace, 'checkout', '--quiet', run.branch);
   return runAction({
     action: join(suiteActionsDir(), 'overlay-update'),
     inputs,
-    workspace: await repo.checkout(),
+    workspace,
     repository: `${repo.owner}/${repo.repo}`,
     token: run.token ?? APP_TOKEN,
     apiUrl: github.url,
@@ -52,7 +55,8 @@ async function promote(
     event: { repository: { default_branch: 'main' }, workflow: `.github/workflows/${run.workflow}` },
     env: {
       GITHUB_ACTOR: run.actor,
-      GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/${run.workflow}@refs/heads/main`,
+      GITHUB_REF: `refs/heads/${run.branch ?? 'main'}`,
+      GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.repo}/.github/workflows/${run.workflow}@refs/heads/${run.branch ?? 'main'}`,
     },
   });
 }
@@ -88,7 +92,7 @@ describe('overlay-update dispatched by hand', () => {
     expect(run.exitCode).toBe(1);
     expect(errorOf(run)).toBe(
       "Refused: mallory may not promote orders to uat by hand. Allowed by the promoters of environment 'uat' in " +
-        `.github/promotion.yaml: teams ${repo.owner}/uat-approvers; mallory is not listed and not an ` +
+        `.github/promotion.yaml on main (${main.slice(0, 12)}): teams ${repo.owner}/uat-approvers; mallory is not listed and not an ` +
         'active member of that team.',
     );
     expect(run.outputs).toEqual({});
@@ -96,6 +100,9 @@ describe('overlay-update dispatched by hand', () => {
     expect(await git(repo.origin, 'rev-parse', 'main')).toBe(main);
     expect(github.pulls).toEqual([]);
     expect(github.requests.map((r) => `${r.method} ${r.operationId} ${r.status}`)).toEqual([
+      // Who may promote is read from main at the head GitHub reports for it.
+      'GET repos/get 200',
+      'GET git/get-ref 200',
       'GET teams/get-membership-for-user-in-org 404',
       'GET teams/get-by-name 200',
     ]);
@@ -141,9 +148,60 @@ describe('overlay-update dispatched by hand', () => {
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
-    expect(run.summary).toContain(
-      "the promoters of environment 'dev' in .github/promotion.yaml is not set: no restriction",
+    expect(run.summary).toContain("the promoters of environment 'dev' in .github/promotion.yaml on main (");
+  });
+});
+
+describe('who may promote is read from the default branch, never from the dispatched ref', () => {
+  /** mallory pushes a branch whose config makes her a promoter of every environment. */
+  async function branchListingMallory(): Promise<string> {
+    const work = await repo.checkout('mallory-work');
+    await git(work, 'checkout', '--quiet', '-b', 'mallory-branch');
+    const path = join(work, '.github/promotion.yaml');
+    const config = await readFile(path, 'utf8');
+    await writeFile(path, config.replaceAll('teams: [uat-approvers]', 'users: [mallory]'));
+    await git(
+      work,
+      '-c',
+      'user.name=m',
+      '-c',
+      'user.email=m@example.invalid',
+      'commit',
+      '--quiet',
+      '-am',
+      'me',
     );
+    await git(work, 'push', '--quiet', 'origin', 'mallory-branch');
+    return 'mallory-branch';
+  }
+
+  it('a uat promotion dispatched from another branch is refused before anything, whatever that branch says', async () => {
+    const branch = await branchListingMallory();
+    const main = await git(repo.origin, 'rev-parse', 'main');
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'mallory', workflow: 'overlay-update.yaml', branch },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toBe(
+      "Refused: a promotion to 'uat' by hand runs only from the default branch main, and this run is on " +
+        'refs/heads/mallory-branch; choose "Use workflow from: main" in Run workflow',
+    );
+    expect(await releaseBranches()).toEqual([]);
+    expect(await git(repo.origin, 'rev-parse', 'main')).toBe(main);
+    expect(github.pulls).toEqual([]);
+    expect(github.requests.filter((r) => r.method !== 'GET')).toEqual([]);
+  });
+
+  it('on main, a promoter list changed on another branch counts for nothing', async () => {
+    await branchListingMallory();
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'mallory', workflow: 'overlay-update.yaml' },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(/^Refused: mallory may not promote orders to uat by hand\./);
+    expect(github.pulls).toEqual([]);
   });
 });
 

@@ -353,12 +353,16 @@ describe('release: who may release (release.allowed), checked before anything is
       { actor: 'mallory', apiUrl: github.url },
     );
     expect(errorOf(run)).toBe(
-      'Refused: mallory may not run a release of orders. Allowed by release.allowed in .github/promotion.yaml: ' +
+      'Refused: mallory may not run a release of orders. Allowed by release.allowed in .github/promotion.yaml ' +
+        `on main (${(await git(setup.repo.origin, 'rev-parse', 'main')).slice(0, 12)}): ` +
         `users release-manager and teams ${setup.repo.owner}/release-managers; mallory is not listed and not an ` +
         'active member of that team.',
     );
     await expectNothingBuiltOrPushed(run);
     expect(github.requests.map((r) => [r.operationId, r.status, r.login])).toEqual([
+      // release.allowed is read from main at the head GitHub reports for it.
+      ['repos/get', 200, 'promotion-app[bot]'],
+      ['git/get-ref', 200, 'promotion-app[bot]'],
       ['teams/get-membership-for-user-in-org', 404, 'promotion-app[bot]'],
       ['teams/get-by-name', 200, 'promotion-app[bot]'],
     ]);
@@ -375,7 +379,7 @@ describe('release: who may release (release.allowed), checked before anything is
       /^Refused: cannot tell whether mona may run a release of orders\..*404 for the team itself.*'Members: read'.*read:org.*GITHUB_TOKEN can never read it\.$/,
     );
     await expectNothingBuiltOrPushed(run);
-    expect(github.requests.map((r) => r.status)).toEqual([404, 404]);
+    expect(github.requests.map((r) => r.status)).toEqual([200, 200, 404, 404]);
   });
 
   it('without a token a team cannot be read: refused, naming the input', async () => {
@@ -384,7 +388,7 @@ describe('release: who may release (release.allowed), checked before anything is
     await expectNothingBuiltOrPushed(run);
   });
 
-  it('a run that names no actor is refused without asking GitHub anything', async () => {
+  it('a run that names no actor is refused without asking GitHub about teams', async () => {
     const run = await release(
       setup,
       { service: 'orders', version: '3.0.0', token: APP_TOKEN },
@@ -394,7 +398,7 @@ describe('release: who may release (release.allowed), checked before anything is
       /^Cannot run a release of orders: the run names no actor \(GITHUB_ACTOR is empty\)/,
     );
     await expectNothingBuiltOrPushed(run);
-    expect(github.requests).toEqual([]);
+    expect(github.requests.map((r) => r.operationId)).toEqual(['repos/get', 'git/get-ref']);
   });
 
   it('a member of an allowed team releases: one membership request, then the build and push', async () => {
@@ -405,6 +409,8 @@ describe('release: who may release (release.allowed), checked before anything is
     );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(github.requests.map((r) => [r.operationId, r.status])).toEqual([
+      ['repos/get', 200],
+      ['git/get-ref', 200],
       ['teams/get-membership-for-user-in-org', 200],
     ]);
     expect(await setup.registry.tags('acme/orders')).toEqual(['3.0.0']);

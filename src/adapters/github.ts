@@ -364,3 +364,21 @@ export class TeamMemberships {
     }
   }
 }
+
+/**
+ * The repository's default branch and the commit GitHub reports at its head now (REST repos/get and
+ * git/get-ref), whatever ref the run was started on.
+ */
+export async function defaultBranchHead(
+  octokit: Octokit,
+  repo: Repo,
+): Promise<{ branch: string; sha: string }> {
+  const { owner, repo: name } = repo;
+  const { data } = await octokit.rest.repos.get({ owner, repo: name });
+  const { data: ref } = await octokit.rest.git.getRef({
+    owner,
+    repo: name,
+    ref: `heads/${data.default_branch}`,
+  });
+  return { branch: data.default_branch, sha: ref.object.sha };
+}

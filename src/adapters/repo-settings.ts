@@ -4,7 +4,10 @@
 import type {
   BranchProtection,
   CurrentRepoSettings,
+  DeploymentBranchPolicy,
+  EnvironmentSettings,
   Principals,
+  BranchPolicyChange,
   RepoSettingsChanges,
   RepositorySettings,
 } from '../core/repo-settings.js';
@@ -151,6 +154,13 @@ const REPOSITORY_FIELDS = {
 
 /** Reads and writes one repository's settings; every method is one or a few REST calls. */
 export class RepoSettingsClient {
+  /**
+   * What each environment's other protection rules were when read: a `PUT .../environments/{name}`
+   * that sets the branch policy sends them again, so that required reviewers and the wait timer a
+   * person set stay as they are.
+   */
+  private readonly kept = new Map<string, EnvironmentRules>();
+
   constructor(
     private readonly octokit: Octokit,
     private readonly repo: Repo,
@@ -225,16 +235,46 @@ export class RepoSettingsClient {
     }
   }
 
-  /** Every environment's name, a page of 100 at a time. */
-  private async readEnvironments(): Promise<string[]> {
-    const found: string[] = [];
+  /** Every environment with its deployment branch policy, a page of 100 at a time. */
+  private async readEnvironments(): Promise<EnvironmentSettings[]> {
+    const found: EnvironmentSettings[] = [];
     for (let page = 1; ; page++) {
       const { data } = await this.call(`GET /repos/${this.name}/environments`, () =>
         this.octokit.rest.repos.getAllEnvironments({ ...this.repo, per_page: 100, page }),
       );
       const batch = data.environments ?? [];
-      found.push(...batch.map((e) => e.name));
+      for (const environment of batch) {
+        this.kept.set(environment.name, rulesOf(environment.protection_rules ?? []));
+        const policy = environment.deployment_branch_policy;
+        const branchPolicy: DeploymentBranchPolicy = !policy
+          ? { kind: 'none' }
+          : policy.protected_branches
+            ? { kind: 'protected' }
+            : { kind: 'custom', patterns: await this.readBranchPolicies(environment.name) };
+        found.push({ name: environment.name, branchPolicy });
+      }
       if (batch.length < 100 || found.length >= (data.total_count ?? 0)) return found;
+    }
+  }
+
+  private async readBranchPolicies(
+    environment: string,
+  ): Promise<{ id: number; name: string; type: 'branch' | 'tag' }[]> {
+    const found: { id: number; name: string; type: 'branch' | 'tag' }[] = [];
+    const path = `/repos/${this.name}/environments/${encodeURIComponent(environment)}/deployment-branch-policies`;
+    for (let page = 1; ; page++) {
+      const { data } = await this.call(`GET ${path}`, () =>
+        this.octokit.rest.repos.listDeploymentBranchPolicies({
+          ...this.repo,
+          environment_name: environment,
+          per_page: 100,
+          page,
+        }),
+      );
+      for (const p of data.branch_policies) {
+        found.push({ id: p.id ?? 0, name: p.name ?? '', type: p.type === 'tag' ? 'tag' : 'branch' });
+      }
+      if (data.branch_policies.length < 100 || found.length >= data.total_count) return found;
     }
   }
 
@@ -314,5 +354,74 @@ export class RepoSettingsClient {
       );
       done(what);
     }
+    for (const change of changes.branchPolicies) await this.applyBranchPolicy(change, done);
   }
+
+  private async applyBranchPolicy(
+    change: BranchPolicyChange,
+    done: (request: string) => void,
+  ): Promise<void> {
+    const environment_name = change.environment;
+    const path = `/repos/${this.name}/environments/${encodeURIComponent(environment_name)}`;
+    if (change.select) {
+      const kept = this.kept.get(environment_name) ?? { reviewers: null };
+      await this.call(`PUT ${path}`, () =>
+        this.octokit.rest.repos.createOrUpdateEnvironment({
+          ...this.repo,
+          environment_name,
+          ...kept,
+          deployment_branch_policy: { protected_branches: false, custom_branch_policies: true },
+        }),
+      );
+      done(`PUT ${path}`);
+    }
+    for (const name of change.add) {
+      const what = `POST ${path}/deployment-branch-policies`;
+      await this.call(what, () =>
+        this.octokit.rest.repos.createDeploymentBranchPolicy({
+          ...this.repo,
+          environment_name,
+          name,
+          type: 'branch',
+        }),
+      );
+      done(what);
+    }
+    for (const branch_policy_id of change.remove) {
+      const what = `DELETE ${path}/deployment-branch-policies/${branch_policy_id}`;
+      await this.call(what, () =>
+        this.octokit.rest.repos.deleteDeploymentBranchPolicy({
+          ...this.repo,
+          environment_name,
+          branch_policy_id,
+        }),
+      );
+      done(what);
+    }
+  }
+}
+
+interface EnvironmentRules {
+  wait_timer?: number;
+  prevent_self_review?: boolean;
+  reviewers: { type: 'User' | 'Team'; id: number }[] | null;
+}
+
+type ProtectionRule = NonNullable<
+  Awaited<ReturnType<Octokit['rest']['repos']['getAllEnvironments']>>['data']['environments']
+>[number]['protection_rules'];
+
+/** The wait timer and required reviewers of an environment, in the form its PUT takes them. */
+function rulesOf(rules: NonNullable<ProtectionRule>): EnvironmentRules {
+  const kept: EnvironmentRules = { reviewers: null };
+  for (const rule of rules) {
+    if ('wait_timer' in rule && typeof rule.wait_timer === 'number') kept.wait_timer = rule.wait_timer;
+    if ('reviewers' in rule && rule.reviewers) {
+      kept.prevent_self_review = rule.prevent_self_review ?? false;
+      kept.reviewers = rule.reviewers.flatMap((r) =>
+        r.type && r.reviewer && 'id' in r.reviewer ? [{ type: r.type, id: r.reviewer.id }] : [],
+      );
+    }
+  }
+  return kept;
 }

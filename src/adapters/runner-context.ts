@@ -18,6 +18,8 @@ export interface RepositoryContext {
   serverUrl?: string;
   /** GITHUB_SHA: the commit the run is for. */
   sha?: string;
+  /** GITHUB_REF: the ref the run is for (`refs/heads/main`); empty when not set. */
+  ref: string;
   runUrl?: string;
 }
 
@@ -42,6 +44,7 @@ export function repositoryContext(env: NodeJS.ProcessEnv = process.env): Reposit
     eventName: env.GITHUB_EVENT_NAME ?? '',
     event,
     workflowRef: env.GITHUB_WORKFLOW_REF ?? '',
+    ref: env.GITHUB_REF ?? '',
     ...(serverUrl ? { serverUrl } : {}),
     ...(env.GITHUB_SHA ? { sha: env.GITHUB_SHA } : {}),
     ...(serverUrl && runId ? { runUrl: `${serverUrl}/${owner}/${repo}/actions/runs/${runId}` } : {}),

@@ -8,6 +8,7 @@ import { runProcess } from '../sandbox/process.js';
 import { createGitFixture } from '../sandbox/github/fixture.js';
 import type { GitFixture } from '../sandbox/github/fixture.js';
 import { startGitHubStandIn } from '../sandbox/github/index.js';
+import { idForLogin } from '../sandbox/github/objects.js';
 import type { GitHubStandIn, StandInOptions } from '../sandbox/github/index.js';
 import { parseArgs, setupRepo } from './setup-repo.js';
 
@@ -87,6 +88,9 @@ const EXPECTED_READS = [
   'GET /repos/acme/platform/actions/permissions/workflow',
   'GET /repos/acme/platform/branches/main/protection',
   'GET /repos/acme/platform/environments',
+  ...['dev', 'uat', 'prod'].map(
+    (e) => `GET /repos/acme/platform/environments/${e}/deployment-branch-policies`,
+  ),
 ];
 
 describe('setup-repo on a fresh repository', () => {
@@ -105,18 +109,23 @@ describe('setup-repo on a fresh repository', () => {
       '+ branch main required_pull_request_reviews: created (pull request required)',
       '+ branch main required_approving_review_count: created (0)',
       '+ branch main require_code_owner_reviews: created (true)',
+      '+ branch main dismiss_stale_reviews: created (true)',
       '+ branch main bypass_pull_request_allowances: created (none)',
       '+ branch main required_status_checks: created (build, test (strict))',
       '+ branch main enforce_admins: created (true)',
       '+ branch main allow_force_pushes: created (false)',
       '+ branch main allow_deletions: created (false)',
       '+ environment dev: created',
+      '+ environment dev deployment_branch_policy: created (only branches main)',
       '+ environment uat: created',
+      '+ environment uat deployment_branch_policy: created (only branches main)',
       '+ environment prod: created',
-      '16 of 16 settings changed.',
+      '+ environment prod deployment_branch_policy: created (only branches main)',
+      '20 of 20 settings changed.',
     ]);
 
-    expect(reads()).toEqual(EXPECTED_READS);
+    // The environments do not exist yet: no branch policy to read.
+    expect(reads()).toEqual(EXPECTED_READS.slice(0, 4));
     expect(writes()).toEqual([
       'PATCH /repos/acme/platform',
       'PUT /repos/acme/platform/actions/permissions/workflow',
@@ -124,6 +133,10 @@ describe('setup-repo on a fresh repository', () => {
       'PUT /repos/acme/platform/environments/dev',
       'PUT /repos/acme/platform/environments/uat',
       'PUT /repos/acme/platform/environments/prod',
+      ...['dev', 'uat', 'prod'].flatMap((e) => [
+        `PUT /repos/acme/platform/environments/${e}`,
+        `POST /repos/acme/platform/environments/${e}/deployment-branch-policies`,
+      ]),
     ]);
     const bodies = gh.requests.filter((r) => r.method !== 'GET').map((r) => r.body);
     expect(bodies[0]).toEqual({
@@ -158,6 +171,9 @@ describe('setup-repo on a fresh repository', () => {
       allowDeletions: false,
     });
     expect(gh.settings.environments.map((e) => e.name)).toEqual(['dev', 'uat', 'prod']);
+    expect(
+      gh.settings.environments.map((e) => [e.deploymentBranchPolicy, e.branchPolicies.map((p) => p.name)]),
+    ).toEqual(Array(3).fill([{ protected_branches: false, custom_branch_policies: true }, ['main']]));
     expect(gh.violations).toEqual([]);
   });
 
@@ -169,12 +185,12 @@ describe('setup-repo on a fresh repository', () => {
     const second = await run([...REPO, '--required-check', 'build']);
     expect(second.code).toBe(0);
     const lines = second.stdout.slice(1, -1);
-    expect(lines).toHaveLength(16);
+    expect(lines).toHaveLength(20);
     expect(lines.every((l) => l.startsWith('= '))).toBe(true);
     expect(lines).toContain('= repository allow_rebase_merge: unchanged (true)');
     expect(lines).toContain('= branch main required_status_checks: unchanged (build (strict))');
     expect(lines).toContain('= environment prod: unchanged');
-    expect(second.stdout.at(-1)).toBe('Nothing to change: all 16 settings match.');
+    expect(second.stdout.at(-1)).toBe('Nothing to change: all 20 settings match.');
     expect(writes()).toEqual([]);
     expect(reads()).toEqual(EXPECTED_READS);
     expect(gh.violations).toEqual([]);
@@ -190,8 +206,11 @@ describe('setup-repo on a fresh repository', () => {
     expect(check.stdout).toContain('+ branch main require_code_owner_reviews: missing, wanted true');
     expect(check.stdout).toContain('+ branch main required_status_checks: missing, wanted none');
     expect(check.stdout).toContain('+ environment uat: missing');
+    expect(check.stdout).toContain(
+      '+ environment uat deployment_branch_policy: missing, wanted only branches main',
+    );
     expect(check.stdout.at(-1)).toBe(
-      '16 of 16 settings differ; run setup-repo without --check to apply them.',
+      '20 of 20 settings differ; run setup-repo without --check to apply them.',
     );
     expect(writes()).toEqual([]);
     expect(gh.settings.protections.size).toBe(0);
@@ -204,7 +223,7 @@ describe('setup-repo on a fresh repository', () => {
     expect((await run(REPO)).code).toBe(0);
     const check = await run([...REPO, '--check']);
     expect(check.code).toBe(0);
-    expect(check.stdout.at(-1)).toBe('All 16 settings match.');
+    expect(check.stdout.at(-1)).toBe('All 20 settings match.');
 
     // Someone loosens the protection in the UI: --check notices, setup-repo puts it back.
     const put = await fetch(`${gh.url}/repos/acme/platform/branches/main/protection`, {
@@ -226,6 +245,7 @@ describe('setup-repo on a fresh repository', () => {
     expect(drift.code).toBe(1);
     expect(drift.stdout.filter((l) => !l.startsWith('= ')).slice(1, -1)).toEqual([
       '~ branch main required_approving_review_count: differs: is 2, wanted 0',
+      '~ branch main dismiss_stale_reviews: differs: is false, wanted true',
       '~ branch main enforce_admins: differs: is false, wanted true',
     ]);
     gh.requests.length = 0;
@@ -238,15 +258,55 @@ describe('setup-repo on a fresh repository', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  it('--check fails when an environment may deploy from any branch; setup-repo keeps its reviewers', async () => {
+    await start();
+    expect((await run(REPO)).code).toBe(0);
+    // Someone opens prod to every branch, and sets a required reviewer and a wait timer.
+    const put = await fetch(`${gh.url}/repos/acme/platform/environments/prod`, {
+      method: 'PUT',
+      headers: { authorization: 'token admin-token', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        deployment_branch_policy: null,
+        wait_timer: 5,
+        reviewers: [{ type: 'User', id: idForLogin('platform-admin') }],
+      }),
+    });
+    expect(put.status).toBe(200);
+    const drift = await run([...REPO, '--check']);
+    expect(drift.code).toBe(1);
+    expect(drift.stdout.filter((l) => !l.startsWith('= ')).slice(1, -1)).toEqual([
+      '~ environment prod deployment_branch_policy: differs: is no restriction, wanted only branches main',
+    ]);
+    expect((await run(REPO)).code).toBe(0);
+    const prod = gh.settings.environments.find((e) => e.name === 'prod');
+    expect(prod).toMatchObject({
+      deploymentBranchPolicy: { protected_branches: false, custom_branch_policies: true },
+      waitTimer: 5,
+      reviewers: [{ type: 'User', name: 'platform-admin' }],
+    });
+    expect(prod?.branchPolicies.map((p) => p.name)).toEqual(['main']);
+    expect((await run([...REPO, '--check'])).code).toBe(0);
+    expect(gh.violations).toEqual([]);
+  });
+
   it('counts an environment a deployment already created', async () => {
     await start();
     const sha = await fixture.bareGit('rev-parse', 'main');
     await gh.recordEnvironmentDeployment('dev', { ref: sha, creator: { login: 'dev', type: 'User' } });
     const result = await run(REPO);
     expect(result.stdout).toContain('= environment dev: unchanged');
-    expect(writes().filter((w) => w.includes('/environments/'))).toEqual([
+    // GitHub created dev with no restriction: setup-repo restricts it too.
+    expect(result.stdout).toContain(
+      '~ environment dev deployment_branch_policy: changed from no restriction to only branches main',
+    );
+    expect(
+      writes()
+        .filter((w) => w.includes('/environments/'))
+        .slice(0, 3),
+    ).toEqual([
       'PUT /repos/acme/platform/environments/uat',
       'PUT /repos/acme/platform/environments/prod',
+      'PUT /repos/acme/platform/environments/dev',
     ]);
   });
 
@@ -355,11 +415,11 @@ describe('setup-repo as a process', () => {
     const apply = await runProcess(tsx, [script, ...REPO], { cwd: dir, env });
     expect(apply.exitCode).toBe(0);
     expect(apply.stdout).toContain('~ repository allow_auto_merge: changed from false to true');
-    expect(writes()).toHaveLength(6);
+    expect(writes()).toHaveLength(12);
 
     const after = await runProcess(tsx, [script, ...REPO, '--check'], { cwd: dir, env });
     expect(after.exitCode).toBe(0);
-    expect(after.stdout).toContain('All 16 settings match.');
+    expect(after.stdout).toContain('All 20 settings match.');
     expect(gh.violations).toEqual([]);
   });
 

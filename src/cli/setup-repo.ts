@@ -1,6 +1,6 @@
 // `npm run setup-repo -- --repo <owner>/<name>`: applies the settings the suite needs through the
 // REST API (repository merge settings, Actions workflow permissions, protection of main, the chain's
-// environments), changing only what differs. `--check` changes nothing and exits 1 when something
+// environments, each allowed to deploy from main only), changing only what differs. `--check` changes nothing and exits 1 when something
 // differs. Token from GITHUB_TOKEN or GH_TOKEN; API from GITHUB_API_URL (GHES, GHE.com).
 // Exit codes: 0 done / all match, 1 settings differ (--check), 2 usage, token, config or API error.
 import { readFile } from 'node:fs/promises';
@@ -22,7 +22,9 @@ import { startedAsProgram, terminalIo, type CommandIo } from './args.js';
 
 export const USAGE = `usage: npm run setup-repo -- --repo <owner>/<name> [options]
 
-Applies the repository settings the promotion suite needs, changing only what differs.
+Applies the repository settings the promotion suite needs, changing only what differs:
+merge settings, Actions workflow permissions, the protection of the branch, and one
+environment per chain entry that only the branch may deploy from.
 
 options:
   --repo <owner>/<name>    the repository (required)

@@ -8,6 +8,7 @@ import {
   summarizePlan,
   type BranchProtection,
   type CurrentRepoSettings,
+  type DeploymentBranchPolicy,
   type DesiredRepoSettings,
 } from './repo-settings.js';
 
@@ -45,6 +46,15 @@ const desired: DesiredRepoSettings = {
   environments: ['dev', 'uat', 'prod'],
 };
 
+const MAIN_ONLY: DeploymentBranchPolicy = {
+  kind: 'custom',
+  patterns: [{ id: 1, name: 'main', type: 'branch' }],
+};
+const env = (name: string, branchPolicy: DeploymentBranchPolicy = { kind: 'none' }) => ({
+  name,
+  branchPolicy,
+});
+
 /** What setup-repo leaves behind for `desired`. */
 function setUp(): CurrentRepoSettings {
   const plan = planRepoSettings(fresh(), desired);
@@ -52,7 +62,7 @@ function setUp(): CurrentRepoSettings {
     repository: { ...fresh().repository, ...plan.changes.repository },
     workflowPermissions: plan.changes.workflowPermissions!,
     protection: plan.changes.protection!,
-    environments: ['dev', 'uat', 'prod'],
+    environments: ['dev', 'uat', 'prod'].map((name) => env(name, structuredClone(MAIN_ONLY))),
   };
 }
 
@@ -91,7 +101,7 @@ describe('planRepoSettings', () => {
         requireCodeOwnerReviews: true,
         requiredApprovingReviewCount: 0,
         bypassAllowances: { users: [], teams: [], apps: [] },
-        dismissStaleReviews: false,
+        dismissStaleReviews: true,
         requireLastPushApproval: false,
         dismissalRestrictions: { users: [], teams: [], apps: [] },
       },
@@ -110,15 +120,22 @@ describe('planRepoSettings', () => {
       'branch main required_pull_request_reviews',
       'branch main required_approving_review_count',
       'branch main require_code_owner_reviews',
+      'branch main dismiss_stale_reviews',
       'branch main bypass_pull_request_allowances',
       'branch main required_status_checks',
       'branch main enforce_admins',
       'branch main allow_force_pushes',
       'branch main allow_deletions',
       'environment dev',
+      'environment dev deployment_branch_policy',
       'environment uat',
+      'environment uat deployment_branch_policy',
       'environment prod',
+      'environment prod deployment_branch_policy',
     ]);
+    expect(plan.changes.branchPolicies).toEqual(
+      ['dev', 'uat', 'prod'].map((environment) => ({ environment, select: true, add: ['main'], remove: [] })),
+    );
   });
 
   it('asks for the merge method the config uses', () => {
@@ -146,6 +163,7 @@ describe('planRepoSettings', () => {
       workflowPermissions: undefined,
       protection: undefined,
       environments: [],
+      branchPolicies: [],
     });
     expect(plan.lines.every((l) => l.status === 'unchanged')).toBe(true);
   });
@@ -204,13 +222,46 @@ describe('planRepoSettings', () => {
   });
 
   it('creates only the environments that are missing', () => {
-    const plan = planRepoSettings({ ...fresh(), environments: ['uat', 'staging'] }, desired);
+    const plan = planRepoSettings({ ...fresh(), environments: [env('uat'), env('staging')] }, desired);
     expect(plan.changes.environments).toEqual(['dev', 'prod']);
     expect(plan.lines.filter((l) => l.scope === 'environment').map((l) => [l.name, l.status])).toEqual([
       ['dev', 'created'],
       ['uat', 'unchanged'],
       ['prod', 'created'],
     ]);
+  });
+
+  it('restricts each environment to the default branch, keeping what already matches', () => {
+    const current = setUp();
+    current.environments = [
+      env('dev'),
+      env('uat', { kind: 'protected' }),
+      env('prod', {
+        kind: 'custom',
+        patterns: [
+          { id: 7, name: 'main', type: 'branch' },
+          { id: 8, name: 'release/*', type: 'branch' },
+          { id: 9, name: 'v*', type: 'tag' },
+        ],
+      }),
+    ];
+    const plan = planRepoSettings(current, desired);
+    expect(
+      plan.lines.filter((l) => l.name === 'deployment_branch_policy').map((l) => [l.scope, l.from]),
+    ).toEqual([
+      ['environment dev', 'no restriction'],
+      ['environment uat', 'protected branches'],
+      ['environment prod', 'only branches main, release/* and tags v*'],
+    ]);
+    expect(plan.changes.branchPolicies).toEqual([
+      { environment: 'dev', select: true, add: ['main'], remove: [] },
+      { environment: 'uat', select: true, add: ['main'], remove: [] },
+      { environment: 'prod', select: false, add: [], remove: [8, 9] },
+    ]);
+    expect(formatPlan(plan, 'check')).toContain(
+      '~ environment dev deployment_branch_policy: differs: is no restriction, wanted only branches main',
+    );
+    expect(planRepoSettings(setUp(), desired).changes.branchPolicies).toEqual([]);
   });
 
   it('counts a protection without pull request reviews as not requiring a pull request', () => {
@@ -221,6 +272,7 @@ describe('planRepoSettings', () => {
       ['required_pull_request_reviews', 'none', 'pull request required'],
       ['required_approving_review_count', 'none', '0'],
       ['require_code_owner_reviews', 'false', 'true'],
+      ['dismiss_stale_reviews', 'false', 'true'],
     ]);
   });
 });
@@ -230,7 +282,7 @@ describe('formatPlan and summarizePlan', () => {
     const current = setUp();
     current.repository.allowAutoMerge = false;
     current.workflowPermissions.defaultWorkflowPermissions = 'read';
-    current.environments = ['dev', 'uat'];
+    current.environments = current.environments.slice(0, 2);
     const plan = planRepoSettings(current, desired);
     const lines = formatPlan(plan, 'applied');
     expect(lines).toContain('= repository delete_branch_on_merge: unchanged (true)');
@@ -239,8 +291,10 @@ describe('formatPlan and summarizePlan', () => {
     expect(lines).toContain('= branch main required_status_checks: unchanged (build, lint (strict))');
     expect(lines).toContain('= environment dev: unchanged');
     expect(lines).toContain('+ environment prod: created');
+    expect(lines).toContain('= environment dev deployment_branch_policy: unchanged (only branches main)');
+    expect(lines).toContain('+ environment prod deployment_branch_policy: created (only branches main)');
     expect(lines).toHaveLength(plan.lines.length);
-    expect(summarizePlan(plan, 'applied')).toBe(`3 of ${plan.lines.length} settings changed.`);
+    expect(summarizePlan(plan, 'applied')).toBe(`4 of ${plan.lines.length} settings changed.`);
   });
 
   it('says what differs with --check, without claiming it changed', () => {
@@ -251,7 +305,7 @@ describe('formatPlan and summarizePlan', () => {
     expect(lines).toContain('+ environment uat: missing');
     expect(lines.some((l) => l.includes('changed from') || l.includes('created'))).toBe(false);
     expect(summarizePlan(plan, 'check')).toBe(
-      `15 of ${plan.lines.length} settings differ; run setup-repo without --check to apply them.`,
+      `19 of ${plan.lines.length} settings differ; run setup-repo without --check to apply them.`,
     );
     expect(summarizePlan(planRepoSettings(setUp(), desired), 'check')).toBe(
       `All ${plan.lines.length} settings match.`,

@@ -30,8 +30,9 @@ export interface PullRequestReviews {
   requiredApprovingReviewCount: number;
   /** Who may merge without meeting the pull request requirements. */
   bypassAllowances: Principals;
-  // Not managed by setup-repo: kept as they are when the protection is rewritten.
+  /** An approval stops counting when the promotion branch changes under it. */
   dismissStaleReviews: boolean;
+  // Not managed by setup-repo: kept as they are when the protection is rewritten.
   requireLastPushApproval: boolean;
   dismissalRestrictions: Principals;
 }
@@ -53,14 +54,26 @@ export interface BranchProtection {
   restrictions: Principals | null;
 }
 
+/** An environment's "Deployment branches and tags" setting. */
+export type DeploymentBranchPolicy =
+  | { kind: 'none' }
+  | { kind: 'protected' }
+  /** Selected branches and tags: the name patterns, with GitHub's ids (to delete one). */
+  | { kind: 'custom'; patterns: { id: number; name: string; type: 'branch' | 'tag' }[] };
+
+export interface EnvironmentSettings {
+  name: string;
+  branchPolicy: DeploymentBranchPolicy;
+}
+
 /** What GitHub reports before anything is changed. */
 export interface CurrentRepoSettings {
   repository: RepositorySettings;
   workflowPermissions: WorkflowPermissions;
   /** null: the branch is not protected. */
   protection: BranchProtection | null;
-  /** Names of the repository's GitHub environments. */
-  environments: string[];
+  /** The repository's GitHub environments. */
+  environments: EnvironmentSettings[];
 }
 
 export interface DesiredRepoSettings {
@@ -112,6 +125,19 @@ export interface RepoSettingsChanges {
   protection: BranchProtection | undefined;
   /** `PUT .../environments/{name}` for each. */
   environments: string[];
+  /** Each environment whose deployment branch policy must become "the default branch only". */
+  branchPolicies: BranchPolicyChange[];
+}
+
+/**
+ * `PUT .../environments/{name}` with custom branch policies when `select` (they are not on yet),
+ * then `POST .../deployment-branch-policies` for each of `add` and `DELETE` for each of `remove`.
+ */
+export interface BranchPolicyChange {
+  environment: string;
+  select: boolean;
+  add: string[];
+  remove: number[];
 }
 
 export interface RepoSettingsPlan {
@@ -162,7 +188,8 @@ function desiredProtection(current: BranchProtection | null, desired: DesiredRep
       // 0: dev merges without approval; CODEOWNERS makes uat/prod need their team.
       requiredApprovingReviewCount: 0,
       bypassAllowances: { ...NO_ONE },
-      dismissStaleReviews: reviews?.dismissStaleReviews ?? false,
+      // A promotion branch rebuilt on a newer main (or pushed to by hand) needs approving again.
+      dismissStaleReviews: true,
       requireLastPushApproval: reviews?.requireLastPushApproval ?? false,
       dismissalRestrictions: reviews?.dismissalRestrictions ?? { ...NO_ONE },
     },
@@ -188,12 +215,30 @@ function protectionFields(p: BranchProtection | null): { name: string; value: st
       value: reviews ? String(reviews.requiredApprovingReviewCount) : 'none',
     },
     { name: 'require_code_owner_reviews', value: String(reviews?.requireCodeOwnerReviews ?? false) },
+    { name: 'dismiss_stale_reviews', value: String(reviews?.dismissStaleReviews ?? false) },
     { name: 'bypass_pull_request_allowances', value: principalsText(reviews?.bypassAllowances ?? NO_ONE) },
     { name: 'required_status_checks', value: checksText(p?.requiredStatusChecks ?? null) },
     { name: 'enforce_admins', value: String(p?.enforceAdmins ?? false) },
     { name: 'allow_force_pushes', value: String(p?.allowForcePushes ?? false) },
     { name: 'allow_deletions', value: String(p?.allowDeletions ?? false) },
   ];
+}
+
+function branchPolicyText(policy: DeploymentBranchPolicy): string {
+  if (policy.kind === 'none') return 'no restriction';
+  if (policy.kind === 'protected') return 'protected branches';
+  const of = (type: 'branch' | 'tag') =>
+    policy.patterns
+      .filter((p) => p.type === type)
+      .map((p) => p.name)
+      .sort();
+  const branches = of('branch');
+  const tags = of('tag');
+  const parts = [
+    ...(branches.length > 0 ? [`branches ${branches.join(', ')}`] : []),
+    ...(tags.length > 0 ? [`tags ${tags.join(', ')}`] : []),
+  ];
+  return `only ${parts.length > 0 ? parts.join(' and ') : 'none (nothing may deploy)'}`;
 }
 
 function line(scope: string, name: string, from: string | undefined, to: string): SettingLine {
@@ -258,11 +303,28 @@ export function planRepoSettings(
     if (have !== field.value) protectionDiffers = true;
   }
 
-  const missingEnvironments = desired.environments.filter((name) => !current.environments.includes(name));
+  const existing = (name: string) => current.environments.find((e) => e.name === name);
+  const missingEnvironments = desired.environments.filter((name) => !existing(name));
+  const branchPolicies: BranchPolicyChange[] = [];
   for (const name of desired.environments) {
-    lines.push(
-      line('environment', name, current.environments.includes(name) ? 'exists' : undefined, 'exists'),
-    );
+    const have = existing(name);
+    lines.push(line('environment', name, have ? 'exists' : undefined, 'exists'));
+    // Only the default branch may run a job that reads the environment's secrets (its cluster).
+    const want: DeploymentBranchPolicy = {
+      kind: 'custom',
+      patterns: [{ id: 0, name: desired.branch, type: 'branch' }],
+    };
+    const from = have ? branchPolicyText(have.branchPolicy) : undefined;
+    lines.push(line(`environment ${name}`, 'deployment_branch_policy', from, branchPolicyText(want)));
+    if (from === branchPolicyText(want)) continue;
+    const patterns = have?.branchPolicy.kind === 'custom' ? have.branchPolicy.patterns : [];
+    const isWanted = (p: { name: string; type: string }) => p.type === 'branch' && p.name === desired.branch;
+    branchPolicies.push({
+      environment: name,
+      select: have?.branchPolicy.kind !== 'custom',
+      add: patterns.some(isWanted) ? [] : [desired.branch],
+      remove: patterns.filter((p) => !isWanted(p)).map((p) => p.id),
+    });
   }
 
   return {
@@ -273,6 +335,7 @@ export function planRepoSettings(
       workflowPermissions: permissionsDiffer ? wantPermissions : undefined,
       protection: protectionDiffers ? wantProtection : undefined,
       environments: missingEnvironments,
+      branchPolicies,
     },
   };
 }

@@ -2,10 +2,10 @@
 // image in the environment's overlay on its promotion branch, opens (and where the environment
 // allows, merges) the pull request, and writes the outputs and the job summary.
 import * as core from '@actions/core';
-import { requireAccess } from '../../app/access.js';
+import { configOnDefaultBranch, environmentOnDefaultBranch, requireAccess } from '../../app/access.js';
 import { overlayUpdate, validateInputs, type OverlayUpdateInputs } from '../../app/overlay-update.js';
 import { Git } from '../../adapters/git.js';
-import { createOctokit, PullRequests, TeamMemberships } from '../../adapters/github.js';
+import { createOctokit, defaultBranchHead, PullRequests, TeamMemberships } from '../../adapters/github.js';
 import { readServiceDeployments } from '../../adapters/github-status.js';
 import { renderOverlay } from '../../adapters/kubernetes.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
@@ -42,14 +42,20 @@ export async function run(): Promise<void> {
     // A promotion started by hand needs the environment's promoters; the chain's own runs do not.
     const actors = runActors();
     if (isPromotionByHand(context.eventName, context.workflowRef, context.repository, actors[0]!)) {
-      const { environment, service, config } = validated;
+      const { service } = validated;
+      const { config, head } = await configOnDefaultBranch(
+        new Git(context.workspace),
+        () => defaultBranchHead(octokit(), context),
+        inputs.config,
+      );
+      const environment = environmentOnDefaultBranch(config, validated.environment.name, context.ref, head);
       const teams = new TeamMemberships(octokit(), context.owner);
       await requireAccess(
         {
           heading: `overlay-update: who may promote to \`${environment.name}\` by hand`,
           subject: {
             action: `promote ${service.name} to ${environment.name} by hand`,
-            rule: `the promoters of environment '${environment.name}' in ${config.file}`,
+            rule: `the promoters of environment '${environment.name}' in ${config.file} (${head.sha.slice(0, 12)})`,
           },
           list: environment.promoters,
           org: context.owner,

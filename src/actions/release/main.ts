@@ -1,12 +1,14 @@
 // The release action: reads its inputs, checks who may release, builds and pushes the image with
 // the chosen builder, and writes the outputs and the job summary.
 import * as core from '@actions/core';
-import { requireAccess } from '../../app/access.js';
+import { configOnDefaultBranch, requireAccess } from '../../app/access.js';
 import { release, validateReleaseInputs, type ReleaseInputs } from '../../app/release.js';
 import { runBuilder } from '../../adapters/builder.js';
-import { createOctokit, TeamMemberships } from '../../adapters/github.js';
+import { Git } from '../../adapters/git.js';
+import { createOctokit, defaultBranchHead, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
+import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
 import { releaseSummary } from '../../core/release.js';
 import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
@@ -30,21 +32,37 @@ export function readInputs(): ReleaseInputs & { token: string } {
   };
 }
 
+async function remoteHead(git: Git, branch: string): Promise<string> {
+  const sha = await git.remoteBranchHead(branch);
+  if (sha === undefined) throw new UserError(`the default branch ${branch} does not exist on origin`);
+  return sha;
+}
+
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
     const context = repositoryContext();
     const validated = await validateReleaseInputs(inputs, context.workspace);
-    // Before anything is built or pushed: only the people release.allowed names may release.
+    // Before anything is built or pushed: only the people release.allowed names may release, as the
+    // default branch says (GitHub's head of it; without a token, what the checkout's origin reports).
     let teams: TeamMemberships | undefined;
+    const git = new Git(context.workspace);
+    const { config, head } = await configOnDefaultBranch(
+      git,
+      async () =>
+        inputs.token
+          ? defaultBranchHead(createOctokit(inputs.token, core), context)
+          : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
+      inputs.config,
+    );
     await requireAccess(
       {
         heading: `release: who may release \`${validated.service.name}\``,
         subject: {
           action: `run a release of ${validated.service.name}`,
-          rule: `release.allowed in ${validated.config.file}`,
+          rule: `release.allowed in ${config.file} (${head.sha.slice(0, 12)})`,
         },
-        list: validated.config.release.allowed,
+        list: config.release.allowed,
         org: context.owner,
         logins: runActors(),
       },

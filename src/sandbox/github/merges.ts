@@ -3,9 +3,11 @@
 // auto-merge (GraphQL `enablePullRequestAutoMerge`), which merges once nothing blocks any more.
 // Follows the REST operation pulls/merge and GitHub's messages for each refusal.
 import { GraphqlError, HttpError } from './errors.js';
+import { requirePermission } from './permissions.js';
 import { emitPullRequestEvent } from './events.js';
 import type { GitPerson } from './git.js';
 import { idForLogin, isoNow } from './objects.js';
+import { dismissStaleApprovals, reviewRuling } from './review-rules.js';
 import type { StoreState } from './store-state.js';
 import type { Identity, MergeMethod, PullState, ReviewStateName } from './types.js';
 
@@ -45,7 +47,9 @@ export async function refresh(store: StoreState, pr: PullState): Promise<void> {
     pr.blockers = [];
     return;
   }
+  const headBefore = pr.head.sha;
   pr.head.sha = (await store.git.branchSha(pr.head.ref)) ?? pr.head.sha;
+  if (pr.head.sha !== headBefore) dismissStaleApprovals(store, pr);
   pr.base.sha = (await store.git.branchSha(pr.base.ref)) ?? pr.base.sha;
   const key = `${pr.base.sha}...${pr.head.sha}`;
   let info = store.gitInfo.get(key);
@@ -69,7 +73,9 @@ export async function refresh(store: StoreState, pr: PullState): Promise<void> {
   }
   pr.stats = info.stats;
   pr.mergeable = info.clean;
-  pr.blockers = blockersFor(store, pr);
+  const ruling = await reviewRuling(store, pr);
+  pr.reviewRequired = ruling.required;
+  pr.blockers = [...ruling.blockers, ...blockersFor(store, pr)];
   pr.mergeableState = pr.draft
     ? 'draft'
     : !info.clean
@@ -99,6 +105,12 @@ export function reviewDecision(
   store: StoreState,
   pr: PullState,
 ): 'APPROVED' | 'CHANGES_REQUESTED' | 'REVIEW_REQUIRED' | null {
+  if (pr.reviewRequired) {
+    if (pr.blockers.some((b) => b.startsWith('Changes requested'))) return 'CHANGES_REQUESTED';
+    return pr.blockers.some((b) => b.startsWith('At least') || b.startsWith('Waiting on code owner'))
+      ? 'REVIEW_REQUIRED'
+      : 'APPROVED';
+  }
   if (!store.options.requireApproval?.(pr.stats.files)) return null;
   if (reviewStates(pr).includes('CHANGES_REQUESTED')) return 'CHANGES_REQUESTED';
   return isApproved(pr) ? 'APPROVED' : 'REVIEW_REQUIRED';
@@ -127,6 +139,7 @@ export async function mergePull(
   pr: PullState,
   request: MergeRequest,
 ): Promise<string> {
+  requirePermission(actor, 'contents', 'write');
   if (pr.merged || pr.state === 'closed') throw new HttpError(405, { message: NOT_MERGEABLE });
   await refresh(store, pr);
   if (request.sha !== undefined && request.sha !== pr.head.sha) {

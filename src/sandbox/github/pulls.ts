@@ -3,6 +3,7 @@
 // issues/create-comment). Merging is
 // merges.ts; reviews and code owners are reviews.ts.
 import { validationFailed } from './errors.js';
+import { requirePermission } from './permissions.js';
 import { emitPullRequestEvent } from './events.js';
 import { refresh } from './merges.js';
 import { isoNow, nodeId } from './objects.js';
@@ -54,6 +55,8 @@ function checkBody(body: unknown): void {
 
 /** A comment on a pull request (issues/create-comment): a body is required, at most BODY_LIMIT long. */
 export function addComment(pr: PullState, actor: Identity, body: unknown, id: number): CommentState {
+  // GitHub also takes issues write for a comment; the suite's tokens hold pull requests write.
+  requirePermission(actor, 'pull_requests', 'write');
   if (typeof body !== 'string' || body === '')
     throw validationFailed([{ resource: 'IssueComment', field: 'body', code: 'missing_field' }]);
   checkBody(body);
@@ -125,6 +128,7 @@ export async function createPull(store: StoreState, actor: Identity, input: NewP
     mergeable: null,
     mergeableState: 'unknown',
     blockers: [],
+    reviewRequired: false,
     stats: { commits: 0, additions: 0, deletions: 0, changedFiles: 0, files: [] },
   };
   store.pulls.push(pr);

@@ -3,6 +3,7 @@
 // pulls/request-reviewers and pulls/create-review). A review can complete an auto-merge.
 import { CODEOWNERS_PATHS, codeOwnersOf } from '../../core/codeowners.js';
 import { HttpError, notFound } from './errors.js';
+import { requirePermission } from './permissions.js';
 import { refresh, runAutoMerges } from './merges.js';
 import { isoNow, nodeId } from './objects.js';
 import { sameLogin, type StoreState } from './store-state.js';
@@ -54,6 +55,7 @@ export async function createReview(
   pr: PullState,
   input: NewReview,
 ): Promise<ReviewState> {
+  requirePermission(actor, 'pull_requests', 'write');
   const own = sameLogin(actor.login, pr.user.login);
   const errors: string[] = [];
   if (pr.state === 'closed' && input.event !== undefined && input.event !== 'COMMENT') {
@@ -94,10 +96,12 @@ export async function createReview(
  */
 export async function dismissReview(
   store: StoreState,
+  actor: Identity,
   pr: PullState,
   reviewId: number,
   input: { message?: unknown },
 ): Promise<ReviewState> {
+  requirePermission(actor, 'pull_requests', 'write');
   const review = pr.reviews.find((r) => r.id === reviewId);
   if (!review) throw notFound();
   if (typeof input.message !== 'string' || input.message === '')

@@ -12,6 +12,7 @@ import {
   repoPath,
   reviewObject,
 } from './objects.js';
+import { refHandlers } from './refs.js';
 import { runsHandlers } from './runs.js';
 import { settingsHandlers } from './settings.js';
 import type { Store } from './store.js';
@@ -181,7 +182,7 @@ const createReview: Handler = async (c) => {
 
 const dismissReview: Handler = async (c) => {
   const pr = pullFrom(c);
-  const review = await c.store.dismissReview(pr, Number(c.params['review_id']), obj(c.body));
+  const review = await c.store.dismissReview(c.identity, pr, Number(c.params['review_id']), obj(c.body));
   return { status: 200, body: reviewObject(c.store.ctx, pr, review) };
 };
 
@@ -307,4 +308,5 @@ export const handlers: Record<string, Handler> = {
   ...runsHandlers,
   ...settingsHandlers,
   ...teamsHandlers,
+  ...refHandlers,
 };

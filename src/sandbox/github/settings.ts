@@ -1,12 +1,14 @@
 // Repository administration in the stand-in: merge settings (PATCH /repos/{owner}/{repo}), the
 // Actions workflow permissions, classic branch protection and environments. Stored, so every GET
 // reflects the last write, and answered with objects valid for GitHub's description.
+import { requireAdmin } from './admin.js';
+import { environmentHandlers } from './environments.js';
 import { HttpError, notFound } from './errors.js';
 import type { Handler, RouteContext } from './handler.js';
 import { idForLogin, isoNow, nodeId, repoPath, teamObject, userObject } from './objects.js';
 import type { RepoContext } from './objects.js';
 import type { Store } from './store.js';
-import type { BranchProtectionState, EnvironmentState, Identity, PrincipalNames } from './types.js';
+import type { BranchProtectionState, EnvironmentState, PrincipalNames } from './types.js';
 
 type Obj = Record<string, unknown>;
 
@@ -30,22 +32,6 @@ function hasAny(p: PrincipalNames | null): p is PrincipalNames {
 
 function validationFailedSimple(message: string): HttpError {
   return new HttpError(422, { message: 'Validation Failed', errors: [message] });
-}
-
-/** GitHub's answer when the token may read the repository but not administer it. */
-function requireAdmin(c: RouteContext): void {
-  const admins = c.store.options.administrators;
-  if (admins === undefined) return;
-  if (admins.some((login) => login.toLowerCase() === c.identity.login.toLowerCase())) return;
-  throw new HttpError(403, {
-    message: isApp(c.identity)
-      ? 'Resource not accessible by integration'
-      : 'Must have admin rights to Repository.',
-  });
-}
-
-function isApp(identity: Identity): boolean {
-  return identity.type === 'Bot';
 }
 
 function appObject(ctx: RepoContext, slug: string): Obj {
@@ -147,6 +133,20 @@ export function environmentObject(ctx: RepoContext, e: EnvironmentState): Obj {
     const id = idForLogin(`wait_timer:${e.id}`);
     rules.push({ id, node_id: nodeId('GA', id), type: 'wait_timer', wait_timer: e.waitTimer });
   }
+  if (e.reviewers.length > 0) {
+    const id = idForLogin(`required_reviewers:${e.id}`);
+    rules.push({
+      id,
+      node_id: nodeId('GA', id),
+      type: 'required_reviewers',
+      prevent_self_review: e.preventSelfReview,
+      reviewers: e.reviewers.map((r) => ({
+        type: r.type,
+        reviewer:
+          r.type === 'User' ? userObject(ctx, { login: r.name, type: 'User' }) : teamObject(ctx, r.name),
+      })),
+    });
+  }
   if (e.deploymentBranchPolicy) {
     const id = idForLogin(`branch_policy:${e.id}`);
     rules.push({ id, node_id: nodeId('GA', id), type: 'branch_policy' });
@@ -175,6 +175,8 @@ function newEnvironment(name: string, createdAt: string): EnvironmentState {
     waitTimer: 0,
     preventSelfReview: false,
     deploymentBranchPolicy: null,
+    reviewers: [],
+    branchPolicies: [],
   };
 }
 
@@ -369,6 +371,33 @@ const getEnvironment: Handler = async (c) => {
   return { status: 200, body: environmentObject(c.store.ctx, environment) };
 };
 
+/**
+ * Reviewers come by id; the stand-in knows the logins of its tokens, teams and administrators and
+ * the slugs of its teams. GitHub allows at most six.
+ */
+function reviewersById(c: RouteContext, list: unknown[]): EnvironmentState['reviewers'] {
+  if (list.length > 6) {
+    throw validationFailedSimple('Only 6 reviewers can be set for an environment');
+  }
+  const { options } = c.store;
+  const logins = new Set<string>([
+    ...Object.values(options.tokens ?? {}).map((i) => i.login),
+    ...Object.values(options.teams ?? {}).flat(),
+    ...(options.administrators ?? []),
+  ]);
+  return list.map((entry) => {
+    const { type, id } = obj(entry);
+    const name =
+      type === 'Team'
+        ? Object.keys(options.teams ?? {}).find((slug) => idForLogin(`team:${slug}`) === id)
+        : [...logins].find((login) => idForLogin(login) === id);
+    if ((type !== 'User' && type !== 'Team') || name === undefined) {
+      throw validationFailedSimple(`Reviewer ${String(type)} ${String(id)} was not found`);
+    }
+    return { type, name };
+  });
+}
+
 const createOrUpdateEnvironment: Handler = async (c) => {
   requireAdmin(c);
   const name = c.params['environment_name'] ?? '';
@@ -389,9 +418,7 @@ const createOrUpdateEnvironment: Handler = async (c) => {
       });
     }
   }
-  if (Array.isArray(body['reviewers']) && body['reviewers'].length > 0) {
-    c.note('repos/create-or-update-environment: the stand-in does not model required reviewers');
-  }
+  const reviewers = Array.isArray(body['reviewers']) ? reviewersById(c, body['reviewers']) : undefined;
   const list = environmentsOf(c.store);
   let environment = list.find((e) => sameName(e.name, name));
   const now = isoNow();
@@ -401,6 +428,7 @@ const createOrUpdateEnvironment: Handler = async (c) => {
   }
   environment.updatedAt = now;
   if (typeof waitTimer === 'number') environment.waitTimer = waitTimer;
+  if (reviewers) environment.reviewers = reviewers;
   if (typeof body['prevent_self_review'] === 'boolean')
     environment.preventSelfReview = body['prevent_self_review'];
   if (policy !== undefined) {
@@ -416,6 +444,7 @@ const createOrUpdateEnvironment: Handler = async (c) => {
 };
 
 export const settingsHandlers: Record<string, Handler> = {
+  ...environmentHandlers,
   'repos/update': updateRepo,
   'actions/get-github-actions-default-workflow-permissions-repository': getWorkflowPermissions,
   'actions/set-github-actions-default-workflow-permissions-repository': setWorkflowPermissions,

@@ -39,6 +39,7 @@ export class StoreState {
     workflowPermissions: { defaultWorkflowPermissions: 'read', canApprovePullRequestReviews: false },
     protections: new Map(),
     environments: [],
+    pendingDeployments: [],
   };
   /** Mergeability and diff of `base...head`, by that key: git answers once per pair of commits. */
   readonly gitInfo = new Map<string, { clean: boolean; stats: PullState['stats'] }>();

@@ -61,8 +61,13 @@ export class Store extends StoreState {
     return reviews.createReview(this, actor, pr, input);
   }
 
-  dismissReview(pr: PullState, reviewId: number, input: { message?: unknown }): Promise<ReviewState> {
-    return reviews.dismissReview(this, pr, reviewId, input);
+  dismissReview(
+    actor: Identity,
+    pr: PullState,
+    reviewId: number,
+    input: { message?: unknown },
+  ): Promise<ReviewState> {
+    return reviews.dismissReview(this, actor, pr, reviewId, input);
   }
 
   createCommitStatus(

@@ -11,6 +11,12 @@ export interface Identity {
    * A GITHUB_TOKEN never has it, whatever this says.
    */
   orgMembers?: 'read' | 'none';
+  /**
+   * An App installation token's permissions (GitHub's names), as minted with `permission-*`.
+   * Enforced where a promotion needs them (permissions.ts): contents write to merge, pull requests
+   * write to review; `members` through orgMembers. Unset: not restricted.
+   */
+  permissions?: Record<string, 'read' | 'write'>;
 }
 
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
@@ -86,6 +92,8 @@ export interface PullState {
   mergeableState: MergeableState;
   /** Why a merge would be refused right now (approval, status checks), GitHub's wording. */
   blockers: string[];
+  /** A rule of the base branch's protection requires a review (review-rules.ts). */
+  reviewRequired: boolean;
   stats: PullStats;
 }
 
@@ -182,6 +190,23 @@ export interface EnvironmentState {
   waitTimer: number;
   preventSelfReview: boolean;
   deploymentBranchPolicy: { protected_branches: boolean; custom_branch_policies: boolean } | null;
+  /** Required reviewers: users (logins) and teams (slugs); any one of them approves. */
+  reviewers: { type: 'User' | 'Team'; name: string }[];
+  /** Name patterns of `custom_branch_policies` (used only when that is on). */
+  branchPolicies: { id: number; name: string; type: 'branch' | 'tag' }[];
+}
+
+/** A job that references an environment with required reviewers, waiting for their decision. */
+export interface PendingDeploymentState {
+  runId: number;
+  environment: string;
+  /** Who started the run: with prevent_self_review they may not approve it. */
+  actor: string;
+  waitTimerStartedAt: string | null;
+  /** Set once, by `POST .../actions/runs/{run_id}/pending_deployments`. */
+  decision?: { state: 'approved' | 'rejected'; by: Identity; comment: string };
+  /** Tells the waiting job the decision. */
+  settle: (state: 'approved' | 'rejected') => void;
 }
 
 /** Repository administration the stand-in keeps: what setup-repo reads and writes. */
@@ -195,6 +220,8 @@ export interface RepoSettingsState {
   protections: Map<string, BranchProtectionState>;
   /** Includes the environments deployments created (GitHub creates one when a deployment names it). */
   environments: EnvironmentState[];
+  /** Jobs waiting for an environment's required reviewers (environments.ts). */
+  pendingDeployments: PendingDeploymentState[];
 }
 
 export interface RecordedRequest {
@@ -276,7 +303,11 @@ export interface StandInOptions {
   defaultBranch?: string;
   /** token -> identity; without it any token is the User 'octocat'. */
   tokens?: Record<string, Identity>;
-  /** A pull request whose changed files match needs an APPROVED review before it merges. */
+  /**
+   * A pull request whose changed files match needs an APPROVED review, from anyone, before it
+   * merges: a shortcut for tests about the chain. The branch protection a test (or setup-repo)
+   * sets counts approvals as GitHub does (review-rules.ts): code owners, stale approvals, last push.
+   */
   requireApproval?: (files: string[]) => boolean;
   /** Commit status contexts that must be `success` on the head before a merge. */
   requiredStatusChecks?: string[];
@@ -290,6 +321,11 @@ export interface StandInOptions {
   deleteBranchOnMerge?: boolean;
   /** Teams of the owning organization by slug, with the logins of their active members. */
   teams?: Record<string, string[]>;
+  /**
+   * Each team's permission on the repository (default `write`): a team with `read` or `triage`
+   * owns nothing in CODEOWNERS, as on GitHub.
+   */
+  teamPermissions?: Record<string, 'read' | 'triage' | 'write' | 'maintain' | 'admin'>;
   /**
    * Logins with administration rights: only they may change settings, branch protection and
    * environments (others get GitHub's 403). Without it every identity may.

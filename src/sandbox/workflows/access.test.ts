@@ -2,13 +2,16 @@
 // the sandbox runner on the stand-in's events (App token mode: the workflows create the App token
 // that reads team membership). The sample config allows release-manager and team release-managers
 // to release, and team uat-approvers to promote to uat by hand.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { git } from '../process.js';
 import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from '../workspace.js';
 import { recordDeploy } from '../record-deploy.js';
-import { createWorkflowDispatcher, type JobResult, type WorkflowDispatcher } from './index.js';
+import { createWorkflowDispatcher, SANDBOX_APP, type JobResult, type WorkflowDispatcher } from './index.js';
+import type { SandboxApp } from './stand-ins.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -16,7 +19,7 @@ let repo: SandboxRepository | undefined;
 let github: GitHubStandIn | undefined;
 let dispatcher: WorkflowDispatcher | undefined;
 
-async function sandbox() {
+async function sandbox(app?: SandboxApp) {
   repo = await createSandboxRepository({ source: ROOT, paths: [...SEED_PATHS, 'services'] });
   github = await startGitHubStandIn({
     bareRepo: repo.origin,
@@ -30,6 +33,7 @@ async function sandbox() {
     repository: repo,
     github,
     tokenMode: 'app',
+    ...(app ? { app } : {}),
     workflowsDir: `${ROOT}.github/workflows`,
     workflows: ['service-release.yaml', 'overlay-update.yaml', 'overlay-deploy.yaml'],
   });
@@ -106,6 +110,46 @@ describe('overlay-update.yaml dispatched by hand', () => {
   });
 });
 
+describe('overlay-update.yaml dispatched from another branch', () => {
+  it('uat from a branch whose config lists the dispatcher: refused naming main; no branch, no PR', async () => {
+    const s = await sandbox();
+    const work = await s.repo.checkout('mallory');
+    await git(work, 'checkout', '--quiet', '-b', 'add-me');
+    const path = join(work, '.github/promotion.yaml');
+    await writeFile(
+      path,
+      (await readFile(path, 'utf8')).replaceAll('teams: [uat-approvers]', 'users: [mallory]'),
+    );
+    await git(
+      work,
+      '-c',
+      'user.name=m',
+      '-c',
+      'user.email=m@example.invalid',
+      'commit',
+      '--quiet',
+      '-am',
+      'me',
+    );
+    await git(work, 'push', '--quiet', 'origin', 'add-me');
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      ref: 'add-me',
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'mallory',
+    });
+    await s.dispatcher.idle();
+    const [run] = s.dispatcher.runs;
+    expect(run?.result?.ref).toBe('refs/heads/add-me');
+    expect(errors(run!.result!.jobs.find((j) => j.id === 'update'))).toEqual([
+      expect.stringMatching(
+        /^Refused: a promotion to 'uat' by hand runs only from the default branch main, and this run is on refs\/heads\/add-me/,
+      ),
+    ]);
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
+  });
+});
+
 describe('service-release.yaml', () => {
   it('dispatched by someone not allowed: refused before the build; no image, no branch, no PR', async () => {
     const s = await sandbox();
@@ -131,6 +175,48 @@ describe('service-release.yaml', () => {
       kind: 'stand-in',
     });
     expect(run!.result!.jobs.find((j) => j.id === 'promote')?.status).toBe('skipped');
+    expect(await releaseBranches(s.repo.origin)).toEqual([]);
+    expect(s.github.pulls).toEqual([]);
+  });
+});
+
+describe('the App token each job mints', () => {
+  it('overlay-update asks for contents and pull requests write and members read, for its repository only', async () => {
+    const s = await sandbox();
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'uat-lead',
+    });
+    await s.dispatcher.idle();
+    expect(s.dispatcher.failures()).toEqual([]);
+    const step = s.dispatcher.runs[0]!.result!.jobs.find((j) => j.id === 'update')!.steps.find(
+      (st) => st.id === 'app-token',
+    );
+    expect(step?.inputs).toMatchObject({
+      owner: s.repo.owner,
+      repositories: s.repo.repo,
+      'permission-contents': 'write',
+      'permission-pull-requests': 'write',
+      'permission-members': 'read',
+    });
+    expect(step?.log).toContain('permissions contents: write, pull_requests: write, members: read');
+  });
+
+  it('an App not granted Members read gets no token: the promotion stops, nothing pushed, no PR', async () => {
+    const s = await sandbox({
+      ...SANDBOX_APP,
+      permissions: { contents: 'write', pull_requests: 'write', metadata: 'read' },
+    });
+    await s.github.dispatchWorkflow('overlay-update.yaml', {
+      inputs: { overlay: 'uat', service: 'orders' },
+      login: 'uat-lead',
+    });
+    await s.dispatcher.idle();
+    const update = s.dispatcher.runs[0]!.result!.jobs.find((j) => j.id === 'update')!;
+    expect(update.status).toBe('failure');
+    expect(update.steps.find((st) => st.id === 'app-token')?.error).toContain(
+      'The permissions requested are not granted to this installation',
+    );
     expect(await releaseBranches(s.repo.origin)).toEqual([]);
     expect(s.github.pulls).toEqual([]);
   });

@@ -13,6 +13,7 @@ import { evaluateConcurrency, groupKey, type ConcurrencySettings } from './concu
 import { CONTEXTS_AT, STRATEGY, pick, runnerContext, type Scope } from './contexts.js';
 import { evaluateExpression, evaluateStringMap, evaluateToken, isTruthy, toText } from './expressions.js';
 import type { ContextValue, Contexts, StatusFunctions } from './expressions.js';
+import { passEnvironmentRules } from './environments.js';
 import { MARK } from './format.js';
 import { installGhStandIn } from './gh.js';
 import { child, jobDocument, type LoadedWorkflow } from './parser.js';
@@ -305,6 +306,19 @@ async function runJob(
     secrets = { ...secrets, ...(settings.secrets ?? {}) };
     vars = { ...vars, ...(settings.vars ?? {}) };
     result.environment = { name, deployment };
+    const refused = await passEnvironmentRules(name, {
+      github: options.github,
+      runId: run.runId,
+      ref: String(scope.github['ref']),
+      actor: String(scope.github['triggering_actor'] ?? scope.github['actor']),
+      sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+      progress: (line) => run.progress(line),
+    });
+    if (refused) {
+      result.status = 'failure';
+      result.errors.push(refused);
+      return result;
+    }
   }
   const token = run.mintGithubToken();
   const { workspace, temp } = run.nextJobDir(result.path);

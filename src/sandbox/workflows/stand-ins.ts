@@ -15,7 +15,21 @@ export interface SandboxApp {
   slug: string;
   clientId: string;
   privateKey: string;
+  /**
+   * What the App was granted (GitHub's names: contents, pull_requests, members, ...). Default: the
+   * permissions docs/setup.md lists as required.
+   */
+  permissions?: Record<string, 'read' | 'write'>;
 }
+
+/** docs/setup.md's table of the App's permissions, the required rows. */
+const REQUIRED_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
+  contents: 'write',
+  pull_requests: 'write',
+  metadata: 'read',
+  members: 'read',
+  deployments: 'read',
+};
 
 export const SANDBOX_APP: SandboxApp = {
   slug: 'promotion-app',
@@ -212,15 +226,55 @@ const createGithubAppToken: StandInAction = {
           'GitHub would answer 401 "A JSON web token could not be decoded"',
       );
     }
+    // `permission-<name>` asks for a token with only those permissions; asking for more than the
+    // App was granted fails the request, as GitHub answers the real action 422 (create an
+    // installation access token, docs.github.com/rest/apps/apps).
+    const granted = ctx.app.permissions ?? REQUIRED_APP_PERMISSIONS;
+    const asked = Object.entries(ctx.inputs)
+      .filter(([name, value]) => name.startsWith('permission-') && value !== '')
+      .map(([name, value]) => [name.slice('permission-'.length).replaceAll('-', '_'), value] as const);
+    const beyond = asked.filter(([name, level]) => !(granted[name] === 'write' || granted[name] === level));
+    if (beyond.length > 0) {
+      return fail(
+        `HttpError: The permissions requested are not granted to this installation. ` +
+          `(asked ${beyond.map(([n, l]) => `${n}: ${l}`).join(', ')}; ${ctx.app.slug} has ${Object.entries(
+            granted,
+          )
+            .map(([n, l]) => `${n}: ${l}`)
+            .join(', ')})`,
+      );
+    }
+    // `repositories` (with `owner`) scopes the token; the sandbox App is installed on the run's
+    // repository only, so naming another one fails as GitHub's 404 for it would.
+    const [owner, name] = ctx.run.repository.split('/');
+    const repositories = (ctx.inputs['repositories'] ?? '').split(/[\s,]+/).filter(Boolean);
+    const outside = repositories.filter((r) => r.toLowerCase() !== name!.toLowerCase());
+    if (
+      (ctx.inputs['owner'] && ctx.inputs['owner'].toLowerCase() !== owner!.toLowerCase()) ||
+      outside.length > 0
+    ) {
+      return fail(
+        `HttpError: Not Found: ${ctx.app.slug} is not installed on ${ctx.inputs['owner'] || owner}/${outside.join(',') || '*'}`,
+      );
+    }
+    const permissions = asked.length > 0 ? Object.fromEntries(asked) : granted;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    ctx.github.registerToken(token, appIdentity(ctx.app));
+    ctx.github.registerToken(token, {
+      ...appIdentity(ctx.app),
+      orgMembers: permissions['members'] ? 'read' : 'none',
+      permissions: { metadata: 'read', ...permissions } as Record<string, 'read' | 'write'>,
+    });
     ctx.mask(token);
     return {
       outputs: { token, 'installation-id': '4200000', 'app-slug': ctx.app.slug },
       reason:
         `actions/create-github-app-token exchanges a JWT with github.com: stood in by an installation token ` +
         `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN)`,
-      log: `created an installation access token for ${ctx.app.slug} (masked)`,
+      log:
+        `created an installation access token for ${ctx.app.slug} (masked), ` +
+        `permissions ${Object.entries(permissions)
+          .map(([n, l]) => `${n}: ${l}`)
+          .join(', ')}${repositories.length > 0 ? `, repositories ${repositories.join(', ')}` : ''}`,
     };
   },
 };

@@ -71,6 +71,8 @@ export interface RunWorkflowOptions {
   onStatus?: (status: 'pending' | 'in_progress', runName: string) => void;
   /** One line per job and step as they finish, for a live view. */
   onProgress?: (line: string) => void;
+  /** Waits out an environment's wait timer (./environments.ts); default: real time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface Condition {

@@ -49,6 +49,7 @@ async function refAndSha(options: RunWorkflowOptions): Promise<{ ref: string; sh
       merged?: boolean;
       merge_commit_sha?: string | null;
       head?: { sha?: string };
+      base?: { ref?: string };
     };
     repository?: { default_branch?: string };
   };
@@ -66,7 +67,12 @@ async function refAndSha(options: RunWorkflowOptions): Promise<{ ref: string; sh
   };
   if (options.event.name === 'pull_request' || options.event.name === 'pull_request_target') {
     const pr = payload.pull_request ?? {};
-    const ref = `refs/pull/${pr.number ?? payload.number}/merge`;
+    // A merged pull request runs on the branch it was merged into (changelog 2023-09-13, "Updates
+    // to GITHUB_REF and github.ref"): environment branch policies are checked against that ref.
+    const ref =
+      pr.merged === true && pr.base?.ref
+        ? `refs/heads/${pr.base.ref}`
+        : `refs/pull/${pr.number ?? payload.number}/merge`;
     // A merged pull request's merge ref is gone: GITHUB_SHA is the merge commit.
     const sha = options.sha ?? pr.merge_commit_sha ?? pr.head?.sha ?? '';
     return { ref, sha };
