@@ -48,6 +48,21 @@ afterEach(async () => {
   dispatcher = github = repo = undefined;
 });
 
+/** dev deployed what it runs in the seed (orders 1.5.0), as overlay-deploy records it: uat takes it. */
+async function devDeployed(s: { github: GitHubStandIn; repo: SandboxRepository }): Promise<void> {
+  const token = 'ghs_deployRecorder0123456789';
+  s.github.registerToken(token, { login: 'promotion-app[bot]', type: 'Bot' });
+  await recordDeploy({
+    apiUrl: s.github.url,
+    token,
+    repository: { owner: s.repo.owner, repo: s.repo.repo },
+    environment: 'dev',
+    service: 'orders',
+    version: { tag: '1.5.0' },
+    ref: await git(s.repo.origin, 'rev-parse', 'main'),
+  });
+}
+
 async function releaseBranches(origin: string): Promise<string[]> {
   const refs = await git(origin, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/release/');
   return refs.split('\n').filter(Boolean);
@@ -88,18 +103,7 @@ describe('overlay-update.yaml dispatched by hand', () => {
 
   it('uat by a member of uat-approvers: the promotion PR opens', async () => {
     const s = await sandbox();
-    // dev deployed what it runs in the seed, as overlay-deploy records it: uat takes that version.
-    const token = 'ghs_deployRecorder0123456789';
-    s.github.registerToken(token, { login: 'promotion-app[bot]', type: 'Bot' });
-    await recordDeploy({
-      apiUrl: s.github.url,
-      token,
-      repository: { owner: s.repo.owner, repo: s.repo.repo },
-      environment: 'dev',
-      service: 'orders',
-      version: { tag: '1.5.0' },
-      ref: await git(s.repo.origin, 'rev-parse', 'main'),
-    });
+    await devDeployed(s);
     await s.github.dispatchWorkflow('overlay-update.yaml', {
       inputs: { overlay: 'uat', service: 'orders' },
       login: 'uat-lead',
@@ -181,8 +185,9 @@ describe('service-release.yaml', () => {
 });
 
 describe('the App token each job mints', () => {
-  it('overlay-update asks for contents and pull requests write and members read, for its repository only', async () => {
+  it('overlay-update asks for contents and pull requests write, members and deployments read, for its repository only', async () => {
     const s = await sandbox();
+    await devDeployed(s);
     await s.github.dispatchWorkflow('overlay-update.yaml', {
       inputs: { overlay: 'uat', service: 'orders' },
       login: 'uat-lead',
@@ -198,8 +203,11 @@ describe('the App token each job mints', () => {
       'permission-contents': 'write',
       'permission-pull-requests': 'write',
       'permission-members': 'read',
+      'permission-deployments': 'read',
     });
-    expect(step?.log).toContain('permissions contents: write, pull_requests: write, members: read');
+    expect(step?.log).toContain(
+      'permissions contents: write, pull_requests: write, members: read, deployments: read',
+    );
   });
 
   it('an App not granted Members read gets no token: the promotion stops, nothing pushed, no PR', async () => {

@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { idForLogin } from '../github/objects.js';
 import { startEnvironmentClusters, type EnvironmentClusters } from '../kube/clusters.js';
+import { kubectl } from '../kube/kubectl.js';
 import { git } from '../process.js';
 import { createSandboxRepository, type SandboxRepository } from '../workspace.js';
 import { passEnvironmentRules } from './environments.js';
@@ -144,6 +145,14 @@ describe('required reviewers', () => {
       prevent_self_review: true,
     });
     expect(put.status).toBe(200);
+    // The dry run's server-side diff needs the environment's namespace, as on a real cluster.
+    const namespace = JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shop-uat' } });
+    const created = await kubectl(
+      s.clusters.byEnvironment['uat']!,
+      ['apply', '--server-side', '--field-manager=cluster-admin', '-f', '-'],
+      namespace,
+    );
+    expect(created.exitCode, created.stderr).toBe(0);
     await s.github.dispatchWorkflow('overlay-deploy.yaml', {
       inputs: { overlay: 'uat', service: 'orders', 'dry-run': 'true' },
       login: 'uat-lead',
