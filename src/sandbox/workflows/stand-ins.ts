@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { GitHubStandIn, Identity } from '../github/index.js';
+import type { RepositoryHost } from '../hosted-repositories.js';
 import { git, runProcess } from '../process.js';
 import type { SandboxRepository } from '../workspace.js';
 
@@ -15,6 +16,8 @@ export interface SandboxApp {
   slug: string;
   clientId: string;
   privateKey: string;
+  /** `owner/repo` of the repositories the App is installed on; default: every hosted one. */
+  installedOn?: string[];
 }
 
 export const SANDBOX_APP: SandboxApp = {
@@ -36,10 +39,14 @@ export interface StandInContext {
   inputs: Record<string, string>;
   workspace: string;
   repository: SandboxRepository;
+  /** Every repository the stand-in hosts (checkout's `repository:` input reads from them). */
+  host: RepositoryHost;
   github: GitHubStandIn;
   app: SandboxApp;
   /** The run's `github` context values the stand-ins need. */
   run: { repository: string; ref: string; sha: string; token: string };
+  /** GITHUB_SERVER_URL, for git's messages. */
+  serverUrl: string;
   /** Registers a value the runner then masks in every log (`::add-mask::`). */
   mask(value: string): void;
 }
@@ -106,13 +113,23 @@ const checkout: StandInAction = {
       failure,
     });
     const repository = inputs['repository'] || ctx.run.repository;
-    if (repository.toLowerCase() !== ctx.run.repository.toLowerCase()) {
-      return fail(`the sandbox can only check out ${ctx.run.repository}, not ${repository}`);
-    }
+    const own = repository.toLowerCase() === ctx.run.repository.toLowerCase();
     const token = inputs['token'] || ctx.run.token;
-    if (!ctx.github.identify(token)) {
+    const identity = ctx.github.identify(token);
+    if (!identity) {
       return fail(
         'remote: Invalid username or token. Password authentication is not supported for Git operations.',
+      );
+    }
+    // Another repository needs a token that reaches it (the run's GITHUB_TOKEN reaches only the run's
+    // repository); git then answers as github.com does for a repository it hides.
+    const hosted = own ? ctx.repository : ctx.host.get(repository);
+    const reachable =
+      !identity.repositories ||
+      identity.repositories.some((r) => r.toLowerCase() === repository.toLowerCase());
+    if (!hosted || !reachable) {
+      return fail(
+        `remote: Repository not found.\nfatal: repository '${ctx.serverUrl}/${repository}/' not found`,
       );
     }
     const target = resolve(ctx.workspace, inputs['path'] || '.');
@@ -127,7 +144,7 @@ const checkout: StandInAction = {
     let branch: string | undefined;
     let commit: string | undefined;
     let shownRef: string;
-    const origin = ctx.repository.origin;
+    const origin = hosted.origin;
     const resolveIn = async (ref: string): Promise<string | undefined> => {
       const found = await tryGit(origin, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
       return found.ok ? found.out : undefined;
@@ -144,6 +161,13 @@ const checkout: StandInAction = {
         } else commit = await resolveIn(requested.startsWith('refs/') ? requested : `refs/tags/${requested}`);
       }
       if (!commit) return fail(`A branch or tag with the name '${requested}' could not be found`);
+    } else if (!own) {
+      // Another repository without `ref:` is checked out at its default branch (checkout's README).
+      const head = await tryGit(origin, 'symbolic-ref', '--short', 'HEAD');
+      branch = head.ok ? head.out : 'main';
+      shownRef = `refs/heads/${branch}`;
+      commit = await resolveIn(shownRef);
+      if (!commit) return fail(`The default branch of ${repository} has no commit`);
     } else {
       shownRef = ctx.run.ref;
       commit = await resolveIn(ctx.run.sha);
@@ -152,7 +176,7 @@ const checkout: StandInAction = {
     }
 
     const lines: string[] = [];
-    if (depth === 0) {
+    if (depth === 0 && own) {
       // Full history, `origin` remote: as repository.checkout() leaves it.
       await ctx.repository.checkout(relative(ctx.repository.root, target));
       lines.push(`cloned ${origin} (full history)`);
@@ -161,8 +185,12 @@ const checkout: StandInAction = {
       await git(ctx.repository.root, 'init', '--quiet', target);
       await git(target, 'remote', 'add', 'origin', `file://${origin}`);
       const into = branch ? `refs/remotes/origin/${branch}` : 'refs/remotes/origin/checkout';
-      await git(target, 'fetch', '--quiet', '--no-tags', `--depth=${depth}`, 'origin', `+${commit}:${into}`);
-      lines.push(`fetched ${commit} from file://${origin} with --depth=${depth}`);
+      const shallow = depth === 0 ? [] : [`--depth=${depth}`];
+      await git(target, 'fetch', '--quiet', '--no-tags', ...shallow, 'origin', `+${commit}:${into}`);
+      if (depth === 0) await git(target, 'fetch', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*');
+      lines.push(
+        `fetched ${commit} from file://${origin} with ${depth === 0 ? 'full history' : `--depth=${depth}`}`,
+      );
     }
     if (branch) {
       await git(target, 'checkout', '--quiet', '--force', '-B', branch, commit);
@@ -174,7 +202,7 @@ const checkout: StandInAction = {
     return {
       outputs: { ref: branch ? `refs/heads/${branch}` : shownRef, commit },
       reason:
-        `actions/checkout needs github.com: stood in by a clone of the sandbox origin at ${shownRef} (${commit.slice(0, 7)}), ` +
+        `actions/checkout needs github.com: stood in by a clone of the sandbox origin of ${repository} at ${shownRef} (${commit.slice(0, 7)}), ` +
         `${depth === 0 ? 'full history' : `depth ${depth}`}` +
         (inputs['persist-credentials'] === 'false' ? ', no credentials persisted' : ''),
       log: lines.join('\n'),
@@ -212,18 +240,55 @@ const createGithubAppToken: StandInAction = {
           'GitHub would answer 401 "A JSON web token could not be decoded"',
       );
     }
+    const scope = tokenScope(ctx);
+    if ('failure' in scope) return fail(scope.failure);
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    ctx.github.registerToken(token, appIdentity(ctx.app));
+    ctx.github.registerToken(token, { ...appIdentity(ctx.app), repositories: scope.repositories });
     ctx.mask(token);
     return {
       outputs: { token, 'installation-id': '4200000', 'app-slug': ctx.app.slug },
       reason:
         `actions/create-github-app-token exchanges a JWT with github.com: stood in by an installation token ` +
-        `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN)`,
-      log: `created an installation access token for ${ctx.app.slug} (masked)`,
+        `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN), ` +
+        `for ${scope.repositories.join(', ')}`,
+      log: `created an installation access token for ${ctx.app.slug} (masked), for ${scope.repositories.join(', ')}`,
     };
   },
 };
+
+/**
+ * The repositories an installation token reaches, as create-github-app-token v3 decides from `owner`
+ * and `repositories` (its README, "Create a token for ..."): neither set, the current repository;
+ * `owner` alone, every repository of the owner's installation; `repositories`, only those (of `owner`,
+ * default the current repository's owner). A repository the App is not installed on fails as GitHub
+ * answers POST /app/installations/{id}/access_tokens (422), an owner without an installation as
+ * GET /orgs/{org}/installation (404).
+ */
+function tokenScope(ctx: StandInContext): { repositories: string[] } | { failure: string } {
+  const current = ctx.run.repository;
+  const owner = (ctx.inputs['owner'] ?? '').trim();
+  const names = (ctx.inputs['repositories'] ?? '')
+    .split(/[\n,]/)
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const installed = (ctx.app.installedOn ?? ctx.host.names()).map((name) => name.toLowerCase());
+  const ownerOf = owner || current.split('/')[0]!;
+  const inInstallation = installed.filter((name) => name.startsWith(`${ownerOf.toLowerCase()}/`));
+  if (inInstallation.length === 0)
+    return { failure: `Failed to create token for "${ownerOf}" (attempt 1): Not Found` };
+  let wanted: string[];
+  if (names.length > 0) wanted = names.map((name) => `${ownerOf}/${name}`);
+  else if (owner) return { repositories: inInstallation };
+  else wanted = [current];
+  const missing = wanted.filter((name) => !installed.includes(name.toLowerCase()));
+  if (missing.length > 0)
+    return {
+      failure:
+        `There is at least one repository that does not exist or is not accessible to the parent installation ` +
+        `(${missing.join(', ')}): install ${ctx.app.slug} on it, or leave it out of 'repositories'`,
+    };
+  return { repositories: wanted };
+}
 
 /** A stand-in that changes nothing, for actions whose only effect is on a Docker engine. */
 function noDockerEngine(inputs: string[], outputs: string[], why: string): StandInAction {
