@@ -7,17 +7,28 @@ import { runBuilder } from '../../adapters/builder.js';
 import { createOctokit, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
+import { releaseSourceProblem } from '../../core/config.js';
+import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
 import { releaseSummary } from '../../core/release.js';
-import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+import {
+  booleanInput,
+  configInput,
+  failStep,
+  repositoryInput,
+  secretInput,
+  setOutputs,
+  writeSummary,
+} from '../step.js';
 
 /**
  * The inputs, each checked as far as it can be without the config. The token, which reads team
  * membership when release.allowed names teams, may be empty.
  */
-export function readInputs(): ReleaseInputs & { token: string } {
+export function readInputs(): ReleaseInputs & { token: string; gitopsRepository: string } {
   const token = secretInput('token');
   const push = booleanInput('push', true);
+  const gitopsRepository = repositoryInput('gitops-repository');
   return {
     ...checkReleaseInputs({
       service: core.getInput('service'),
@@ -27,6 +38,7 @@ export function readInputs(): ReleaseInputs & { token: string } {
     push,
     config: configInput(),
     token,
+    gitopsRepository,
   };
 }
 
@@ -35,6 +47,14 @@ export async function run(): Promise<void> {
     const inputs = readInputs();
     const context = repositoryContext();
     const validated = await validateReleaseInputs(inputs, context.workspace);
+    // The config says which repository releases which service: another one builds nothing.
+    const problem = releaseSourceProblem(
+      validated.config,
+      validated.service,
+      context.repository,
+      inputs.gitopsRepository || context.repository,
+    );
+    if (problem) throw new UserError(problem);
     // Before anything is built or pushed: only the people release.allowed names may release.
     let teams: TeamMemberships | undefined;
     await requireAccess(
