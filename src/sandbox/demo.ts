@@ -492,7 +492,9 @@ export async function playPromotion(
     log(`        done in ${seconds.toFixed(1)} s`);
   };
 
-  await phase(0, `Release ${service} ${version} (Actions tab → service-release → Run workflow)`, async () => {
+  const own = sandbox.services.get(service);
+  const where = own ? `${fullName(own.repository)}: Actions tab → release` : 'Actions tab → service-release';
+  await phase(0, `Release ${service} ${version} (${where} → Run workflow)`, async () => {
     await releaseService(sandbox, service, version);
     expectClean(sandbox, 'The release');
   });
