@@ -159,6 +159,32 @@ describe('overlay-update run by the chain', () => {
     expect(errorOf(refused)).toMatch(/^Refused: mona may not run a release of orders\./);
   });
 
+  it('from-release given in a dispatch is a person’s: the run counts as by hand', async () => {
+    await repo.pushToMain(
+      {
+        '.github/promotion.yaml': (await git(repo.origin, 'show', 'main:.github/promotion.yaml')).replace(
+          '  - name: dev\n',
+          '  - name: dev\n    promoters:\n      users: [dev-lead]\n',
+        ),
+      },
+      'dev has promoters',
+    );
+    const run = await runAction({
+      action: join(suiteActionsDir(), 'overlay-update'),
+      inputs: { overlay: 'dev', service: 'orders', version: '1.6.0', 'from-release': 'true' },
+      workspace: await repo.checkout(),
+      repository: `${repo.owner}/${repo.repo}`,
+      token: APP_TOKEN,
+      apiUrl: github.url,
+      eventName: 'workflow_dispatch',
+      event: { repository: { default_branch: 'main' }, inputs: { overlay: 'dev', 'from-release': 'true' } },
+      env: { GITHUB_ACTOR: 'release-manager' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(/^Refused: release-manager may not promote orders to dev by hand\./);
+    expect(await releaseBranches()).toEqual([]);
+  });
+
   it('a caller named service-release.yaml is no exemption: a later environment is checked as by hand', async () => {
     for (const fromRelease of ['false', 'true']) {
       const run = await promote(

@@ -72,10 +72,12 @@ export async function run(): Promise<void> {
     // By hand: the environment's promoters; from a release: release.allowed; the chain's own: none.
     const actors = runActors();
     const { environment, service, config } = validated;
+    // from-release counts only from the suite's release: a dispatch that carries it was a person's.
+    const dispatched = (context.event['inputs'] ?? {}) as Record<string, unknown>;
     const start = promotionStart(
       context.eventName,
       actors[0]!,
-      inputs.fromRelease,
+      inputs.fromRelease && !('from-release' in dispatched),
       config.environments[0]?.name === environment.name,
     );
     if (start !== 'chain') {
