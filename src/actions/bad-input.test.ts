@@ -512,6 +512,48 @@ const ROWS: Row[] = [
     rule: TAG_RULE,
     value: '1.5.0 | <b>',
   },
+  // Issue 17: the repositories of a cross-repository release, refused before anything is built or pushed.
+  {
+    what: 'a gitops-repository that is not owner/name',
+    ...release({ 'gitops-repository': 'acme/gitops/extra' }),
+    input: 'gitops-repository',
+    rule: 'is not owner/name of a repository',
+    value: 'acme/gitops/extra',
+  },
+  {
+    what: 'a release from a repository the config does not name for the service',
+    ...release(),
+    edit: {
+      [CONFIG]: replace(
+        '    context: services/orders\n',
+        '    context: services/orders\n    repository: acme/orders\n',
+      ),
+    },
+    rule: 'names acme/orders as the repository that releases it (services[].repository)',
+    value: 'orders',
+  },
+  {
+    what: 'a repository to promote in that is not owner/name',
+    ...update({ repository: 'https://github.com/acme/gitops' }),
+    input: 'repository',
+    rule: 'is not owner/name of a repository',
+    value: 'https://github.com/acme/gitops',
+  },
+  {
+    what: 'a deploy workflow that the repository does not have',
+    ...update({ 'deploy-workflow': 'deploy.yaml' }),
+    input: 'deploy-workflow',
+    rule: 'name the caller of overlay-deploy.yaml in acme/platform',
+    value: 'deploy.yaml',
+  },
+  {
+    what: 'a deploy workflow without a workflow_dispatch trigger',
+    ...update({ 'deploy-workflow': 'ci.yaml' }),
+    edit: { '.github/workflows/ci.yaml': () => 'on: [push]\njobs: {}\n' },
+    input: 'deploy-workflow',
+    rule: 'has no workflow_dispatch trigger',
+    value: 'ci.yaml',
+  },
   {
     what: 'deploy: an md5 digest',
     ...deploy,

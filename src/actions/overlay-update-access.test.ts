@@ -206,16 +206,69 @@ describe('who may promote is read from the default branch, never from the dispat
 });
 
 describe('overlay-update run by the chain', () => {
-  it.each([
-    ['overlay-deploy.yaml', 'github-actions[bot]'],
-    ['service-release.yaml', 'release-manager'],
-  ])('called from %s dispatched by %s it is not checked', async (workflow, actor) => {
+  it('dispatched with a GITHUB_TOKEN (actor github-actions[bot]) it is not checked, whatever the file', async () => {
     await devDeployed();
-    const run = await promote({ overlay: 'uat', service: 'orders' }, { actor, workflow });
+    const run = await promote(
+      { overlay: 'uat', service: 'orders' },
+      { actor: 'github-actions[bot]', workflow: 'deploy-after-merge.yaml' },
+    );
     expect(run.exitCode, run.stdout + run.stderr).toBe(0);
     expect(github.requests.filter((r) => r.operationId?.startsWith('teams/'))).toEqual([]);
     expect(github.pulls).toHaveLength(1);
-    expect(run.summary).not.toContain('who may promote');
+    expect(run.summary).not.toContain('who may');
+  });
+
+  it('from the suite’s release, the first environment is checked against release.allowed', async () => {
+    const run = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.6.0', 'from-release': 'true' },
+      { actor: 'release-manager', workflow: 'release.yaml' },
+    );
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.summary).toContain('overlay-update: who may release `orders` to `dev`');
+    const refused = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.6.1', 'from-release': 'true' },
+      { actor: 'mona', workflow: 'release.yaml' },
+    );
+    expect(refused.exitCode).toBe(1);
+    expect(errorOf(refused)).toMatch(/^Refused: mona may not run a release of orders\./);
+  });
+
+  it('from-release given in a dispatch is a person’s: the run counts as by hand', async () => {
+    await repo.pushToMain(
+      {
+        '.github/promotion.yaml': (await git(repo.origin, 'show', 'main:.github/promotion.yaml')).replace(
+          '  - name: dev\n',
+          '  - name: dev\n    promoters:\n      users: [dev-lead]\n',
+        ),
+      },
+      'dev has promoters',
+    );
+    const run = await runAction({
+      action: join(suiteActionsDir(), 'overlay-update'),
+      inputs: { overlay: 'dev', service: 'orders', version: '1.6.0', 'from-release': 'true' },
+      workspace: await repo.checkout(),
+      repository: `${repo.owner}/${repo.repo}`,
+      token: APP_TOKEN,
+      apiUrl: github.url,
+      eventName: 'workflow_dispatch',
+      event: { repository: { default_branch: 'main' }, inputs: { overlay: 'dev', 'from-release': 'true' } },
+      env: { GITHUB_ACTOR: 'release-manager' },
+    });
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(/^Refused: release-manager may not promote orders to dev by hand\./);
+    expect(await releaseBranches()).toEqual([]);
+  });
+
+  it('a caller named service-release.yaml is no exemption: a later environment is checked as by hand', async () => {
+    for (const fromRelease of ['false', 'true']) {
+      const run = await promote(
+        { overlay: 'uat', service: 'orders', 'from-release': fromRelease },
+        { actor: 'mallory', workflow: 'service-release.yaml' },
+      );
+      expect(run.exitCode).toBe(1);
+      expect(errorOf(run)).toMatch(/^Refused: mallory may not promote orders to uat by hand\./);
+    }
+    expect(await releaseBranches()).toEqual([]);
   });
 
   it('overlay-deploy dispatched by a person promotes the next environment by hand: checked', async () => {
@@ -226,6 +279,23 @@ describe('overlay-update run by the chain', () => {
     expect(run.exitCode).toBe(1);
     expect(errorOf(run)).toMatch(/^Refused: mallory may not promote orders to uat by hand\./);
     expect(await releaseBranches()).toEqual([]);
+    expect(github.pulls).toEqual([]);
+  });
+});
+
+describe('overlay-update promoting in another repository', () => {
+  it('refuses a repository the token cannot reach before anything is pushed, saying what to install', async () => {
+    const main = await git(repo.origin, 'rev-parse', 'main');
+    const run = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.6.0', repository: 'acme/gitops' },
+      { actor: 'github-actions[bot]', workflow: 'release.yaml', token: GITHUB_TOKEN },
+    );
+    expect(run.exitCode).toBe(1);
+    expect(errorOf(run)).toMatch(
+      /^The token cannot reach acme\/gitops \(HTTP 404\): the repository does not exist, or the token was not made for it\. Install the App on acme\/gitops/,
+    );
+    expect(await releaseBranches()).toEqual([]);
+    expect(await git(repo.origin, 'rev-parse', 'main')).toBe(main);
     expect(github.pulls).toEqual([]);
   });
 });

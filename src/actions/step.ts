@@ -1,6 +1,7 @@
 // What the three actions share around @actions/core: a boolean input refused by name when it is
 // not one, a masked secret input, outputs, the job summary, and how a failure ends the step.
 import * as core from '@actions/core';
+import { repositoryProblem } from '../core/config.js';
 import { InputError, UserError } from '../core/errors.js';
 
 /**
@@ -24,6 +25,14 @@ export function booleanInput(name: string, fallback: boolean): boolean {
 /** The config input: the path of the promotion config in the checkout. */
 export function configInput(): string {
   return core.getInput('config') || '.github/promotion.yaml';
+}
+
+/** An `owner/repo` input; empty when not given. Anything else is refused naming the input. */
+export function repositoryInput(name: string): string {
+  const value = core.getInput(name).trim();
+  const problem = value ? repositoryProblem(value) : undefined;
+  if (problem) throw new InputError(name, problem);
+  return value;
 }
 
 /** An input that is a secret, masked in the job log from here on. */

@@ -4,6 +4,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import type { MembershipAnswer } from '../core/access.js';
 import type { MergeMethod } from '../core/config.js';
 import type { DeploymentPayload } from '../core/deployment-record.js';
+import { UserError } from '../core/errors.js';
 
 export type Octokit = ReturnType<typeof getOctokit>;
 
@@ -111,6 +112,27 @@ function isAlreadyOpen(error: unknown): boolean {
   const errors = (error as { response?: { data?: { errors?: { message?: string }[] } } }).response?.data
     ?.errors;
   return httpStatus(error) === 422 && (errors ?? []).some((e) => /already exists/.test(e.message ?? ''));
+}
+
+/**
+ * The default branch of another repository the token must reach (the GitOps repository of a release
+ * from a service repository): one GET /repos/{owner}/{repo}. GitHub answers 404 both when the
+ * repository does not exist and when the token cannot see it, so the error says both.
+ */
+export async function reachRepository(octokit: Octokit, repo: Repo): Promise<{ defaultBranch: string }> {
+  try {
+    const { data } = await octokit.rest.repos.get({ owner: repo.owner, repo: repo.repo });
+    return { defaultBranch: data.default_branch };
+  } catch (error) {
+    const status = httpStatus(error);
+    if (status === 404 || status === 403 || status === 401) {
+      throw new UserError(
+        `The token cannot reach ${repo.owner}/${repo.repo} (HTTP ${status}): the repository does not exist, or the token was not made for it. ` +
+          `Install the App on ${repo.owner}/${repo.repo} and mint its token for it (create-github-app-token: owner + repositories), or use a PAT that can write to it; GITHUB_TOKEN reaches only the run's own repository`,
+      );
+    }
+    throw error;
+  }
 }
 
 /** The calls the suite makes on pull requests, each one request. */

@@ -2,6 +2,7 @@ import { readFile, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import type { Environment, PromotionConfig } from '../core/config.js';
 import { parseConfig, relativePathProblem } from '../core/config.js';
+import { deployCallerProblem } from '../core/deploy-caller.js';
 import { digestProblem } from '../core/digest.js';
 import { InputError, UserError, quoted, type SourceLocation } from '../core/errors.js';
 import { CODEOWNERS_PATHS } from '../core/codeowners.js';
@@ -96,4 +97,20 @@ export async function readCodeOwners(git: Git, commit: string): Promise<string |
     if (text !== undefined) return text;
   }
   return undefined;
+}
+
+/**
+ * The caller of overlay-deploy a GITHUB_TOKEN merge dispatches (`deploy-workflow`), read from the
+ * checkout of the default branch (what the dispatch runs); an InputError says what to fix.
+ */
+export async function requireDeployCaller(
+  workspace: string,
+  name: string,
+  repository: string,
+): Promise<void> {
+  const text = /^[A-Za-z0-9_.-]+\.ya?ml$/.test(name)
+    ? await readFile(join(workspace, '.github', 'workflows', name), 'utf8').catch(() => undefined)
+    : undefined;
+  const problem = deployCallerProblem(name, text, repository);
+  if (problem) throw new InputError('deploy-workflow', problem);
 }

@@ -363,7 +363,7 @@ function scenarioOf(
 /** One service through the demo's own chain: each demo step deploys its environment and opens the next one's PR. */
 async function oneServiceChain(progress: (line: string) => void): Promise<Scenario> {
   const started = performance.now();
-  const sandbox = await startSandbox({ tokenMode: 'app' });
+  const sandbox = await startSandbox({ tokenMode: 'app', layout: 'single' });
   try {
     const setupSeconds = (performance.now() - started) / 1000;
     const firstRequest = sandbox.github.requests.length;
@@ -435,7 +435,7 @@ async function addServices(sandbox: Sandbox, names: string[]): Promise<void> {
 /** Releases `count` services at once, then a reviewer merges every uat PR, then every prod PR. */
 async function burstOfReleases(count: number, progress: (line: string) => void): Promise<Scenario> {
   const started = performance.now();
-  const sandbox = await startSandbox({ tokenMode: 'app' });
+  const sandbox = await startSandbox({ tokenMode: 'app', layout: 'single' });
   try {
     const services = ['orders', 'payments', 'catalog'];
     const extra = Array.from({ length: Math.max(0, count - services.length) }, (_, i) => `bench-${i + 1}`);

@@ -4,7 +4,14 @@ import { quoted } from '../core/errors.js';
 import { nameProblem } from '../core/names.js';
 import { versionProblem } from '../core/version.js';
 import { parseOptions, startedAsProgram, usageFailure, type OptionSpec, type OptionValues } from './args.js';
-import { MissingToolsError, playPromotion, startSandbox, type DemoResult } from '../sandbox/demo.js';
+import { aptInstall, thisMachine, toolPlan, type ToolPlan } from '../sandbox/apt.js';
+import {
+  checkTools,
+  MissingToolsError,
+  playPromotion,
+  startSandbox,
+  type DemoResult,
+} from '../sandbox/demo.js';
 
 function report(result: DemoResult, tokenMode: string): string {
   const lines = ['', 'What runs where (from the overlays on main):', '', result.table, ''];
@@ -31,7 +38,22 @@ function report(result: DemoResult, tokenMode: string): string {
   );
   lines.push('', 'Stood in (cannot run on this machine):');
   for (const standIn of result.standIns) lines.push(`  - ${standIn}`);
+  lines.push('', result.repositories);
   return lines.join('\n');
+}
+
+/** What to do about the tools checkTools finds missing on this machine. */
+async function missingTools(): Promise<ToolPlan> {
+  try {
+    await checkTools();
+    return { action: 'none' };
+  } catch (error) {
+    if (!(error instanceof MissingToolsError)) throw error;
+    return toolPlan(
+      error.missing.map((tool) => tool.debianPackage),
+      thisMachine(),
+    );
+  }
 }
 
 export const USAGE = `usage: npm run demo -- [options]
@@ -45,7 +67,10 @@ options:
   --verbose                        print what the sandbox does
   --help                           this text
 
-exit status: 0 done; 1 the promotion failed or a tool is missing; 2 usage error`;
+Missing buildah or docker-registry (or git, kubectl) are installed with apt-get when the demo runs
+as root on Debian; anywhere else it prints the command to run.
+
+exit status: 0 done; 1 the promotion failed; 2 usage error, or a tool is missing that it cannot install`;
 
 const OPTIONS = {
   service: { type: 'string', default: 'orders', check: (value: string) => nameProblem(value) },
@@ -77,6 +102,15 @@ async function demo(argv: string[]): Promise<number> {
   const tokenMode = values['token-mode'] as 'app' | 'github-token';
   let sandbox: Awaited<ReturnType<typeof startSandbox>> | undefined;
   try {
+    const missing = await missingTools();
+    if (missing.action === 'print') {
+      console.error(missing.say);
+      return 2;
+    }
+    if (missing.action === 'install') {
+      console.log(missing.say);
+      await aptInstall(missing.packages);
+    }
     console.log(
       `Sandbox: GitHub stand-in, a Kubernetes API stand-in per environment, local registry, buildah, real git, kustomize and kubectl; token mode ${tokenMode}`,
     );

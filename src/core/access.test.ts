@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   accessSummary,
   decideAccess,
-  isPromotionByHand,
+  promotionStart,
   MEMBERSHIP_TOKEN_HELP,
   teamsToAsk,
   type MembershipAnswer,
@@ -116,30 +116,24 @@ describe('accessSummary', () => {
   });
 });
 
-describe('isPromotionByHand', () => {
-  const repo = 'acme/platform';
-  const flow = (file: string, ref = 'refs/heads/main') => `acme/platform/.github/workflows/${file}@${ref}`;
+describe('promotionStart', () => {
   it.each([
-    ['workflow_dispatch', flow('overlay-update.yaml'), 'mona', true],
-    // A workflow of the repository that calls overlay-update: still a person's dispatch.
-    ['workflow_dispatch', flow('promote.yaml'), 'mona', true],
-    ['workflow_dispatch', '', 'mona', true],
-    // The chain: a release dispatched (the release check covered the person) ...
-    ['workflow_dispatch', flow('service-release.yaml'), 'mona', false],
-    // ... or the deploy overlay-update dispatched itself after a GITHUB_TOKEN merge.
-    [
-      'workflow_dispatch',
-      flow('overlay-deploy.yaml').replace('acme/platform', 'Acme/Platform'),
-      'github-actions[bot]',
-      false,
-    ],
-    // A person dispatching the deploy also opens the next environment's promotion: by hand.
-    ['workflow_dispatch', flow('overlay-deploy.yaml'), 'mona', true],
-    // Another repository's workflow of the same name is not this repository's chain.
-    ['workflow_dispatch', 'evil/fork/.github/workflows/service-release.yaml@refs/heads/main', 'mona', true],
-    ['pull_request', flow('overlay-deploy.yaml', 'refs/pull/7/merge'), 'mona', false],
-    ['push', flow('overlay-update.yaml'), 'mona', false],
-  ] as const)('%s of %s by %s: %s', (event, ref, actor, expected) => {
-    expect(isPromotionByHand(event, ref, repo, actor)).toBe(expected);
-  });
+    // A person dispatching overlay-update, whatever the caller's file is named: by hand.
+    ['workflow_dispatch', 'mona', false, true, 'by-hand'],
+    ['workflow_dispatch', 'mona', false, false, 'by-hand'],
+    // The release promotes to the first environment: release.allowed, not the promoters.
+    ['workflow_dispatch', 'mona', true, true, 'release'],
+    // from-release for a later environment is no release: by hand, the promoters are checked.
+    ['workflow_dispatch', 'mona', true, false, 'by-hand'],
+    // The deploy a workflow dispatched with its GITHUB_TOKEN after a GITHUB_TOKEN merge: the chain.
+    ['workflow_dispatch', 'github-actions[bot]', false, false, 'chain'],
+    // Merges (a reviewer merged) and other events: the chain.
+    ['pull_request', 'mona', false, false, 'chain'],
+    ['push', 'mona', true, true, 'chain'],
+  ] as const)(
+    '%s by %s, from-release %s, first environment %s: %s',
+    (event, actor, fromRelease, first, expected) => {
+      expect(promotionStart(event, actor, fromRelease, first)).toBe(expected);
+    },
+  );
 });

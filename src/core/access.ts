@@ -131,28 +131,35 @@ export function accessSummary(
   ]).join('\n');
 }
 
-/** The actor of a dispatch made with a workflow's GITHUB_TOKEN. */
+/** The actor GitHub reports for a dispatch made with a workflow's GITHUB_TOKEN. */
 const GITHUB_ACTIONS_BOT = 'github-actions[bot]';
 
 /**
- * Whether a person started this overlay-update by hand: a workflow_dispatch that is not the
- * chain's own. GITHUB_WORKFLOW_REF names the workflow that was dispatched, also inside a called
- * workflow. The chain's own: service-release (whoever dispatched it passed the release check), and
- * overlay-deploy dispatched by overlay-update itself after a GITHUB_TOKEN merge (actor
- * github-actions[bot]). overlay-deploy dispatched by a person opens the next environment's
- * promotion just as overlay-update by hand would, so it counts as by hand; so does overlay-update
- * itself, a workflow of the repository that calls it, or an unknown one.
+ * How an overlay-update run was started, which decides its access check: `chain` (none: a merge a
+ * reviewer made, or the deploy a workflow dispatched with its GITHUB_TOKEN), `release` (the first
+ * environment from the suite's service-release: release.allowed, as the release checked) or
+ * `by-hand` (the environment's promoters).
+ *
+ * It is not decided from workflow file names. In a called workflow GitHub reports the caller's
+ * top-level workflow: `github.workflow_ref` and GITHUB_WORKFLOW_REF name the caller's file in the
+ * caller's repository ("Reusing workflows": the github context is always the caller's), and
+ * `github.job_workflow_sha` is the commit, not the name, of the reusable workflow file ("Contexts
+ * reference"). A GitOps repository names its callers as it likes and a service repository's caller
+ * lives elsewhere, so no name says which of the suite's workflows called. What a person cannot
+ * choose decides instead: the event, the actor GitHub reports (no person acts as
+ * github-actions[bot]) and `fromRelease`, which the suite's service-release passes. A caller could
+ * pass it too, so it never skips a check: it swaps the promoters for release.allowed, and only for
+ * the first environment, the one a release promotes to.
  */
-export function isPromotionByHand(
+export type PromotionStart = 'chain' | 'release' | 'by-hand';
+
+export function promotionStart(
   eventName: string,
-  workflowRef: string,
-  repository: string,
   actor: string,
-): boolean {
-  if (eventName !== 'workflow_dispatch') return false;
-  const path = workflowRef.replace(/@.*$/, '').toLowerCase();
-  const dispatched = (file: string): boolean =>
-    path === `${repository}/.github/workflows/${file}`.toLowerCase();
-  if (dispatched('service-release.yaml')) return false;
-  return !(dispatched('overlay-deploy.yaml') && actor === GITHUB_ACTIONS_BOT);
+  fromRelease: boolean,
+  firstEnvironment: boolean,
+): PromotionStart {
+  if (eventName !== 'workflow_dispatch') return 'chain';
+  if (actor === GITHUB_ACTIONS_BOT) return 'chain';
+  return fromRelease && firstEnvironment ? 'release' : 'by-hand';
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nextEnvironment, parseConfig, previousEnvironment } from './config.js';
+import { nextEnvironment, parseConfig, previousEnvironment, releaseSourceProblem } from './config.js';
 import { UserError } from './errors.js';
 import { seededRandom } from '../../test/support/random.js';
 
@@ -461,5 +461,60 @@ describe('parseConfig refuses, at the line and column of the problem', () => {
     // Proof that both kinds of answer were checked.
     expect(refused).toBeGreaterThan(100);
     expect(refused).toBeLessThan(250);
+  });
+});
+
+describe('services[].repository: which repository releases a service', () => {
+  const config = parseConfig(
+    configWith(
+      '  - name: dev\n',
+      '  - name: orders\n    image: ghcr.io/acme/orders\n    repository: acme/orders\n' +
+        '  - name: web\n    image: ghcr.io/acme/web\n    repository: acme/frontend\n    context: apps/web\n' +
+        '  - name: api\n    image: ghcr.io/acme/api\n',
+    ),
+    FILE,
+  );
+  const service = (name: string) => config.services.find((s) => s.name === name)!;
+
+  it('reads it, with the build context at that repository’s root by default', () => {
+    expect([service('orders').repository, service('orders').context]).toEqual(['acme/orders', '.']);
+    expect([service('web').repository, service('web').context]).toEqual(['acme/frontend', 'apps/web']);
+    expect([service('api').repository, service('api').context]).toEqual([undefined, 'services/api']);
+  });
+
+  it('lets only the named repository release the service, else the config’s own repository', () => {
+    expect(releaseSourceProblem(config, service('orders'), 'Acme/Orders', 'acme/gitops')).toBeUndefined();
+    expect(releaseSourceProblem(config, service('api'), 'acme/gitops', 'acme/gitops')).toBeUndefined();
+    expect(releaseSourceProblem(config, service('orders'), 'acme/payments', 'acme/gitops')).toBe(
+      "acme/payments may not release 'orders': .github/promotion.yaml of acme/gitops names acme/orders as the repository that releases it (services[].repository)",
+    );
+    expect(releaseSourceProblem(config, service('orders'), 'acme/gitops', 'acme/gitops')).toMatch(
+      /^acme\/gitops may not release 'orders'/,
+    );
+    expect(releaseSourceProblem(config, service('api'), 'acme/orders', 'acme/gitops')).toBe(
+      "acme/orders may not release 'api': .github/promotion.yaml of acme/gitops names no repository for it, so only acme/gitops may; add 'repository: acme/orders' to the service there to allow it",
+    );
+  });
+
+  it.each([
+    ['no owner', 'orders'],
+    ['a URL', 'https://github.com/acme/orders'],
+    ['three parts', 'acme/orders/x'],
+    ['a bad owner', '-acme/orders'],
+  ])('refuses %s at its line', (_, value) => {
+    expect(() =>
+      parseConfig(
+        configWith('  - name: dev\n', `  - name: orders\n    image: a/orders\n    repository: ${value}\n`),
+        FILE,
+      ),
+    ).toThrow(
+      /promotion\.yaml:7:17: 'repository' in service 'orders' must be owner\/name of the repository that releases it/,
+    );
+  });
+
+  it('takes "." as a context only for a service of its own repository', () => {
+    expect(() =>
+      parseConfig(configWith('  - name: dev\n', "  - name: api\n    image: a/api\n    context: '.'\n"), FILE),
+    ).toThrow(/'context' in service 'api'/);
   });
 });

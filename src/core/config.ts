@@ -44,8 +44,16 @@ export interface Service {
   image: string;
   /** `images[].name` in the kustomizations: the image as the base manifests name it. */
   kustomizeImage: string;
-  /** Build context for the release, relative to the repository root. */
+  /**
+   * Build context for the release, relative to the root of the repository that releases the service
+   * (`.` for that root).
+   */
   context: string;
+  /**
+   * `owner/repo` of the service repository that releases it (its source and Dockerfile live there);
+   * undefined: the repository holding this config releases it (the single-repository layout).
+   */
+  repository?: string;
 }
 
 export interface PromotionConfig {
@@ -243,9 +251,10 @@ class ConfigReader {
     return { file: this.file, line: pos.line, column: pos.col };
   }
 
-  relativePath(map: YAMLMap, key: string, where: string, fallback: string): string {
+  relativePath(map: YAMLMap, key: string, where: string, fallback: string, root = false): string {
     const value = this.string(map, key, where, false) ?? fallback;
-    const problem = relativePathProblem(value);
+    // `.` is the repository's root, where a service repository keeps its Dockerfile.
+    const problem = root && value === '.' ? undefined : relativePathProblem(value);
     if (problem) this.fail(valueOf(map, key) ?? map, `'${key}' in ${where}: ${problem}`);
     return value.replace(/\/$/, '');
   }
@@ -254,6 +263,16 @@ class ConfigReader {
 /** GitHub's login rule, plus the `[bot]` suffix an App acts under. */
 const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}(\[bot\])?$/;
 const TEAM_SLUG = /^[a-z0-9][a-z0-9_-]*$/;
+
+/** `owner/name` as GitHub allows them. */
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}\/[A-Za-z0-9_.-]{1,100}$/;
+
+/** What is wrong with an `owner/name` value, or undefined. */
+export function repositoryProblem(value: string): string | undefined {
+  return REPOSITORY.test(value)
+    ? undefined
+    : `${quoted(value)} is not owner/name of a repository (for example acme/gitops)`;
+}
 
 const IMAGE_REFERENCE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -346,7 +365,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
   const serviceNames = new Set<string>();
   const services = servicesNode.items.map((item): Service => {
     const map = reader.map(item as Node, 'services[]');
-    reader.onlyKeys(map, 'a service', ['name', 'image', 'kustomize-image', 'context']);
+    reader.onlyKeys(map, 'a service', ['name', 'image', 'kustomize-image', 'context', 'repository']);
     const name = reader.name(map, 'service', serviceNames);
     const where = `service '${name}'`;
     const image = reader.string(map, 'image', where, true);
@@ -363,11 +382,21 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
         `'kustomize-image' in ${where} must be an image name as the base manifests write it, without tag or digest (for example ghcr.io/acme/${name}), got ${quoted(kustomizeImage)}`,
       );
     }
+    const repository = reader.string(map, 'repository', where, false);
+    if (repository !== undefined && !REPOSITORY.test(repository)) {
+      reader.fail(
+        valueOf(map, 'repository'),
+        `'repository' in ${where} must be owner/name of the repository that releases it (for example acme/${name}), got ${quoted(repository)}`,
+      );
+    }
     return {
       name,
       image,
       kustomizeImage,
-      context: reader.relativePath(map, 'context', where, `services/${name}`),
+      context: repository
+        ? reader.relativePath(map, 'context', where, '.', true)
+        : reader.relativePath(map, 'context', where, `services/${name}`),
+      ...(repository ? { repository } : {}),
     };
   });
 
@@ -419,6 +448,25 @@ export function requireService(config: PromotionConfig, input: string, name: str
     input,
     `${quoted(name)} is not a service of ${config.file}; allowed: ${config.services.map((s) => s.name).join(', ')}`,
   );
+}
+
+/**
+ * Why the repository `releasing` may not release `service` with the config read from `gitops`, or
+ * undefined when it may: a service is released by the repository its `repository` names, and
+ * without one by the repository holding the config. Checked before anything is built or pushed.
+ */
+export function releaseSourceProblem(
+  config: PromotionConfig,
+  service: Service,
+  releasing: string,
+  gitops: string,
+): string | undefined {
+  const expected = service.repository ?? gitops;
+  if (expected.toLowerCase() === releasing.toLowerCase()) return undefined;
+  const where = `${config.file} of ${gitops}`;
+  return service.repository
+    ? `${releasing} may not release '${service.name}': ${where} names ${service.repository} as the repository that releases it (services[].repository)`
+    : `${releasing} may not release '${service.name}': ${where} names no repository for it, so only ${gitops} may; add 'repository: ${releasing}' to the service there to allow it`;
 }
 
 /** The environment a version comes from, or undefined for the first one in the chain. */

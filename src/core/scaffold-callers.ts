@@ -223,6 +223,35 @@ ${dispatchInputs([
   });
 }
 
+/**
+ * The caller a service repository keeps (`.github/workflows/release.yaml`): it releases its one
+ * service from its own checkout and opens the promotion in the GitOps repository, which must name
+ * this repository as the service's (services[].repository in its .github/promotion.yaml).
+ */
+export function serviceRepositoryCaller(suite: SuiteRef, service: string, gitopsRepository: string): string {
+  return callerWorkflow(suite, {
+    file: 'service-release.yaml',
+    header: `# Releases ${service}: calls service-release.yaml of ${suiteName(suite)} at ${suite.ref}, which builds and
+# pushes the image from this repository's checkout, reads .github/promotion.yaml of ${gitopsRepository}
+# and opens the promotion of the first environment there, with an App token minted for it only.`,
+    runName: `Release ${service} \${{ inputs.version }}`,
+    on: dispatchInputs([
+      [
+        'version',
+        'SemVer version, the image tag (e.g. 1.4.2 or 2.0.0-rc.1; no leading v).',
+        'string',
+        REQUIRED,
+      ],
+    ]),
+    jobName: `Release ${service}`,
+    secretsNote: `
+    # The App must be installed on ${gitopsRepository}: GITHUB_TOKEN reaches only this repository.`,
+    with: `      service: ${service}
+      version: \${{ inputs.version }}
+      gitops-repository: ${gitopsRepository}`,
+  });
+}
+
 /** The caller workflows, by path in the GitOps repository. */
 export function callerFiles(suite: SuiteRef): [string, string][] {
   return [

@@ -14,7 +14,7 @@ import { codeOwnersOf } from './codeowners.js';
 import { parseConfig } from './config.js';
 import { InputError } from './errors.js';
 import { readImageVersion, setImageVersion } from './kustomization.js';
-import { CALLERS } from './scaffold-callers.js';
+import { CALLERS, serviceRepositoryCaller } from './scaffold-callers.js';
 import {
   resolveScaffoldOptions,
   scaffoldFiles,
@@ -136,6 +136,25 @@ describe('the caller workflows', () => {
     },
   );
 
+  it('a service repository’s caller has zero findings and fits service-release’s interface', async () => {
+    const text = serviceRepositoryCaller(options.suite, 'orders', 'acme/gitops');
+    expect(text).toContain('uses: acme/gitops-promotion/.github/workflows/service-release.yaml@v1');
+    expect(text).toContain('gitops-repository: acme/gitops');
+    await mkdir(join(dir, 'service', '.github', 'workflows'), { recursive: true });
+    const path = join(dir, 'service', '.github', 'workflows', 'release.yaml');
+    await writeFile(path, text);
+    const findings = await checkWorkflow(path, undefined, { root: join(dir, 'service') });
+    expect(findings, `\n${formatFindings(findings)}\n`).toEqual([]);
+    const local = text.replace(
+      'uses: acme/gitops-promotion/.github/workflows/service-release.yaml@v1',
+      'uses: ./.github/workflows/service-release.yaml',
+    );
+    const interfaceFindings = await checkWorkflow(join(dir, 'local', 'release.yaml'), local, {
+      root: suiteRoot,
+    });
+    expect(interfaceFindings, `\n${formatFindings(interfaceFindings)}\n`).toEqual([]);
+  });
+
   it('the interface check is real: an input or secret the suite does not declare is a finding', async () => {
     const wrong = file(callerPath('overlay-update.yaml'))
       .replace(
@@ -208,13 +227,19 @@ describe('the caller workflows', () => {
     const steps = (suiteWorkflow('overlay-update.yaml').jobs['update']?.steps ?? []) as { run?: string }[];
     const dispatch = steps.map((step) => step.run ?? '').find((run) => run.includes('gh workflow run'));
     expect(dispatch).toBeDefined();
-    const dispatched = /gh workflow run (\S+)/.exec(dispatch!)?.[1];
+    // The workflow dispatched is the input deploy-workflow, by default the caller npm run init writes.
+    expect(/gh workflow run (\S+)/.exec(dispatch!)?.[1]).toBe('"$DEPLOY_WORKFLOW"');
+    const on = suiteWorkflow('overlay-update.yaml').on as {
+      workflow_call: { inputs: Record<string, { default?: string }> };
+    };
+    const dispatched = on.workflow_call.inputs['deploy-workflow']?.default;
+    expect(dispatched).toBe('overlay-deploy.yaml');
     expect(files.has(callerPath(dispatched!))).toBe(true);
     const fields = [...dispatch!.matchAll(/-f ([a-z-]+)=/g)].map((m) => m[1]);
-    const on = (parse(file(callerPath(dispatched!))) as Workflow).on as {
+    const caller = (parse(file(callerPath(dispatched!))) as Workflow).on as {
       workflow_dispatch: { inputs: Record<string, { required?: boolean }> };
     };
-    const inputs = on.workflow_dispatch.inputs;
+    const inputs = caller.workflow_dispatch.inputs;
     expect(fields.length).toBeGreaterThan(0);
     for (const field of fields) expect(Object.keys(inputs)).toContain(field);
     const required = Object.entries(inputs)

@@ -6,6 +6,9 @@ import { git } from './process.js';
 import { deploymentsIn, kubectlGet, whatRuns } from './kube/index.js';
 import {
   approveAndMerge,
+  dispatchRelease,
+  dispatchersOf,
+  idleAll,
   playPromotion,
   promotionPull,
   releaseService,
@@ -45,6 +48,8 @@ async function clusterObjects(s: Sandbox): Promise<Record<string, string>> {
 const deployStates = (s: Sandbox, service: string) =>
   serviceDeployments(s, service).map((d) => [d.environment, d.statuses.at(-1)?.state]);
 
+const failures = (s: Sandbox) => dispatchersOf(s).flatMap((dispatcher) => dispatcher.failures());
+
 /** Every branch of origin with its commit: what a push would change. */
 const originRefs = (s: Sandbox) => git(s.repo.origin, 'for-each-ref', '--format=%(refname) %(objectname)');
 
@@ -75,7 +80,7 @@ describe.each(['app', 'github-token'] as const)('the whole chain in %s token mod
         ['merged', 'Promote orders to 1.6.0 in uat (from 1.4.2)'],
         ['merged', 'Promote orders to 1.6.0 in prod (from 1.4.2)'],
       ]);
-      const deploys = result.runs.filter((run) => run.file === 'overlay-deploy.yaml');
+      const deploys = result.runs.filter((run) => run.file === 'acme/gitops: overlay-deploy.yaml');
       expect(deploys).toHaveLength(3);
       expect(deploys.every((run) => run.conclusion === 'success')).toBe(true);
       // The dev merge starts the deploy by its event with an App token, by a dispatch with GITHUB_TOKEN.
@@ -102,6 +107,23 @@ describe.each(['app', 'github-token'] as const)('the whole chain in %s token mod
       const numbered = log.flatMap((line) => /^ {2}(\d+(?:-\d+)?) /.exec(line)?.[1] ?? []);
       expect(numbered).toEqual(['1-5', '6-8', '9-12', '13', '14', '15', '16', '17', '18', '19']);
       expect(result.steps.map((step) => step.process)).toEqual(['1-13', '14-16', '17-19']);
+      // With the App, orders is released from its own repository; GITHUB_TOKEN cannot reach another.
+      const releasedFrom =
+        tokenMode === 'app' ? 'acme/orders: release.yaml' : 'acme/gitops: service-release.yaml';
+      expect(result.runs[0]).toMatchObject({
+        file: releasedFrom,
+        event: 'workflow_dispatch',
+        conclusion: 'success',
+      });
+      expect(result.repositories).toBe(
+        `repositories: ${tokenMode === 'app' ? 'service acme/orders, ' : ''}GitOps acme/gitops, suite acme/gitops-promotion@v1`,
+      );
+      // The GitOps repository holds no copy of the suite: its workflows are the scaffold's callers.
+      const tree = await git(sandbox.repo.origin, 'ls-tree', '-r', '--name-only', 'main');
+      expect(tree).not.toMatch(/^actions\//m);
+      expect(await git(sandbox.repo.origin, 'show', 'main:.github/workflows/overlay-update.yaml')).toContain(
+        'uses: acme/gitops-promotion/.github/workflows/overlay-update.yaml@v1',
+      );
     },
     CHAIN_TIMEOUT,
   );
@@ -114,18 +136,21 @@ describe('when things go wrong', () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       sandbox.clusters['uat']!.failRollout('shop-uat', 'orders');
       await releaseService(sandbox, 'orders', '1.6.0');
-      expect(sandbox.dispatcher.failures()).toEqual([]);
+      expect(failures(sandbox)).toEqual([]);
       await approveAndMerge(sandbox, 'orders', 'uat');
 
       expect(deployStates(sandbox, 'orders')).toEqual([
         ['dev', 'success'],
         ['uat', 'failure'],
       ]);
-      const failed = sandbox.dispatcher.failures();
+      const failed = failures(sandbox);
       expect(failed.map((run) => [run.file, run.event])).toEqual([
         ['.github/workflows/overlay-deploy.yaml', 'pull_request'],
       ]);
-      const promote = failed[0]!.result!.jobs.find((job) => job.id === 'promote');
+      // The GitOps repository's caller job, and in it the suite's jobs.
+      const promote = failed[0]!
+        .result!.jobs.flatMap((job) => job.call?.jobs ?? [job])
+        .find((job) => job.id === 'promote');
       expect(promote?.status).toBe('skipped');
       expect(promotionPull(sandbox, 'orders', 'prod')).toBeUndefined();
       expect(sandbox.github.violations).toEqual([]);
@@ -143,26 +168,25 @@ describe('when things go wrong', () => {
       const mainBefore = await git(sandbox.repo.origin, 'rev-parse', 'main');
 
       await sandbox.github.closePull(uat.number, { login: 'uat-lead' });
-      await sandbox.dispatcher.idle();
+      await idleAll(sandbox);
 
-      // The close event starts overlay-deploy, whose first job sees an unmerged PR and skips all.
+      // The close event starts the GitOps repository's overlay-deploy caller, whose if: sees an
+      // unmerged PR: the suite's workflow is not even called.
       const closedRun = sandbox.dispatcher.runs.at(-1)!;
       expect([closedRun.file, closedRun.event, closedRun.action]).toEqual([
         '.github/workflows/overlay-deploy.yaml',
         'pull_request',
         'closed',
       ]);
-      expect(closedRun.result?.jobs.map((job) => [job.id, job.status])).toEqual([
-        ['target', 'skipped'],
-        ['deploy', 'skipped'],
-        ['promote', 'skipped'],
+      expect(closedRun.result?.jobs.map((job) => [job.id, job.status, job.call])).toEqual([
+        ['deploy', 'skipped', undefined],
       ]);
       expect(await clusterObjects(sandbox)).toEqual(clustersBefore);
       expect(await whatRuns({ uat: sandbox.clusters['uat']! })).toEqual({ uat: [] });
       expect(deployStates(sandbox, 'orders')).toEqual([['dev', 'success']]);
       expect(promotionPull(sandbox, 'orders', 'prod')).toBeUndefined();
       expect(await git(sandbox.repo.origin, 'rev-parse', 'main')).toBe(mainBefore);
-      expect(sandbox.dispatcher.failures()).toEqual([]);
+      expect(failures(sandbox)).toEqual([]);
     },
     CHAIN_TIMEOUT,
   );
@@ -176,14 +200,10 @@ describe('when things go wrong', () => {
         ['payments', '2.4.0'],
         ['catalog', '1.0.0'],
       ] as const;
-      for (const [service, version] of releases) {
-        await sandbox.github.dispatchWorkflow('service-release.yaml', {
-          inputs: { service, version },
-          login: 'release-manager',
-        });
-      }
-      await sandbox.dispatcher.idle();
-      expect(sandbox.dispatcher.failures()).toEqual([]);
+      // orders from its own repository, payments and catalog from the GitOps repository.
+      for (const [service, version] of releases) await dispatchRelease(sandbox, service, version);
+      await idleAll(sandbox);
+      expect(failures(sandbox)).toEqual([]);
       const overlay = await git(sandbox.repo.origin, 'show', 'main:overlays/dev/kustomization.yaml');
       for (const [service, version] of releases) expect(imageLine(overlay, service)).toBe(version);
       const uat = sandbox.github.pulls.filter(
@@ -197,7 +217,7 @@ describe('when things go wrong', () => {
       // ... and all three reach prod.
       for (const environment of ['uat', 'prod'])
         for (const [service] of releases) await approveAndMerge(sandbox, service, environment);
-      expect(sandbox.dispatcher.failures()).toEqual([]);
+      expect(failures(sandbox)).toEqual([]);
       const prod = await git(sandbox.repo.origin, 'show', 'main:overlays/prod/kustomization.yaml');
       for (const [service, version] of releases) expect(imageLine(prod, service)).toBe(version);
       expect(sandbox.github.violations).toEqual([]);
@@ -216,20 +236,23 @@ describe('reruns and rollbacks', () => {
       const pullsBefore = sandbox.github.pulls.length;
       const digestBefore = await sandbox.registry.digest('acme/orders', '1.6.0');
       const clustersBefore = await clusterObjects(sandbox);
-      const finished = [...sandbox.dispatcher.runs];
+      const finished = dispatchersOf(sandbox).flatMap((dispatcher) =>
+        dispatcher.runs.map((run) => ({ dispatcher, run })),
+      );
+      expect(finished.length).toBeGreaterThan(3);
 
       // "Re-run all jobs" on each run, in the order they ran, then a promotion dispatched by hand.
-      for (const run of finished) {
-        const again = await sandbox.dispatcher.rerun(run.runId);
+      for (const { dispatcher, run } of finished) {
+        const again = await dispatcher.rerun(run.runId);
         expect([again.attempt, again.result?.conclusion]).toEqual([2, 'success']);
       }
       await sandbox.github.dispatchWorkflow('overlay-update.yaml', {
         inputs: { overlay: 'prod', service: 'orders' },
         login: 'prod-lead',
       });
-      await sandbox.dispatcher.idle();
+      await idleAll(sandbox);
 
-      expect(sandbox.dispatcher.failures()).toEqual([]);
+      expect(failures(sandbox)).toEqual([]);
       expect(await originRefs(sandbox)).toBe(refsBefore);
       expect(sandbox.github.pulls.length).toBe(pullsBefore);
       expect(await sandbox.registry.digest('acme/orders', '1.6.0')).toBe(digestBefore);
@@ -254,19 +277,19 @@ describe('reruns and rollbacks', () => {
         });
 
       await rollback(false);
-      await sandbox.dispatcher.idle();
-      const refused = sandbox.dispatcher.failures();
+      await idleAll(sandbox);
+      const refused = failures(sandbox);
       expect(refused).toHaveLength(1);
       expect(JSON.stringify(refused[0]!.result)).toContain('a downgrade is refused unless');
       expect(await originRefs(sandbox)).toBe(refsBefore);
       expect(sandbox.github.pulls.length).toBe(pullsBefore);
 
       await rollback(true);
-      await sandbox.dispatcher.idle();
+      await idleAll(sandbox);
       await approveAndMerge(sandbox, 'orders', 'uat');
       await approveAndMerge(sandbox, 'orders', 'prod');
 
-      expect(sandbox.dispatcher.failures()).toEqual(refused);
+      expect(failures(sandbox)).toEqual(refused);
       expect(sandbox.github.pulls.slice(pullsBefore).map((pull) => [pull.title, pull.merged])).toEqual([
         ['Roll back orders to 1.5.0 in dev (from 1.6.0)', true],
         ['Roll back orders to 1.5.0 in uat (from 1.6.0)', true],

@@ -11,6 +11,16 @@ import { shortDigest } from '../core/pull-request.js';
 import { statusTable, type StatusRow } from '../core/status.js';
 import { startGitHubStandIn, type GitHubStandIn } from './github/index.js';
 import { startEnvironmentClusters, whatRuns, type EnvironmentClusters } from './kube/index.js';
+import { createRepositoryHost, type RepositoryHost } from './hosted-repositories.js';
+import {
+  SUITE,
+  createGitOpsRepository,
+  createServiceRepository,
+  createSuiteRepository,
+  fullName,
+  releasedFrom,
+} from './layout.js';
+import { serviceRepositoryCaller } from '../core/scaffold-callers.js';
 import {
   createBuildahSandbox,
   findOnPath,
@@ -23,6 +33,7 @@ import { createSandboxRepository, SEED_PATHS, type SandboxRepository } from './w
 import {
   createWorkflowDispatcher,
   formatRun,
+  type JobResult,
   type TokenMode,
   type WorkflowDispatcher,
 } from './workflows/index.js';
@@ -54,8 +65,36 @@ export async function checkTools(): Promise<void> {
   if (missing.length > 0) throw new MissingToolsError(missing);
 }
 
+/**
+ * cross-repo (the default): the suite `acme/gitops-promotion` at v1 and the GitOps repository
+ * `acme/gitops` with the scaffold's callers and no copy of the suite (./layout.ts). single: one
+ * repository holding the suite's actions and workflows too.
+ */
+export type SandboxLayout = 'cross-repo' | 'single';
+
+/** A service repository: its source, its view of the GitHub stand-in, the runs its events start. */
+export interface ServiceRepository {
+  repository: SandboxRepository;
+  github: GitHubStandIn;
+  dispatcher: WorkflowDispatcher;
+}
+
+/**
+ * The services that get a repository of their own in the cross-repo layout. With GITHUB_TOKEN only
+ * none do: a release from another repository needs the App installed on the GitOps repository.
+ */
+export const SERVICE_REPOSITORIES: Record<string, string> = { orders: 'acme/orders' };
+
 export interface Sandbox {
+  /** The GitOps repository. */
   repo: SandboxRepository;
+  layout: SandboxLayout;
+  /** Every repository hosted, the suite among them in the cross-repo layout. */
+  host: RepositoryHost;
+  /** `owner/repo` of the suite, the GitOps repository and the service repositories; the suite's ref. */
+  repositories: { suite: string; gitops: string; services: string[]; suiteRef: string };
+  /** The services released from repositories of their own, by service name. */
+  services: Map<string, ServiceRepository>;
   github: GitHubStandIn;
   registry: LocalRegistry;
   buildah: BuildahSandbox;
@@ -73,14 +112,25 @@ export interface Sandbox {
  */
 export async function startSandbox(options: {
   tokenMode: TokenMode;
+  layout?: SandboxLayout;
   onProgress?: (line: string) => void;
 }): Promise<Sandbox> {
   await checkTools();
+  const layout = options.layout ?? 'cross-repo';
   const registry = await startRegistry();
   const buildah = await createBuildahSandbox([registry]);
-  const repo = await createSandboxRepository({ source: ROOT, paths: [...SEED_PATHS, 'services'] });
+  const host = createRepositoryHost();
+  const suite = layout === 'cross-repo' ? await createSuiteRepository(host, ROOT) : undefined;
+  const names = await serviceNames();
+  const own = layout === 'cross-repo' && options.tokenMode === 'app' ? SERVICE_REPOSITORIES : {};
+  // The build contexts of the services released from the GitOps repository itself stay in it.
+  const inGitOps = names.filter((name) => !own[name]).map((name) => `services/${name}`);
+  const repo =
+    layout === 'cross-repo'
+      ? await createGitOpsRepository(host, ROOT, { services: names, extraPaths: inGitOps })
+      : host.add(await createSandboxRepository({ source: ROOT, paths: [...SEED_PATHS, 'services'] }));
   await repo.pushToMain(
-    await imagesAt(registry.host),
+    await imagesAt(registry.host, own),
     `Point the images at the sandbox registry ${registry.host}`,
   );
   const reviewed = await reviewedOverlays();
@@ -102,19 +152,60 @@ export async function startSandbox(options: {
       files.some((file) => reviewed.some((folder) => file.startsWith(`${folder}/`))),
   });
   const clusters = await startEnvironmentClusters(await chainOf());
+  // The workflows GitHub reads are the GitOps repository's own: the scaffold's callers, or in the
+  // single layout the suite's workflows it holds.
+  const workflowsDir =
+    layout === 'cross-repo'
+      ? join(await repo.checkout('workflows'), '.github', 'workflows')
+      : join(ROOT, '.github', 'workflows');
   const dispatcher = createWorkflowDispatcher({
     repository: repo,
+    repositories: host,
     github,
     tokenMode: options.tokenMode,
-    workflowsDir: join(ROOT, '.github', 'workflows'),
+    workflowsDir,
     workflows: SUITE_WORKFLOWS,
     vars: { PROMOTION_BUILDER: 'buildah' },
     environments: clusters.environments,
     env: { ...buildah.env, ...clusters.env },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
   });
+  const services = new Map<string, ServiceRepository>();
+  for (const [service, name] of Object.entries(own)) {
+    const [owner = '', repoName = ''] = name.split('/');
+    const repository = await createServiceRepository(host, ROOT, {
+      owner,
+      repo: repoName,
+      folder: `services/${service}`,
+      files: { '.github/workflows/release.yaml': serviceRepositoryCaller(SUITE, service, fullName(repo)) },
+    });
+    const view = await github.addRepository({ bareRepo: repository.origin, owner, repo: repoName });
+    services.set(service, {
+      repository,
+      github: view,
+      dispatcher: createWorkflowDispatcher({
+        repository,
+        repositories: host,
+        github: view,
+        tokenMode: options.tokenMode,
+        workflowsDir: join(await repository.checkout('workflows'), '.github', 'workflows'),
+        vars: { PROMOTION_BUILDER: 'buildah' },
+        env: { ...buildah.env, ...clusters.env },
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      }),
+    });
+  }
   return {
     repo,
+    layout,
+    host,
+    repositories: {
+      suite: suite ? fullName(suite) : fullName(repo),
+      gitops: fullName(repo),
+      services: Object.values(own),
+      suiteRef: suite ? SUITE.ref : 'main',
+    },
+    services,
     github,
     registry,
     buildah,
@@ -123,17 +214,22 @@ export async function startSandbox(options: {
     tokenMode: options.tokenMode,
     async dispose() {
       dispatcher.dispose();
+      for (const service of services.values()) service.dispatcher.dispose();
       await github.close();
       await clusters.close();
       await buildah.dispose();
       await registry.dispose();
-      await repo.dispose();
+      await host.dispose();
+      if (layout === 'single') await repo.dispose();
     },
   };
 }
 
-/** The files that name the image repositories, rewritten from ghcr.io/acme to the local registry. */
-async function imagesAt(host: string): Promise<Record<string, string>> {
+/**
+ * The files that name the image repositories, rewritten from ghcr.io/acme to the local registry; the
+ * config also names the repository of each service released from one of its own.
+ */
+async function imagesAt(host: string, own: Record<string, string>): Promise<Record<string, string>> {
   const files: Record<string, string> = {};
   const config = parse(await readFile(join(ROOT, '.github/promotion.yaml'), 'utf8')) as {
     environments: { name: string; overlay?: string }[];
@@ -148,6 +244,7 @@ async function imagesAt(host: string): Promise<Record<string, string>> {
     const text = await readFile(join(ROOT, path), 'utf8').catch(() => undefined);
     if (text !== undefined) files[path] = text.replaceAll('ghcr.io/acme/', `${host}/acme/`);
   }
+  files['.github/promotion.yaml'] = releasedFrom(files['.github/promotion.yaml']!, own);
   return files;
 }
 
@@ -180,11 +277,26 @@ export interface DemoResult {
   /** What each environment's cluster runs, `namespace/name image` per Deployment, read with kubectl get. */
   clusters: Record<string, string[]>;
   apiRequests: number;
+  /** The repositories that took part and the suite's ref, one line starting `repositories:`. */
+  repositories: string;
+}
+
+/** `repositories: service acme/orders, GitOps acme/gitops, suite acme/gitops-promotion@v1`. */
+export function repositoriesLine(sandbox: Sandbox): string {
+  const { services, gitops, suite, suiteRef } = sandbox.repositories;
+  const parts = [
+    ...services.map((name) => `service ${name}`),
+    `GitOps ${gitops}`,
+    sandbox.layout === 'cross-repo'
+      ? `suite ${suite}@${suiteRef}`
+      : `suite inside ${gitops} (single-repository layout)`,
+  ];
+  return `repositories: ${parts.join(', ')}`;
 }
 
 /** Fails with the run's own report when a workflow run the events started did not succeed. */
 export function expectClean(sandbox: Sandbox, what: string): void {
-  const failures = sandbox.dispatcher.failures();
+  const failures = dispatchersOf(sandbox).flatMap((dispatcher) => dispatcher.failures());
   if (failures.length > 0) {
     const reports = failures
       .map((run) => (run.result ? formatRun(run.result) : String(run.error)))
@@ -195,13 +307,33 @@ export function expectClean(sandbox: Sandbox, what: string): void {
     throw new Error(`${what}: requests GitHub would refuse:\n${sandbox.github.violations.join('\n')}`);
 }
 
+/** The dispatchers of the service repositories, then the GitOps repository's. */
+export function dispatchersOf(sandbox: Sandbox): WorkflowDispatcher[] {
+  return [...[...sandbox.services.values()].map((service) => service.dispatcher), sandbox.dispatcher];
+}
+
+/** Waits until nothing runs: a service repository's release opens PRs whose events run in the GitOps repository. */
+export async function idleAll(sandbox: Sandbox): Promise<void> {
+  for (const dispatcher of dispatchersOf(sandbox)) await dispatcher.idle();
+}
+
+/** Every run of every repository, in start order per repository, named `owner/repo: file`. */
+function allRuns(sandbox: Sandbox) {
+  const named = (repository: SandboxRepository, dispatcher: WorkflowDispatcher) =>
+    dispatcher.runs.map((run) => ({ repository: fullName(repository), run }));
+  return [
+    ...[...sandbox.services.values()].flatMap((s) => named(s.repository, s.dispatcher)),
+    ...named(sandbox.repo, sandbox.dispatcher),
+  ];
+}
+
 /**
  * GitHub and the clusters, then each stood-in action once, with how many steps it stood in for and
  * the first reason given.
  */
-function standInSummary(dispatcher: WorkflowDispatcher, environments: string[]): string[] {
+function standInSummary(sandbox: Sandbox, environments: string[]): string[] {
   const byAction = new Map<string, { count: number; reason: string }>();
-  for (const record of dispatcher.runs.flatMap((run) => run.result?.standIns ?? [])) {
+  for (const record of allRuns(sandbox).flatMap(({ run }) => run.result?.standIns ?? [])) {
     const action = record.uses.replace(/@.*/, '');
     const entry = byAction.get(action) ?? { count: 0, reason: record.reason };
     entry.count++;
@@ -224,6 +356,13 @@ export function processSteps(index: number): { update: string; review?: string; 
   if (index === 0) return { update: '6-8', deploy: '9-12' };
   const first = 13 + 3 * (index - 1);
   return { update: String(first), review: String(first + 1), deploy: String(first + 2) };
+}
+
+async function serviceNames(): Promise<string[]> {
+  const config = parse(await readFile(join(ROOT, '.github/promotion.yaml'), 'utf8')) as {
+    services: { name: string }[];
+  };
+  return config.services.map((service) => service.name);
 }
 
 async function chainOf(): Promise<string[]> {
@@ -280,13 +419,33 @@ export function narrate(sandbox: Sandbox, service: string, chain: string[], from
   return lines;
 }
 
+/** The suite's build job, in the run's own jobs or in a caller's call of the suite's workflow. */
+function buildJob(jobs: JobResult[]): JobResult | undefined {
+  for (const job of jobs) {
+    if (job.id === 'build' && job.outputs['image']) return job;
+    const called = job.call && buildJob(job.call.jobs);
+    if (called) return called;
+  }
+  return undefined;
+}
+
 /** Dispatches service-release as a person would from the Actions tab, and waits for all it starts. */
 export async function releaseService(sandbox: Sandbox, service: string, version: string): Promise<void> {
-  await sandbox.github.dispatchWorkflow('service-release.yaml', {
-    inputs: { service, version },
-    login: 'release-manager',
-  });
-  await sandbox.dispatcher.idle();
+  await dispatchRelease(sandbox, service, version);
+  await idleAll(sandbox);
+}
+
+/** Presses "Run workflow" on the release of a service, where it is released; does not wait. */
+export async function dispatchRelease(sandbox: Sandbox, service: string, version: string): Promise<void> {
+  const own = sandbox.services.get(service);
+  // A service with a repository of its own is released there (its caller names the service).
+  if (own)
+    await own.github.dispatchWorkflow('release.yaml', { inputs: { version }, login: 'release-manager' });
+  else
+    await sandbox.github.dispatchWorkflow('service-release.yaml', {
+      inputs: { service, version },
+      login: 'release-manager',
+    });
 }
 
 /** Plays the environment's reviewer approving and merging the open promotion PR, and waits for its deploy. */
@@ -300,7 +459,7 @@ export async function approveAndMerge(
     throw new Error(`No open promotion PR for ${service} in ${environment}: the chain stopped before it`);
   await sandbox.github.approve(pull.number, `${environment}-lead`);
   await sandbox.github.mergePull(pull.number, { login: `${environment}-lead` });
-  await sandbox.dispatcher.idle();
+  await idleAll(sandbox);
   return pull.number;
 }
 
@@ -316,16 +475,16 @@ export async function playPromotion(
   const phase = async (from: number, title: string, action: () => Promise<void>) => {
     log(title);
     const started = performance.now();
-    const before = sandbox.dispatcher.runs.length;
+    const before = allRuns(sandbox).map(({ run }) => run);
     const requestsBefore = sandbox.github.requests.length;
     try {
       await action();
     } finally {
       // Printed on failure too: what GitHub shows up to the step that stopped the chain.
-      const built = sandbox.dispatcher.runs
-        .slice(before)
-        .find((run) => run.file.endsWith('/service-release.yaml'))
-        ?.result?.jobs.find((job) => job.id === 'build')?.outputs;
+      const built = allRuns(sandbox)
+        .filter(({ run }) => !before.includes(run))
+        .map(({ run }) => buildJob(run.result?.jobs ?? [])?.outputs)
+        .find((outputs) => outputs !== undefined);
       if (built?.['image'])
         log(`  1-5   built and pushed ${built['image']} (${shortDigest(built['digest'] ?? '')})`);
       for (const text of narrate(sandbox, service, chain, from)) log(text);
@@ -342,7 +501,9 @@ export async function playPromotion(
     log(`        done in ${seconds.toFixed(1)} s`);
   };
 
-  await phase(0, `Release ${service} ${version} (Actions tab → service-release → Run workflow)`, async () => {
+  const own = sandbox.services.get(service);
+  const where = own ? `${fullName(own.repository)}: Actions tab → release` : 'Actions tab → service-release';
+  await phase(0, `Release ${service} ${version} (${where} → Run workflow)`, async () => {
     await releaseService(sandbox, service, version);
     expectClean(sandbox, 'The release');
   });
@@ -366,13 +527,14 @@ export async function playPromotion(
       state: pr.merged ? 'merged' : pr.state,
       ...(pr.mergedBy ? { mergedBy: pr.mergedBy.login } : {}),
     })),
-    runs: sandbox.dispatcher.runs.map((run) => ({
-      file: run.file.replace('.github/workflows/', ''),
+    runs: allRuns(sandbox).map(({ repository, run }) => ({
+      file: `${repository}: ${run.file.replace('.github/workflows/', '')}`,
       event: run.event,
       conclusion: run.result?.conclusion ?? 'error',
     })),
-    standIns: standInSummary(sandbox.dispatcher, chain),
+    standIns: standInSummary(sandbox, chain),
     clusters: await whatRuns(sandbox.clusters),
+    repositories: repositoriesLine(sandbox),
     apiRequests: sandbox.github.requests.length,
   };
 }

@@ -3,8 +3,8 @@
 // `acme/gitops` and a service `acme/orders`. Each is a real bare git repository with branches and
 // tags; the workflow runner reads called workflows and actions from them at a ref, as GitHub does
 // for `uses: owner/repo/path@ref` and `uses: $/path` (./workflows/uses.ts).
-// Settings, tokens and events per repository are not modelled yet: the API stand-in serves the
-// run's repository only.
+// The API stand-in (./github/server.ts) serves each with its own settings, pulls and events, when
+// the repositories are also hosted there (StandInOptions.repositories, addRepository).
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export interface RepositoryHost {
    * here (and a missing repository is "not found"), never taken for a marketplace action.
    */
   hostsOwner(owner: string): boolean;
+  /** `owner/repo` of every hosted repository. */
+  names(): string[];
   /** Hosts an existing sandbox repository under its `owner/repo`. */
   add(repository: SandboxRepository): SandboxRepository;
   /** Creates a repository (createSandboxRepository's options) and hosts it; disposed with the host. */
@@ -54,6 +56,7 @@ export function createRepositoryHost(...repositories: SandboxRepository[]): Repo
 
   const host: RepositoryHost = {
     get: (fullName) => hosted.get(fullName.toLowerCase()),
+    names: () => [...hosted.values()].map(fullNameOf),
     hostsOwner: (owner) => [...hosted.keys()].some((name) => name.startsWith(`${owner.toLowerCase()}/`)),
     add(repository) {
       hosted.set(fullNameOf(repository).toLowerCase(), repository);

@@ -5,6 +5,10 @@ import { git } from './process.js';
 import { COMMITTED_ACTIONS_DIR, suiteActionsDir } from './run-action.js';
 
 /** What a sandbox repository is seeded with: the parts of this repository a user copies. */
+/**
+ * The single-repository layout: the suite's actions and workflows inside the GitOps repository.
+ * The sandbox's default is the cross-repository one of ./layout.ts, where they stay in the suite.
+ */
 export const SEED_PATHS = ['base', 'overlays', '.github', 'actions'] as const;
 
 export interface SandboxRepository {

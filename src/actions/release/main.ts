@@ -8,18 +8,28 @@ import { Git } from '../../adapters/git.js';
 import { createOctokit, defaultBranchHead, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
+import { releaseSourceProblem } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
 import { releaseSummary } from '../../core/release.js';
-import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSummary } from '../step.js';
+import {
+  booleanInput,
+  configInput,
+  failStep,
+  repositoryInput,
+  secretInput,
+  setOutputs,
+  writeSummary,
+} from '../step.js';
 
 /**
  * The inputs, each checked as far as it can be without the config. The token, which reads team
  * membership when release.allowed names teams, may be empty.
  */
-export function readInputs(): ReleaseInputs & { token: string } {
+export function readInputs(): ReleaseInputs & { token: string; gitopsRepository: string } {
   const token = secretInput('token');
   const push = booleanInput('push', true);
+  const gitopsRepository = repositoryInput('gitops-repository');
   return {
     ...checkReleaseInputs({
       service: core.getInput('service'),
@@ -29,6 +39,7 @@ export function readInputs(): ReleaseInputs & { token: string } {
     push,
     config: configInput(),
     token,
+    gitopsRepository,
   };
 }
 
@@ -43,24 +54,39 @@ export async function run(): Promise<void> {
     const inputs = readInputs();
     const context = repositoryContext();
     const validated = await validateReleaseInputs(inputs, context.workspace);
+    // The config says which repository releases which service: another one builds nothing.
+    const problem = releaseSourceProblem(
+      validated.config,
+      validated.service,
+      context.repository,
+      inputs.gitopsRepository || context.repository,
+    );
+    if (problem) throw new UserError(problem);
     // Before anything is built or pushed: only the people release.allowed names may release, as the
     // default branch says (GitHub's head of it; without a token, what the checkout's origin reports).
+    // The config of another GitOps repository comes from a checkout of its default branch made by
+    // this job, which the ref this run was dispatched on does not touch.
     let teams: TeamMemberships | undefined;
     const git = new Git(context.workspace);
-    const { config, head } = await configOnDefaultBranch(
-      git,
-      async () =>
-        inputs.token
-          ? defaultBranchHead(createOctokit(inputs.token, core), context)
-          : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
-      inputs.config,
-    );
+    const otherGitOps =
+      inputs.gitopsRepository !== '' &&
+      inputs.gitopsRepository.toLowerCase() !== context.repository.toLowerCase();
+    const { config, where } = otherGitOps
+      ? { config: validated.config, where: `${inputs.gitopsRepository}'s default branch` }
+      : await configOnDefaultBranch(
+          git,
+          async () =>
+            inputs.token
+              ? defaultBranchHead(createOctokit(inputs.token, core), context)
+              : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
+          inputs.config,
+        ).then(({ config, head }) => ({ config, where: head.sha.slice(0, 12) }));
     await requireAccess(
       {
         heading: `release: who may release \`${validated.service.name}\``,
         subject: {
           action: `run a release of ${validated.service.name}`,
-          rule: `release.allowed in ${config.file} (${head.sha.slice(0, 12)})`,
+          rule: `release.allowed in ${config.file} (${where})`,
         },
         list: config.release.allowed,
         org: context.owner,

@@ -9,11 +9,20 @@ import { nodeId } from './objects.js';
 import type { RepoContext } from './objects.js';
 import { GraphqlError } from './errors.js';
 import type { Store } from './store.js';
+import { reaches } from './store-state.js';
 import type { DeploymentState, DeploymentStatusState, Identity, PullState } from './types.js';
 
 export interface Context {
+  /**
+   * The repository the operation is about: the first hosted one until `repository(...)` or a pull
+   * request's node id names another (the suite's operations each touch one repository).
+   */
   store: Store;
   identity: Identity;
+  /** A hosted repository by owner and name. */
+  find(owner: string, name: string): Store | undefined;
+  /** The hosted repository holding the pull request with this node id. */
+  findPull(nodeId: string): Store | undefined;
 }
 
 type Args = Record<string, unknown>;
@@ -93,22 +102,32 @@ interface StatusSource {
 
 const query: Fields<undefined> = {
   // GitHub answers a repository the token cannot see as not found.
-  repository: (_, args, { store }) => {
-    const { owner, repo } = store.ctx;
+  repository: (_, args, context) => {
     const [wantOwner, wantName] = [String(args['owner']), String(args['name'])];
-    if (wantOwner.toLowerCase() !== owner.toLowerCase() || wantName.toLowerCase() !== repo.toLowerCase())
+    const found = context.find(wantOwner, wantName);
+    if (!found || !reaches(context.identity, wantOwner, wantName))
       throw new GraphqlError(
         'NOT_FOUND',
         `Could not resolve to a Repository with the name '${wantOwner}/${wantName}'.`,
       );
-    return store;
+    context.store = found;
+    return found;
   },
 };
 
 const mutation: Fields<undefined> = {
-  enablePullRequestAutoMerge: async (_, args, { store, identity }) => {
+  enablePullRequestAutoMerge: async (_, args, context) => {
+    const { identity } = context;
     const input = args['input'] as Record<string, string | null | undefined>;
-    const pr = await store.enableAutoMerge(identity, String(input['pullRequestId']), {
+    // A pull request of a repository the token cannot reach is a node it cannot resolve.
+    const holder = context.findPull(String(input['pullRequestId']));
+    if (holder && !reaches(identity, holder.ctx.owner, holder.ctx.repo))
+      throw new GraphqlError(
+        'NOT_FOUND',
+        `Could not resolve to a node with the global id of '${String(input['pullRequestId'])}'`,
+      );
+    if (holder) context.store = holder;
+    const pr = await context.store.enableAutoMerge(identity, String(input['pullRequestId']), {
       ...(input['mergeMethod'] ? { mergeMethod: input['mergeMethod'] } : {}),
       ...(input['commitHeadline'] != null ? { commitHeadline: input['commitHeadline'] } : {}),
       ...(input['commitBody'] != null ? { commitBody: input['commitBody'] } : {}),

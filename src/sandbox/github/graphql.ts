@@ -29,7 +29,6 @@ import { RESOLVERS, Refusal, isModeled, resolveType } from './graphql-resolvers.
 import type { Context } from './graphql-resolvers.js';
 import { rubyValidationErrors } from './graphql-validation.js';
 import { GraphqlError } from './errors.js';
-import type { Store } from './store.js';
 import type { Identity } from './types.js';
 
 let schema: GraphQLSchema | undefined;
@@ -144,7 +143,7 @@ function selectsOperation(document: DocumentNode, operationName: string | undefi
 
 /** Handles one POST /graphql body for an authenticated identity. */
 export async function handleGraphql(
-  store: Store,
+  stores: Pick<Context, 'store' | 'find' | 'findPull'>,
   identity: Identity,
   request: unknown,
 ): Promise<GraphqlOutcome> {
@@ -192,7 +191,7 @@ export async function handleGraphql(
     document,
     operationName,
     variableValues: inputs,
-    contextValue: { store, identity } satisfies Context,
+    contextValue: { ...stores, identity } satisfies Context,
     fieldResolver,
     typeResolver: resolveType,
   });

@@ -1,6 +1,7 @@
 // A GitHub REST (and auto-merge GraphQL) stand-in held to GitHub's OpenAPI description.
 export { startGitHubStandIn } from './server.js';
 export type { GitHubStandIn } from './server.js';
+export type { GitHubRepository } from './repository-view.js';
 export type {
   AutoMergeState,
   BranchProtectionState,
@@ -11,6 +12,7 @@ export type {
   DeploymentState,
   DeploymentStatusState,
   EventMeta,
+  HostedRepositoryOptions,
   Identity,
   MergeMethod,
   MergeableState,

@@ -5,102 +5,48 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { HttpError } from './errors.js';
-import { BareRepo } from './git.js';
 import { handleGraphql } from './graphql.js';
 import type { RouteContext } from './handler.js';
-import { idForLogin, isoNow } from './objects.js';
-import type { RepoContext } from './objects.js';
 import { handlers } from './routes.js';
-import { recordWorkflowRun } from './runs.js';
 import { loadSpec, matchRoute, unknownBodyProperties, validateRequest, validateResponse } from './spec.js';
 import type { SpecOperation } from './spec.js';
-import { Store } from './store.js';
+import type { Store } from './store.js';
+import { reaches } from './store-state.js';
+import { createRepositoryStore, repositoryView, type GitHubRepository } from './repository-view.js';
 import type {
-  CommitStatusState,
-  DeploymentState,
   EventMeta,
+  HostedRepositoryOptions,
   Identity,
-  MergeMethod,
-  PullState,
-  RecordedEvent,
   RecordedRequest,
-  RepoSettingsState,
-  StandInHooks,
   StandInOptions,
-  WorkflowDispatchState,
-  WorkflowRunState,
 } from './types.js';
 
-export interface GitHubStandIn {
+export interface GitHubStandIn extends GitHubRepository {
   /** API origin, e.g. http://127.0.0.1:PORT: use as GITHUB_API_URL; GraphQL is `${url}/graphql`. */
   url: string;
   /** Web origin for html_url values (GITHUB_SERVER_URL); the same origin as `url`. */
   htmlUrl: string;
-  /** Every request, in arrival order. */
+  /** Every request, in arrival order (to any repository). */
   requests: RecordedRequest[];
   /** Everything GitHub's description (or GitHub) would not accept; tests assert it stays empty. */
   violations: string[];
-  pulls: PullState[];
-  deployments: DeploymentState[];
-  commitStatuses: CommitStatusState[];
-  /** Webhook events emitted, with the identity that caused them. */
-  events: RecordedEvent[];
-  /** Workflow permissions, branch protection and environments, as the last writes left them. */
-  settings: RepoSettingsState;
-  /** Workflow dispatches accepted (`POST .../actions/workflows/{id}/dispatches`), in order. */
-  dispatches: WorkflowDispatchState[];
-  /** Workflow runs (`GET .../actions/runs`), as the dispatcher last recorded each. */
-  workflowRuns: WorkflowRunState[];
-  /** Adds a workflow run, or updates the one of that id (status, conclusion, a new attempt). */
-  recordWorkflowRun(run: WorkflowRunState): void;
-  /** Exceptions thrown by hooks.onEvent (they never break the request that caused them). */
-  hookErrors: unknown[];
-  hooks: StandInHooks;
-  /** Plays a reviewer approving in the UI; runs auto-merge if that was the last requirement. */
-  approve(number: number, login: string): Promise<void>;
-  /** Plays CI reporting a commit status (what a required check needs). */
-  reportStatus(
-    sha: string,
-    context: string,
-    state: CommitStatusState['state'],
-    login?: string,
-  ): Promise<void>;
-  /** Plays a person pressing the merge button; rejects with GitHub's message when GitHub would. */
-  mergePull(number: number, options?: { login?: string; mergeMethod?: MergeMethod }): Promise<string>;
-  /** Plays a person pressing "Close pull request": closed without merging, a `closed` event. */
-  closePull(number: number, options?: { login?: string }): Promise<void>;
   /**
-   * Plays a person pressing "Run workflow" in the Actions tab: the same checks and event as the
-   * REST call. Rejects with GitHub's message when GitHub would refuse.
+   * The stand-in seen from another hosted repository: its pulls, events, hooks and UI actions, the
+   * same server, requests and tokens. Throws when the stand-in does not host it.
    */
-  dispatchWorkflow(
-    workflowId: string,
-    options?: { ref?: string; inputs?: Record<string, string>; login?: string },
-  ): Promise<WorkflowDispatchState>;
-  /**
-   * What GitHub Actions records by itself when a job references an `environment:` (unless it says
-   * `deployment: false`): a deployment made by the job's identity, then its statuses. Returns its id.
-   */
-  recordEnvironmentDeployment(
-    environment: string,
-    options: { ref: string; creator: Identity; logUrl?: string },
-  ): Promise<number>;
-  /** A status on a deployment {@link recordEnvironmentDeployment} made (auto_inactive as GitHub). */
-  recordEnvironmentDeploymentStatus(
-    id: number,
-    state: DeploymentState['statuses'][number]['state'],
-    options: { creator: Identity; logUrl?: string; environmentUrl?: string },
-  ): Promise<void>;
+  repository(fullName: string): GitHubStandIn;
+  /** Hosts one more repository (a bare git repository), served from now on. */
+  addRepository(options: HostedRepositoryOptions): Promise<GitHubStandIn>;
   /** Makes a token known after start (a run's GITHUB_TOKEN, an App installation token). */
   registerToken(token: string, identity: Identity): void;
   /** The identity a token authenticates as, or undefined when the stand-in does not know it. */
   identify(token: string): Identity | undefined;
-  /** Resolves when queued work (requests, auto-merges) has finished. */
+  /** Resolves when queued work (requests, auto-merges) of every repository has finished. */
   idle(): Promise<void>;
   close(): Promise<void>;
 }
 
-export type { EventMeta, Identity, StandInOptions };
+export type { EventMeta, GitHubRepository, HostedRepositoryOptions, Identity, StandInOptions };
 
 const DEFAULT_IDENTITY: Identity = { login: 'octocat', type: 'User' };
 const DOCS = 'https://docs.github.com/rest';
@@ -121,35 +67,24 @@ function tokenOf(req: IncomingMessage): string | undefined {
 }
 
 export async function startGitHubStandIn(options: StandInOptions): Promise<GitHubStandIn> {
-  const git = new BareRepo(options.bareRepo);
-  if ((await git.git(['rev-parse', '--is-bare-repository'])).trim() !== 'true') {
-    throw new Error(`${options.bareRepo} is not a bare git repository`);
-  }
+  const violations: string[] = [];
+  const ids = { next: 100_000 };
+  const primary = await createRepositoryStore(options, options.tokens, violations, ids);
   loadSpec(); // parse the 14 MB description before the first request, not during it
+  const stores = new Map<string, Store>();
+  const host = (store: Store): void => {
+    const key = `${store.ctx.owner}/${store.ctx.repo}`.toLowerCase();
+    if (stores.has(key)) throw new Error(`the stand-in already hosts ${key}`);
+    stores.set(key, store);
+  };
+  host(primary);
+  for (const more of options.repositories ?? [])
+    host(await createRepositoryStore(more, options.tokens, violations, ids));
+  const storeOf = (owner: string, repo: string): Store | undefined =>
+    stores.get(`${owner}/${repo}`.toLowerCase());
 
   const requests: RecordedRequest[] = [];
-  const violations: string[] = [];
   let remaining = 5000;
-  const now = isoNow();
-  const allowed = options.allowedMergeMethods ?? ['merge', 'squash', 'rebase'];
-  const ctx: RepoContext = {
-    api: '',
-    html: '',
-    owner: options.owner,
-    ownerType: options.ownerType ?? 'Organization',
-    repo: options.repo,
-    repoId: idForLogin(`repo:${options.owner}/${options.repo}`),
-    ownerId: idForLogin(options.owner),
-    defaultBranch: options.defaultBranch ?? 'main',
-    createdAt: now,
-    pushedAt: now,
-    allowAutoMerge: options.allowAutoMerge ?? false,
-    allowMergeCommit: allowed.includes('merge'),
-    allowSquashMerge: allowed.includes('squash'),
-    allowRebaseMerge: allowed.includes('rebase'),
-    deleteBranchOnMerge: options.deleteBranchOnMerge ?? false,
-  };
-  const store = new Store(options, git, ctx, violations);
 
   const send = (
     res: ServerResponse,
@@ -251,7 +186,18 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
         );
         return;
       }
-      const outcome = await store.serial(() => handleGraphql(store, identity, body));
+      // One queue per repository; an operation that names none runs on the first repository's.
+      const outcome = await primary.serial(() =>
+        handleGraphql(
+          {
+            store: primary,
+            find: (owner, repo) => storeOf(owner, repo),
+            findPull: (id) => [...stores.values()].find((s) => s.pulls.some((p) => p.nodeId === id)),
+          },
+          identity,
+          body,
+        ),
+      );
       if (outcome.violation) violations.push(outcome.violation);
       send(res, record, 200, outcome.body, {}, 'graphql');
       return;
@@ -297,19 +243,20 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       return;
     }
 
+    // A repository that is not hosted, or that the token cannot reach, is "Not Found" on GitHub.
     const { owner, repo } = match.pathParams;
-    if (
-      owner !== undefined &&
-      repo !== undefined &&
-      (owner.toLowerCase() !== options.owner.toLowerCase() ||
-        repo.toLowerCase() !== options.repo.toLowerCase())
-    ) {
-      send(res, record, 404, {
-        message: 'Not Found',
-        documentation_url: operation.documentationUrl,
-        status: '404',
-      });
-      return;
+    let store = primary;
+    if (owner !== undefined && repo !== undefined) {
+      const found = storeOf(owner, repo);
+      if (!found || !reaches(identity, owner, repo)) {
+        send(res, record, 404, {
+          message: 'Not Found',
+          documentation_url: operation.documentationUrl,
+          status: '404',
+        });
+        return;
+      }
+      store = found;
     }
 
     const handler = handlers[operation.operationId];
@@ -379,105 +326,46 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
   const { port } = server.address() as AddressInfo;
   const origin = `http://127.0.0.1:${port}`;
   // Only now is the port known; nothing could have called before listen() returned.
-  ctx.api = origin;
-  ctx.html = origin;
+  for (const store of stores.values()) {
+    store.ctx.api = origin;
+    store.ctx.html = origin;
+  }
 
   const person = (login: string): Identity => {
     const fromTokens = Object.values(options.tokens ?? {}).find((i) => i.login === login);
     return fromTokens ?? { login, type: login.endsWith('[bot]') ? 'Bot' : 'User' };
   };
-  const quiet = <T>(promise: Promise<T>): Promise<T> => {
-    promise.catch(() => undefined); // callers that do not await must not crash the process
-    return promise;
-  };
-
-  return {
+  const view = (store: Store): GitHubStandIn => ({
+    ...repositoryView(store, person),
     url: origin,
     htmlUrl: origin,
     requests,
     violations,
-    pulls: store.pulls,
-    deployments: store.deployments,
-    commitStatuses: store.commitStatuses,
-    events: store.events,
-    settings: store.settings,
-    dispatches: store.dispatches,
-    workflowRuns: store.workflowRuns,
-    recordWorkflowRun: (run) => recordWorkflowRun(store.workflowRuns, run),
-    hookErrors: store.hookErrors,
-    hooks: store.hooks,
-    approve(number, login) {
-      const pr = store.findPull(number);
-      return quiet(
-        store.serial(async () => {
-          await store.createReview(person(login), pr, { event: 'APPROVE' });
-        }),
-      );
+    repository(fullName) {
+      const [owner = '', repo = ''] = fullName.split('/');
+      const found = storeOf(owner, repo);
+      if (!found) throw new Error(`the GitHub stand-in does not host ${fullName}`);
+      return view(found);
     },
-    reportStatus(sha, context, state, login = 'ci-bot[bot]') {
-      return quiet(
-        store.serial(async () => {
-          await store.createCommitStatus(person(login), sha, { state, context });
-        }),
-      );
-    },
-    mergePull(number, mergeOptions = {}) {
-      const pr = store.findPull(number);
-      return store.serial(() =>
-        store.mergePull(
-          person(mergeOptions.login ?? 'octocat'),
-          pr,
-          mergeOptions.mergeMethod ? { merge_method: mergeOptions.mergeMethod } : {},
-        ),
-      );
-    },
-    closePull(number, closeOptions = {}) {
-      const pr = store.findPull(number);
-      return store.serial(() =>
-        store.updatePull(person(closeOptions.login ?? 'octocat'), pr, { state: 'closed' }),
-      );
-    },
-    dispatchWorkflow(workflowId, dispatchOptions = {}) {
-      return store.serial(() =>
-        store.dispatchWorkflow(person(dispatchOptions.login ?? 'octocat'), workflowId, {
-          ref: dispatchOptions.ref ?? ctx.defaultBranch,
-          ...(dispatchOptions.inputs ? { inputs: dispatchOptions.inputs } : {}),
-        }),
-      );
-    },
-    recordEnvironmentDeployment(environment, deploymentOptions) {
-      return store.serial(async () => {
-        const deployment = await store.createDeployment(deploymentOptions.creator, {
-          ref: deploymentOptions.ref,
-          environment,
-          auto_merge: false,
-          required_contexts: [],
-          payload: {},
-          description: null,
-        });
-        return deployment.id;
-      });
-    },
-    recordEnvironmentDeploymentStatus(id, state, statusOptions) {
-      return store.serial(async () => {
-        store.createDeploymentStatus(statusOptions.creator, store.findDeployment(id), {
-          state,
-          ...(statusOptions.logUrl ? { log_url: statusOptions.logUrl } : {}),
-          ...(statusOptions.environmentUrl ? { environment_url: statusOptions.environmentUrl } : {}),
-        });
-      });
+    async addRepository(more) {
+      const store = await createRepositoryStore(more, options.tokens, violations, ids, origin);
+      host(store);
+      return view(store);
     },
     registerToken(token, identity) {
       registered.set(token, identity);
     },
     identify: identityOf,
-    idle: () => store.idle(),
+    idle: async () => {
+      for (const store of stores.values()) await store.idle();
+    },
     async close() {
-      await store.idle();
+      for (const store of stores.values()) await store.idle();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
     },
-  };
+  });
+  return view(primary);
 }

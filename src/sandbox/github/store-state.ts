@@ -1,4 +1,4 @@
-// What the stand-in keeps about its one repository, and how it is looked up and shown: the rule
+// What the stand-in keeps about one repository it hosts, and how it is looked up and shown: the rule
 // modules (pulls, merges, reviews, statuses, deployments, dispatches) read and write it, and
 // Store (store.ts) puts their operations on it.
 import type { BareRepo } from './git.js';
@@ -7,6 +7,7 @@ import { deploymentObject, pullObject, pullSimpleObject, repositoryObject } from
 import type { RepoContext } from './objects.js';
 import type {
   CommitStatusState,
+  Identity,
   DeploymentState,
   LabelState,
   PullState,
@@ -21,6 +22,17 @@ import type {
 /** Logins (and label names) compare case-insensitively on GitHub. */
 export function sameLogin(a: string, b: string): boolean {
   return a.toLowerCase() === b.toLowerCase();
+}
+
+/** Whether a token's identity reaches `owner/repo` (Identity.repositories). */
+export function reaches(identity: Identity, owner: string, repo: string): boolean {
+  const name = `${owner}/${repo}`.toLowerCase();
+  return !identity.repositories || identity.repositories.some((r) => r.toLowerCase() === name);
+}
+
+/** Ids are unique across the repositories of one stand-in, as GitHub's are across GitHub. */
+export interface IdCounter {
+  next: number;
 }
 
 export class StoreState {
@@ -44,7 +56,6 @@ export class StoreState {
   /** Mergeability and diff of `base...head`, by that key: git answers once per pair of commits. */
   readonly gitInfo = new Map<string, { clean: boolean; stats: PullState['stats'] }>();
   readonly installationId = 4_200_000;
-  private nextId = 100_000;
   private nextNumber = 1;
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -53,6 +64,7 @@ export class StoreState {
     readonly git: BareRepo,
     readonly ctx: RepoContext,
     readonly violations: string[],
+    private readonly ids: IdCounter = { next: 100_000 },
   ) {}
 
   /**
@@ -72,7 +84,7 @@ export class StoreState {
 
   /** The id of a new object of any kind (pull request, review, status, deployment, ...). */
   newId(): number {
-    return this.nextId++;
+    return this.ids.next++;
   }
 
   newPullNumber(): number {

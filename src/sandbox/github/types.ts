@@ -17,6 +17,13 @@ export interface Identity {
    * write to review; `members` through orgMembers. Unset: not restricted.
    */
   permissions?: Record<string, 'read' | 'write'>;
+  /**
+   * The repositories (`owner/repo`) the token reaches; any other answers 404 "Not Found", as GitHub
+   * hides a repository a token cannot see. Unset: every hosted repository (a person, a PAT). A
+   * GITHUB_TOKEN reaches only the repository of its run, an App installation token the repositories
+   * it was minted for (https://docs.github.com/actions/security-guides/automatic-token-authentication).
+   */
+  repositories?: string[];
 }
 
 export type MergeMethod = 'merge' | 'squash' | 'rebase';
@@ -295,6 +302,9 @@ export interface StandInHooks {
   onEvent?: (name: string, payload: Record<string, unknown>, meta: EventMeta) => unknown;
 }
 
+/** A repository the stand-in hosts beside the first: its own settings, pulls, events and hooks. */
+export type HostedRepositoryOptions = Omit<StandInOptions, 'tokens' | 'repositories'>;
+
 export interface StandInOptions {
   /** Path of the bare repository that plays "origin". */
   bareRepo: string;
@@ -331,4 +341,6 @@ export interface StandInOptions {
    * environments (others get GitHub's 403). Without it every identity may.
    */
   administrators?: string[];
+  /** More repositories to host (each served under /repos/{owner}/{repo}); more with addRepository. */
+  repositories?: HostedRepositoryOptions[];
 }

@@ -229,6 +229,10 @@ describe('overlay-update dispatched for dev, then the chain the events start', (
           'allow-downgrade': 'false',
           digest: '',
           config: '.github/promotion.yaml',
+          // The dispatch trigger's defaults, as GitHub fills them in.
+          repository: '',
+          'deploy-workflow': 'overlay-deploy.yaml',
+          'from-release': 'false',
         },
       ],
       [

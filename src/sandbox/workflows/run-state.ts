@@ -189,10 +189,13 @@ export class RunState {
     return metadata;
   }
 
-  /** A new GITHUB_TOKEN (one per job, as GitHub mints one per job), known to the stand-in. */
+  /**
+   * A new GITHUB_TOKEN (one per job, as GitHub mints one per job), known to the stand-in; it reaches
+   * only the run's repository (https://docs.github.com/actions/security-guides/automatic-token-authentication).
+   */
   mintGithubToken(): string {
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    this.options.github.registerToken(token, GITHUB_ACTIONS_BOT);
+    this.options.github.registerToken(token, { ...GITHUB_ACTIONS_BOT, repositories: [this.repoFull] });
     this.mask(token);
     return token;
   }

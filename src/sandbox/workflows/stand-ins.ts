@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { GitHubStandIn, Identity } from '../github/index.js';
+import type { RepositoryHost } from '../hosted-repositories.js';
 import { git, runProcess } from '../process.js';
 import type { SandboxRepository } from '../workspace.js';
 
@@ -20,6 +21,8 @@ export interface SandboxApp {
    * permissions docs/setup.md lists as required.
    */
   permissions?: Record<string, 'read' | 'write'>;
+  /** `owner/repo` of the repositories the App is installed on; default: every hosted one. */
+  installedOn?: string[];
 }
 
 /** docs/setup.md's table of the App's permissions, the required rows. */
@@ -50,10 +53,14 @@ export interface StandInContext {
   inputs: Record<string, string>;
   workspace: string;
   repository: SandboxRepository;
+  /** Every repository the stand-in hosts (checkout's `repository:` input reads from them). */
+  host: RepositoryHost;
   github: GitHubStandIn;
   app: SandboxApp;
   /** The run's `github` context values the stand-ins need. */
   run: { repository: string; ref: string; sha: string; token: string };
+  /** GITHUB_SERVER_URL, for git's messages. */
+  serverUrl: string;
   /** Registers a value the runner then masks in every log (`::add-mask::`). */
   mask(value: string): void;
 }
@@ -120,13 +127,23 @@ const checkout: StandInAction = {
       failure,
     });
     const repository = inputs['repository'] || ctx.run.repository;
-    if (repository.toLowerCase() !== ctx.run.repository.toLowerCase()) {
-      return fail(`the sandbox can only check out ${ctx.run.repository}, not ${repository}`);
-    }
+    const own = repository.toLowerCase() === ctx.run.repository.toLowerCase();
     const token = inputs['token'] || ctx.run.token;
-    if (!ctx.github.identify(token)) {
+    const identity = ctx.github.identify(token);
+    if (!identity) {
       return fail(
         'remote: Invalid username or token. Password authentication is not supported for Git operations.',
+      );
+    }
+    // Another repository needs a token that reaches it (the run's GITHUB_TOKEN reaches only the run's
+    // repository); git then answers as github.com does for a repository it hides.
+    const hosted = own ? ctx.repository : ctx.host.get(repository);
+    const reachable =
+      !identity.repositories ||
+      identity.repositories.some((r) => r.toLowerCase() === repository.toLowerCase());
+    if (!hosted || !reachable) {
+      return fail(
+        `remote: Repository not found.\nfatal: repository '${ctx.serverUrl}/${repository}/' not found`,
       );
     }
     const target = resolve(ctx.workspace, inputs['path'] || '.');
@@ -141,7 +158,7 @@ const checkout: StandInAction = {
     let branch: string | undefined;
     let commit: string | undefined;
     let shownRef: string;
-    const origin = ctx.repository.origin;
+    const origin = hosted.origin;
     const resolveIn = async (ref: string): Promise<string | undefined> => {
       const found = await tryGit(origin, 'rev-parse', '--verify', '--quiet', `${ref}^{commit}`);
       return found.ok ? found.out : undefined;
@@ -158,6 +175,13 @@ const checkout: StandInAction = {
         } else commit = await resolveIn(requested.startsWith('refs/') ? requested : `refs/tags/${requested}`);
       }
       if (!commit) return fail(`A branch or tag with the name '${requested}' could not be found`);
+    } else if (!own) {
+      // Another repository without `ref:` is checked out at its default branch (checkout's README).
+      const head = await tryGit(origin, 'symbolic-ref', '--short', 'HEAD');
+      branch = head.ok ? head.out : 'main';
+      shownRef = `refs/heads/${branch}`;
+      commit = await resolveIn(shownRef);
+      if (!commit) return fail(`The default branch of ${repository} has no commit`);
     } else {
       shownRef = ctx.run.ref;
       commit = await resolveIn(ctx.run.sha);
@@ -166,7 +190,7 @@ const checkout: StandInAction = {
     }
 
     const lines: string[] = [];
-    if (depth === 0) {
+    if (depth === 0 && own) {
       // Full history, `origin` remote: as repository.checkout() leaves it.
       await ctx.repository.checkout(relative(ctx.repository.root, target));
       lines.push(`cloned ${origin} (full history)`);
@@ -175,8 +199,12 @@ const checkout: StandInAction = {
       await git(ctx.repository.root, 'init', '--quiet', target);
       await git(target, 'remote', 'add', 'origin', `file://${origin}`);
       const into = branch ? `refs/remotes/origin/${branch}` : 'refs/remotes/origin/checkout';
-      await git(target, 'fetch', '--quiet', '--no-tags', `--depth=${depth}`, 'origin', `+${commit}:${into}`);
-      lines.push(`fetched ${commit} from file://${origin} with --depth=${depth}`);
+      const shallow = depth === 0 ? [] : [`--depth=${depth}`];
+      await git(target, 'fetch', '--quiet', '--no-tags', ...shallow, 'origin', `+${commit}:${into}`);
+      if (depth === 0) await git(target, 'fetch', '--quiet', 'origin', '+refs/heads/*:refs/remotes/origin/*');
+      lines.push(
+        `fetched ${commit} from file://${origin} with ${depth === 0 ? 'full history' : `--depth=${depth}`}`,
+      );
     }
     if (branch) {
       await git(target, 'checkout', '--quiet', '--force', '-B', branch, commit);
@@ -188,7 +216,7 @@ const checkout: StandInAction = {
     return {
       outputs: { ref: branch ? `refs/heads/${branch}` : shownRef, commit },
       reason:
-        `actions/checkout needs github.com: stood in by a clone of the sandbox origin at ${shownRef} (${commit.slice(0, 7)}), ` +
+        `actions/checkout needs github.com: stood in by a clone of the sandbox origin of ${repository} at ${shownRef} (${commit.slice(0, 7)}), ` +
         `${depth === 0 ? 'full history' : `depth ${depth}`}` +
         (inputs['persist-credentials'] === 'false' ? ', no credentials persisted' : ''),
       log: lines.join('\n'),
@@ -244,40 +272,65 @@ const createGithubAppToken: StandInAction = {
             .join(', ')})`,
       );
     }
-    // `repositories` (with `owner`) scopes the token; the sandbox App is installed on the run's
-    // repository only, so naming another one fails as GitHub's 404 for it would.
-    const [owner, name] = ctx.run.repository.split('/');
-    const repositories = (ctx.inputs['repositories'] ?? '').split(/[\s,]+/).filter(Boolean);
-    const outside = repositories.filter((r) => r.toLowerCase() !== name!.toLowerCase());
-    if (
-      (ctx.inputs['owner'] && ctx.inputs['owner'].toLowerCase() !== owner!.toLowerCase()) ||
-      outside.length > 0
-    ) {
-      return fail(
-        `HttpError: Not Found: ${ctx.app.slug} is not installed on ${ctx.inputs['owner'] || owner}/${outside.join(',') || '*'}`,
-      );
-    }
+    const scope = tokenScope(ctx);
+    if ('failure' in scope) return fail(scope.failure);
     const permissions = asked.length > 0 ? Object.fromEntries(asked) : granted;
     const token = `ghs_${randomBytes(18).toString('hex')}`;
     ctx.github.registerToken(token, {
       ...appIdentity(ctx.app),
       orgMembers: permissions['members'] ? 'read' : 'none',
       permissions: { metadata: 'read', ...permissions } as Record<string, 'read' | 'write'>,
+      repositories: scope.repositories,
     });
     ctx.mask(token);
     return {
       outputs: { token, 'installation-id': '4200000', 'app-slug': ctx.app.slug },
       reason:
         `actions/create-github-app-token exchanges a JWT with github.com: stood in by an installation token ` +
-        `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN)`,
+        `the GitHub stand-in knows as ${appIdentity(ctx.app).login} (type Bot, not GITHUB_TOKEN), ` +
+        `for ${scope.repositories.join(', ')}`,
       log:
         `created an installation access token for ${ctx.app.slug} (masked), ` +
         `permissions ${Object.entries(permissions)
           .map(([n, l]) => `${n}: ${l}`)
-          .join(', ')}${repositories.length > 0 ? `, repositories ${repositories.join(', ')}` : ''}`,
+          .join(', ')}, for ${scope.repositories.join(', ')}`,
     };
   },
 };
+
+/**
+ * The repositories an installation token reaches, as create-github-app-token v3 decides from `owner`
+ * and `repositories` (its README, "Create a token for ..."): neither set, the current repository;
+ * `owner` alone, every repository of the owner's installation; `repositories`, only those (of `owner`,
+ * default the current repository's owner). A repository the App is not installed on fails as GitHub
+ * answers POST /app/installations/{id}/access_tokens (422), an owner without an installation as
+ * GET /orgs/{org}/installation (404).
+ */
+function tokenScope(ctx: StandInContext): { repositories: string[] } | { failure: string } {
+  const current = ctx.run.repository;
+  const owner = (ctx.inputs['owner'] ?? '').trim();
+  const names = (ctx.inputs['repositories'] ?? '')
+    .split(/[\n,]/)
+    .map((name) => name.trim())
+    .filter(Boolean);
+  const installed = (ctx.app.installedOn ?? ctx.host.names()).map((name) => name.toLowerCase());
+  const ownerOf = owner || current.split('/')[0]!;
+  const inInstallation = installed.filter((name) => name.startsWith(`${ownerOf.toLowerCase()}/`));
+  if (inInstallation.length === 0)
+    return { failure: `Failed to create token for "${ownerOf}" (attempt 1): Not Found` };
+  let wanted: string[];
+  if (names.length > 0) wanted = names.map((name) => `${ownerOf}/${name}`);
+  else if (owner) return { repositories: inInstallation };
+  else wanted = [current];
+  const missing = wanted.filter((name) => !installed.includes(name.toLowerCase()));
+  if (missing.length > 0)
+    return {
+      failure:
+        `There is at least one repository that does not exist or is not accessible to the parent installation ` +
+        `(${missing.join(', ')}): install ${ctx.app.slug} on it, or leave it out of 'repositories'`,
+    };
+  return { repositories: wanted };
+}
 
 /** A stand-in that changes nothing, for actions whose only effect is on a Docker engine. */
 function noDockerEngine(inputs: string[], outputs: string[], why: string): StandInAction {

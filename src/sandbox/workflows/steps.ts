@@ -405,9 +405,11 @@ async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promis
     inputs,
     workspace,
     repository: options.repository,
+    host: run.host,
     github: options.github,
     app: run.app,
     run: { repository: run.repoFull, ref: String(github['ref']), sha: String(github['sha']), token },
+    serverUrl: String(github['server_url']),
     mask: (value) => run.mask(value),
   });
   record.outputs = outcomeOf.outputs;
