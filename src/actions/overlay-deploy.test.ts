@@ -56,7 +56,7 @@ async function run(
 async function mergedDevPromotion(version = '1.6.0') {
   const update = await run('overlay-update', { overlay: 'dev', service: 'orders', version });
   expect(update.outputs.merged).toBe('true');
-  const event = github.events.find((e) => e.name === 'pull_request' && e.action === 'closed');
+  const event = github.events.filter((e) => e.name === 'pull_request' && e.action === 'closed').at(-1);
   expect(event?.payload).toMatchObject({
     pull_request: { merged: true, head: { ref: 'release/orders/dev' } },
   });
@@ -168,6 +168,66 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
     expect(deploy.exitCode).toBe(1);
     expect(deploy.annotations.find((a) => a.level === 'error')?.message).toContain(
       'promoted orders 1.6.0 to dev, but overlays/dev/kustomization.yaml on the merged commit',
+    );
+    expect(await stored()).toEqual([]);
+    expect(github.deployments).toEqual([]);
+  });
+
+  it("deploys main's version when main has moved on for the service since the merge, and says so", async () => {
+    const first = await mergedDevPromotion('1.6.0');
+    await mergedDevPromotion('1.6.1');
+    // 1.6.0's deploy runs last (GitHub does not order job-level groups queued close together).
+    const deploy = await run('overlay-deploy', {}, first);
+    expect(deploy.exitCode, deploy.stdout).toBe(0);
+    expect(deploy.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message:
+          'main has moved on: #1 merged orders 1.6.0 into dev, and main now names 1.6.1: deploying 1.6.1 instead',
+      }),
+    );
+    expect(deploy.outputs).toMatchObject({ version: '1.6.1', deployed: 'true', 'next-overlay': 'uat' });
+    const deployment = (await stored()).find((o) => o.kind === 'Deployment')!;
+    expect(deployment.spec!.template!.spec.containers[0]!.image).toBe('ghcr.io/acme/orders:1.6.1');
+    expect(github.deployments.map((d) => [d.payload, d.sha])).toEqual([
+      [expect.objectContaining({ version: '1.6.1' }), await git(repo.origin, 'rev-parse', 'main')],
+    ]);
+  });
+
+  it("skips a late deploy as superseded when main's version of the service is already live", async () => {
+    const first = await mergedDevPromotion('1.6.0');
+    const second = await mergedDevPromotion('1.6.1');
+    expect((await run('overlay-deploy', {}, second)).outputs).toMatchObject({ version: '1.6.1' });
+    const applied = cluster.requests.filter((r) => r.method === 'PATCH').length;
+
+    const late = await run('overlay-deploy', {}, first);
+    expect(late.exitCode).toBe(0);
+    expect(late.outputs).toMatchObject({ deployed: 'false', 'next-overlay': '' });
+    expect(late.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message:
+          'Nothing to deploy: superseded: main names orders 1.6.1 in dev, which is already deployed there; #1 merged 1.6.0 before it',
+      }),
+    );
+    expect(cluster.requests.filter((r) => r.method === 'PATCH')).toHaveLength(applied);
+    expect(github.deployments).toHaveLength(1);
+  });
+
+  it('deploys nothing from a merge commit that is no longer on main', async () => {
+    const seed = await git(repo.origin, 'rev-parse', 'main');
+    const event = await mergedDevPromotion('1.6.0');
+    await git(repo.origin, 'update-ref', 'refs/heads/main', seed);
+    const deploy = await run('overlay-deploy', {}, event);
+    expect(deploy.exitCode).toBe(0);
+    expect(deploy.outputs).toMatchObject({ deployed: 'false', 'next-overlay': '' });
+    expect(deploy.annotations).toContainEqual(
+      expect.objectContaining({
+        level: 'notice',
+        message: expect.stringMatching(
+          /^Nothing to deploy: the merge commit [0-9a-f]{12} of #1 is no longer on main: nothing is deployed from it$/,
+        ),
+      }),
     );
     expect(await stored()).toEqual([]);
     expect(github.deployments).toEqual([]);

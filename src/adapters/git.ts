@@ -80,6 +80,12 @@ export class Git {
     if (present.exitCode !== 0) await this.run(['fetch', '--no-tags', '--quiet', this.remote, commit]);
   }
 
+  /** Whether `ancestor` is in the history of `commit` (both present locally). */
+  async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    const result = await this.run(['merge-base', '--is-ancestor', ancestor, commit], { allowFailure: true });
+    return result.exitCode === 0;
+  }
+
   /** Checks a commit out into its own folder, leaving the workspace as it is. */
   async addWorktree(commit: string, path: string): Promise<void> {
     await this.run(['worktree', 'add', '--quiet', '--detach', path, commit]);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Environment, Service } from '../core/config.js';
 import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
-import { deploymentPayload } from '../core/deployment-record.js';
+import { deploymentPayload, sameVersion, type DeploymentRecord } from '../core/deployment-record.js';
 import { CommandError, UserError } from '../core/errors.js';
 import type { PlainOverlayDeployInputs } from '../core/inputs.js';
 import type { ImageVersion } from '../core/kustomization.js';
@@ -15,7 +15,12 @@ import {
   workloadsOf,
   type Workload,
 } from '../core/manifests.js';
-import { imageReference, isRollbackCommit, lastPromotionCommit } from '../core/pull-request.js';
+import {
+  describeVersion,
+  imageReference,
+  isRollbackCommit,
+  lastPromotionCommit,
+} from '../core/pull-request.js';
 import type { Git } from '../adapters/git.js';
 import type { Deployments } from '../adapters/github.js';
 import { loadConfig, readCheckedImageVersion, readKustomization } from './repository-files.js';
@@ -45,6 +50,8 @@ export interface Deps {
   git: Git;
   cluster: Cluster;
   deployments: () => Promise<Deployments>;
+  /** The deployments GitHub recorded for a service in an environment, newest first. */
+  serviceDeployments: (environment: string, service: string) => Promise<DeploymentRecord[]>;
   log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   now?: () => number;
 }
@@ -93,8 +100,17 @@ export async function overlayDeploy(
   const { environment, service, pull } = target;
 
   await git.ensureCheckout();
-  const commit = target.commit ?? (await git.fetchBranch(context.defaultBranch));
-  await git.ensureCommit(commit);
+  // The cluster follows what main names now: a merge that main has moved past deploys main's head.
+  const commit = await git.fetchBranch(context.defaultBranch);
+  const merged = target.commit;
+  if (merged !== undefined && merged !== commit) {
+    await git.ensureCommit(merged);
+    if (!(await git.isAncestor(merged, commit))) {
+      const reason = `the merge commit ${merged.slice(0, 12)} of #${pull?.number ?? '?'} is no longer on ${context.defaultBranch}: nothing is deployed from it`;
+      log.notice(`Nothing to deploy: ${reason}`);
+      return { deployed: false, skipped: reason };
+    }
+  }
   const kustomization = await readKustomization(
     git,
     commit,
@@ -107,20 +123,43 @@ export async function overlayDeploy(
       `${kustomization.path} at ${commit.slice(0, 12)} sets no image for ${service.name} (${service.kustomizeImage}): nothing to deploy`,
     );
   }
+  const atMerge =
+    merged === undefined || merged === commit
+      ? version
+      : readCheckedImageVersion(
+          await readKustomization(git, merged, environment, config.overlayAt?.[environment.name]),
+          service.kustomizeImage,
+          'tag',
+        );
   const promoted = pull?.record;
   if (
     promoted &&
-    (promoted.version !== version.tag ||
-      (promoted.digest !== undefined && promoted.digest !== version.digest))
+    (promoted.version !== atMerge.tag ||
+      (promoted.digest !== undefined && promoted.digest !== atMerge.digest))
   ) {
     throw new UserError(
-      `#${pull.number} promoted ${service.name} ${promoted.version} to ${environment.name}, but ${kustomization.path} on the merged commit ${commit.slice(0, 12)} carries ${version.tag ?? version.digest}: it was changed in between, so nothing is deployed. Promote again to deploy a reviewed version.`,
+      `#${pull.number} promoted ${service.name} ${promoted.version} to ${environment.name}, but ${kustomization.path} on the merged commit ${(merged ?? commit).slice(0, 12)} carries ${atMerge.tag ?? atMerge.digest}: it was changed in between, so nothing is deployed. Promote again to deploy a reviewed version.`,
+    );
+  }
+  const movedOn = !sameVersion(version, atMerge) || version.digest !== atMerge.digest;
+  if (movedOn) {
+    // A newer merge for this service landed on main after this one. If its deploy already went
+    // live, this run has nothing left to do; otherwise it deploys what main names.
+    const newest = (await deps.serviceDeployments(environment.name, service.name)).find((d) => d.succeeded);
+    if (newest && sameVersion(version, newest.version) && newest.version.digest === version.digest) {
+      const reason = `superseded: ${main(context)} names ${service.name} ${describeVersion(version)} in ${environment.name}, which is already deployed there; #${pull?.number ?? '?'} merged ${describeVersion(atMerge)} before it`;
+      log.notice(`Nothing to deploy: ${reason}`);
+      return { deployed: false, skipped: reason };
+    }
+    log.notice(
+      `${main(context)} has moved on: #${pull?.number ?? '?'} merged ${service.name} ${describeVersion(atMerge)} into ${environment.name}, and ${main(context)} now names ${describeVersion(version)}: deploying ${describeVersion(version)} instead`,
     );
   }
 
-  const rollback = promoted
-    ? promoted.rollback === true
-    : await promotedByRollback(git, commit, kustomization.path, service, environment);
+  const rollback =
+    promoted && !movedOn
+      ? promoted.rollback === true
+      : await promotedByRollback(git, commit, kustomization.path, service, environment);
 
   const image = imageReference(service, version);
   const failed = `${service.name} ${version.tag ?? ''} failed to deploy`;
@@ -197,6 +236,8 @@ export async function overlayDeploy(
     ...(next ? { next } : {}),
   };
 }
+
+const main = (context: DeployContext): string => context.defaultBranch;
 
 /** Without the merged PR (a dispatch), the commit that last promoted the service tells. */
 async function promotedByRollback(

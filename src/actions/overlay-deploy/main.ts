@@ -5,6 +5,7 @@ import * as core from '@actions/core';
 import { overlayDeploy, type OverlayDeployInputs } from '../../app/overlay-deploy.js';
 import { Git } from '../../adapters/git.js';
 import { createOctokit, Deployments } from '../../adapters/github.js';
+import { readServiceDeployments } from '../../adapters/github-status.js';
 import { applyManifests, diffManifests, renderOverlay, waitForRollout } from '../../adapters/kubernetes.js';
 import { repositoryContext } from '../../adapters/runner-context.js';
 import { checkOverlayDeployInputs, requireDeploymentToken } from '../../core/inputs.js';
@@ -48,6 +49,13 @@ export async function run(): Promise<void> {
           repo: context.repo,
         }));
       },
+      serviceDeployments: (environment, service) =>
+        readServiceDeployments(
+          createOctokit(inputs.token, core),
+          { owner: context.owner, repo: context.repo },
+          environment,
+          service,
+        ),
       log: core,
     });
     if ('skipped' in result) {
