@@ -197,16 +197,17 @@ describe('the App token each job mints', () => {
     const step = s.dispatcher.runs[0]!.result!.jobs.find((j) => j.id === 'update')!.steps.find(
       (st) => st.id === 'app-token',
     );
+    // Both empty: create-github-app-token scopes the token to the current repository only.
     expect(step?.inputs).toMatchObject({
-      owner: s.repo.owner,
-      repositories: s.repo.repo,
+      owner: '',
+      repositories: '',
       'permission-contents': 'write',
       'permission-pull-requests': 'write',
       'permission-members': 'read',
       'permission-deployments': 'read',
     });
     expect(step?.log).toContain(
-      'permissions contents: write, pull_requests: write, members: read, deployments: read',
+      `permissions contents: write, pull_requests: write, members: read, deployments: read, for ${s.repo.owner}/${s.repo.repo}`,
     );
   });
 
