@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { actionTables, withActionTables } from '../core/action-docs.js';
+import { serviceRepositoryCaller } from '../core/scaffold-callers.js';
 import { DOCUMENT, renderActionDocs } from './docs.js';
 
 describe('action reference', () => {
@@ -23,5 +24,17 @@ describe('action reference', () => {
     expect(changed).not.toContain('| `b` | B |');
     expect(changed.match(/action-docs:x:begin/g)).toHaveLength(1);
     expect(actionTables({ name: 'y', description: 'Y' })).toContain('| output | description |');
+  });
+});
+
+describe('docs/adopting.md', () => {
+  it("shows the service repository's caller exactly as the scaffold writes it", async () => {
+    const guide = await readFile(new URL('../../docs/adopting.md', import.meta.url), 'utf8');
+    const caller = serviceRepositoryCaller(
+      { owner: 'acme', repo: 'gitops-promotion', ref: 'v1' },
+      'orders',
+      'acme/gitops',
+    );
+    expect(guide).toContain('```yaml\n' + caller + '```\n');
   });
 });
