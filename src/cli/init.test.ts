@@ -6,6 +6,8 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveScaffoldOptions, scaffoldFiles } from '../core/scaffold.js';
+import { serviceRepositoryCaller } from '../core/scaffold-callers.js';
+import { checkWorkflow, formatFindings } from '../sandbox/workflow-check.js';
 import { runProcess } from '../sandbox/process.js';
 import { USAGE, init } from './init.js';
 
@@ -148,6 +150,29 @@ describe('npm run init', () => {
     expect(result.stderr).toContain('note: CODEOWNERS exists; GitHub reads .github/CODEOWNERS first');
   });
 
+  it("with --gitops-repository writes only the service repository's caller, checked by actionlint and the parser", async () => {
+    const args = [
+      '--suite',
+      'acme/gitops-promotion@v1',
+      '--services',
+      'orders',
+      '--gitops-repository',
+      'acme/gitops',
+    ];
+    const result = await run(['--target', 'gitops', ...args]);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const caller = serviceRepositoryCaller(
+      { owner: 'acme', repo: 'gitops-promotion', ref: 'v1' },
+      'orders',
+      'acme/gitops',
+    );
+    expect(await contents(target)).toEqual({ '.github/workflows/release.yaml': caller });
+    const path = join(target, '.github/workflows/release.yaml');
+    expect(formatFindings(await checkWorkflow(path, caller, { root: target }))).toBe('');
+    expect((await run(['--target', 'gitops', ...args])).stdout).toMatch(/^nothing changed: all 1 files/m);
+  });
+
   it('--help prints the usage with every option', async () => {
     const result = await run(['--help']);
     expect(result.code).toBe(0);
@@ -162,6 +187,7 @@ describe('npm run init', () => {
       '--approvers',
       '--org',
       '--initial-version',
+      '--gitops-repository',
       '--force',
     ]) {
       expect(USAGE).toContain(option);
@@ -189,6 +215,24 @@ describe('bad input: exit 2, the input named, nothing written, no stack trace', 
     [[...ARGS, '--colour'], /unknown argument '--colour'/],
     [[...ARGS, '--suite', 'acme/other@v2'], /--suite is given twice/],
     [[...ARGS, '--services'], /--services needs a value/],
+    [
+      ['--suite', 'acme/gitops-promotion@v1', '--services', 'orders', '--gitops-repository', 'acme'],
+      /Input '--gitops-repository': 'acme' is not OWNER\/REPO/,
+    ],
+    [[...ARGS, '--gitops-repository', 'acme/gitops'], /Input '--services': names the one service/],
+    [
+      [
+        '--suite',
+        'acme/gitops-promotion@v1',
+        '--services',
+        'orders',
+        '--gitops-repository',
+        'acme/gitops',
+        '--environments',
+        'dev',
+      ],
+      /Input '--environments': is for a GitOps repository/,
+    ],
   ])('%j', async (args, message) => {
     const result = await run(['--target', 'gitops', ...args]);
     expect(result.code).toBe(2);

@@ -13,6 +13,7 @@ import {
   DEFAULT_INITIAL_VERSION,
   resolveScaffoldOptions,
   scaffoldFiles,
+  serviceScaffoldFiles,
   type ScaffoldInput,
 } from '../core/scaffold.js';
 import { UsageError, reportFailure, usageFailure, walkArguments } from './args.js';
@@ -23,12 +24,13 @@ export const USAGE = `usage: npm run init -- --target <dir> --suite <owner>/<rep
 
 Writes the files a GitOps repository keeps for the promotion suite: caller workflows in
 .github/workflows/ that call the suite's reusable workflows at <ref>, a starting
-.github/promotion.yaml, .github/CODEOWNERS, base/ (one folder per service) and overlays/<env>/.
+.github/promotion.yaml, .github/CODEOWNERS, base/ (one folder per service) and overlays/<env>/;
+with --gitops-repository, a service repository's one caller of service-release instead.
 A file that exists with other content is never overwritten (nothing is written then) unless --force;
 running it again with the same options changes nothing.
 
 options:
-  --target <dir>              the GitOps repository's root (created when missing; required)
+  --target <dir>              the repository's root (created when missing; required)
   --suite <owner>/<repo>@<ref> the suite to call, e.g. acme/gitops-promotion@v1 (required)
   --services <a,b,...>        the services (required); names: lowercase letters, digits and '-'
   --environments <a,b,...>    the promotion chain in order (default ${DEFAULT_ENVIRONMENTS.join(',')}); the first
@@ -41,6 +43,10 @@ options:
   --approvers <env>=<owner,...>  owners of overlays/<env>/, repeat per reviewed environment
                               (default @<org>/<env>-approvers, a placeholder); also the PR's reviewers
   --initial-version <version> the tag every overlay starts with (default ${DEFAULT_INITIAL_VERSION})
+  --gitops-repository <owner>/<repo>  write a service repository instead: only its caller of
+                              service-release (.github/workflows/release.yaml), releasing the one
+                              service of --services into that GitOps repository, which must name
+                              this repository as the service's 'repository'
   --force                     replace files whose content differs
   --help                      this text
 
@@ -66,6 +72,7 @@ const SINGLE_VALUED: Record<string, SingleValued> = {
   '--org': 'org',
   '--owners': 'owners',
   '--initial-version': 'initialVersion',
+  '--gitops-repository': 'gitopsRepository',
 };
 
 export function parseArgs(argv: string[]): InitOptions | 'help' {
@@ -90,8 +97,7 @@ export function parseArgs(argv: string[]): InitOptions | 'help' {
   });
   if (help) return 'help';
   const { target, ...input } = given;
-  if (target === undefined)
-    throw new UsageError('--target <dir> is required: the GitOps repository to write');
+  if (target === undefined) throw new UsageError('--target <dir> is required: the repository to write');
   return { target, force, input: { ...input, ...(approvers.length ? { approvers } : {}) } };
 }
 
@@ -134,7 +140,10 @@ export async function init(io: InitIo): Promise<number> {
 
 /** Checks every path first; writes only when nothing is refused. */
 async function writeScaffold(options: InitOptions, io: InitIo): Promise<number> {
-  const files = scaffoldFiles(resolveScaffoldOptions(options.input));
+  const files =
+    options.input.gitopsRepository === undefined
+      ? scaffoldFiles(resolveScaffoldOptions(options.input))
+      : serviceScaffoldFiles(options.input);
   const root = resolve(io.cwd, options.target);
   const rootInfo = await stat(root).catch(() => undefined);
   if (rootInfo && !rootInfo.isDirectory()) {

@@ -5,7 +5,7 @@ import { DEFAULT_CONFIG_PATH } from './config.js';
 import { InputError } from './errors.js';
 import { checkName } from './names.js';
 import { checkVersion } from './version.js';
-import { callerFiles, suiteName, type SuiteRef } from './scaffold-callers.js';
+import { callerFiles, serviceRepositoryCaller, suiteName, type SuiteRef } from './scaffold-callers.js';
 
 /** A CODEOWNERS owner as written: `@login` or `@org/team-slug`. */
 export type Owner = string;
@@ -37,6 +37,11 @@ export interface ScaffoldInput {
   imagePrefix?: string;
   org?: string;
   owners?: string;
+  /**
+   * `OWNER/REPO` of the GitOps repository: init then writes a service repository's caller of
+   * service-release (for the one service in `services`) instead of a GitOps repository.
+   */
+  gitopsRepository?: string;
   /** `ENV=OWNER[,OWNER...]`, one per reviewed environment. */
   approvers?: string[];
   initialVersion?: string;
@@ -443,6 +448,38 @@ metadata:
 }
 
 /** Every file of a new GitOps repository, by path relative to its root (forward slashes), sorted. */
+const REPOSITORY = new RegExp(`^${LOGIN}/[A-Za-z0-9_.-]{1,100}$`);
+
+/**
+ * What a service repository keeps (`--gitops-repository`): one caller of the suite's
+ * service-release that releases the service into that GitOps repository. Options a GitOps
+ * repository takes are refused here, so that nothing given is silently ignored.
+ */
+export function serviceScaffoldFiles(input: ScaffoldInput): ReadonlyMap<string, string> {
+  const gitops = input.gitopsRepository ?? '';
+  if (!REPOSITORY.test(gitops) || gitops.includes('..')) {
+    throw new InputError('--gitops-repository', `'${gitops}' is not OWNER/REPO, for example acme/gitops`);
+  }
+  if (input.suite === undefined) {
+    throw new InputError('--suite', 'is required: OWNER/REPO@REF, for example acme/gitops-promotion@v1');
+  }
+  const suite = parseSuiteRef('--suite', input.suite);
+  const services = input.services === undefined ? [] : nameList('--services', input.services);
+  if (services.length !== 1) {
+    throw new InputError('--services', 'names the one service this repository releases (e.g. orders)');
+  }
+  const extra = (
+    ['environments', 'imagePrefix', 'org', 'owners', 'approvers', 'initialVersion'] as const
+  ).find((key) => input[key] !== undefined);
+  if (extra) {
+    throw new InputError(
+      `--${extra.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+      "is for a GitOps repository; with --gitops-repository init writes only the service's caller",
+    );
+  }
+  return new Map([['.github/workflows/release.yaml', serviceRepositoryCaller(suite, services[0]!, gitops)]]);
+}
+
 export function scaffoldFiles(options: ScaffoldOptions): ReadonlyMap<string, string> {
   const entries: [string, string][] = [
     ...callerFiles(options.suite),
