@@ -165,11 +165,16 @@ function updateCaller(suite: SuiteRef): string {
       ['service', 'Service to promote.', 'string', REQUIRED],
       [
         'version',
-        "SemVer version (first environment only; later ones copy the previous environment's).",
+        'SemVer version; required for the first environment. A later one takes it only if the previous environment deployed it; empty takes the newest deployed there.',
         'string',
         "default: ''",
       ],
-      ['digest', 'Image digest that pins the version (first environment only).', 'string', "default: ''"],
+      [
+        'digest',
+        'Image digest that pins the version; for a later environment, the one the previous deployed.',
+        'string',
+        "default: ''",
+      ],
       [
         'allow-downgrade',
         'Allow a version lower than the environment runs (rollback).',
