@@ -16,9 +16,10 @@ import {
 } from 'node:crypto';
 import { createServer as createHttpServer, type Server } from 'node:http';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { selfSignedCertificate } from './certificates.js';
 import { runProcess } from './process.js';
 
 export const MANIFEST_ACCEPT = [
@@ -175,29 +176,14 @@ export async function startRegistry(options: { auth?: RegistryUser } = {}): Prom
   const issuer = 'gitops-promotion-sandbox';
   const service = 'sandbox-registry';
   if (options.auth) {
-    const keyFile = join(root, 'token.key');
-    const certFile = join(root, 'token.crt');
-    const generated = await runProcess('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:prime256v1',
-      '-nodes',
-      '-keyout',
-      keyFile,
-      '-out',
-      certFile,
-      '-days',
-      '2',
-      '-subj',
-      '/CN=sandbox token issuer',
-    ]).catch((error: Error) => ({ exitCode: 127, stdout: '', stderr: error.message }));
-    if (generated.exitCode !== 0)
-      throw new Error(`openssl could not make the token key: ${generated.stderr}`);
-    key = createPrivateKey(await readFile(keyFile));
-    certificate = new X509Certificate(await readFile(certFile));
+    const made = await selfSignedCertificate(root, {
+      name: 'token',
+      subject: '/CN=sandbox token issuer',
+      days: 2,
+      what: 'the token key',
+    });
+    key = createPrivateKey(made.key);
+    certificate = new X509Certificate(made.cert);
     tokens = await startTokenService({
       key,
       certificate,

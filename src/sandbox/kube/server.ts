@@ -14,14 +14,14 @@
 // object); `rollout status` GETs the Deployment, lists it with fieldSelector=metadata.name=<name>,
 // and watches from the list's resourceVersion; `get` without -o asks for a Table.
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { runProcess } from '../process.js';
+import { selfSignedCertificate } from '../certificates.js';
 import { serverSideApply } from './apply.js';
 import { discovery, groupVersion, openapi, RESOURCE_TYPES, type ResourceType } from './discovery.js';
 import { ApiError, badRequest, notFound } from './errors.js';
@@ -62,7 +62,13 @@ export interface KubeCluster {
 /** Starts a stand-in cluster; close() stops it and removes its kubeconfig. */
 export async function startKubeCluster(options: KubeClusterOptions): Promise<KubeCluster> {
   const folder = await mkdtemp(join(tmpdir(), `kube-${options.name}-`));
-  const tls = await selfSignedCertificate(folder);
+  const tls = await selfSignedCertificate(folder, {
+    name: 'tls',
+    subject: '/CN=kube-apiserver',
+    days: 1,
+    subjectAltName: 'IP:127.0.0.1',
+    what: "the cluster's certificate",
+  });
   const store = new ObjectStore();
   const controller = new DeploymentController(store, options.timing);
   store.onWrite = (type, object) => controller.observe(type, object);
@@ -215,33 +221,6 @@ export async function startKubeCluster(options: KubeClusterOptions): Promise<Kub
       await rm(folder, { recursive: true, force: true });
     },
   };
-}
-
-/** A key and a certificate for 127.0.0.1, made by openssl (as the registry's token key is). */
-async function selfSignedCertificate(folder: string): Promise<{ key: Buffer; cert: Buffer }> {
-  const [keyFile, certFile] = [join(folder, 'tls.key'), join(folder, 'tls.crt')];
-  const made = await runProcess('openssl', [
-    'req',
-    '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:prime256v1',
-    '-nodes',
-    '-keyout',
-    keyFile,
-    '-out',
-    certFile,
-    '-days',
-    '1',
-    '-subj',
-    '/CN=kube-apiserver',
-    '-addext',
-    'subjectAltName=IP:127.0.0.1',
-  ]);
-  if (made.exitCode !== 0)
-    throw new Error(`openssl could not make the cluster's certificate: ${made.stderr}`);
-  return { key: await readFile(keyFile), cert: await readFile(certFile) };
 }
 
 function kubeconfigFor(name: string, url: string, token: string, ca: Buffer): string {
