@@ -1,7 +1,6 @@
 // Who may promote by hand: overlay-update dispatched by a person for an environment with
 // promoters (uat and prod in the sample config), run as the bundle built from the source in a real
 // clone against the GitHub stand-in. The chain's own runs are not checked.
-import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
@@ -155,23 +154,12 @@ describe('overlay-update dispatched by hand', () => {
 describe('who may promote is read from the default branch, never from the dispatched ref', () => {
   /** mallory pushes a branch whose config makes her a promoter of every environment. */
   async function branchListingMallory(): Promise<string> {
-    const work = await repo.checkout('mallory-work');
-    await git(work, 'checkout', '--quiet', '-b', 'mallory-branch');
-    const path = join(work, '.github/promotion.yaml');
-    const config = await readFile(path, 'utf8');
-    await writeFile(path, config.replaceAll('teams: [uat-approvers]', 'users: [mallory]'));
-    await git(
-      work,
-      '-c',
-      'user.name=m',
-      '-c',
-      'user.email=m@example.invalid',
-      'commit',
-      '--quiet',
-      '-am',
+    const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
+    await repo.pushToBranch(
+      'mallory-branch',
+      { '.github/promotion.yaml': `${config.replaceAll('teams: [uat-approvers]', 'users: [mallory]')}\n` },
       'me',
     );
-    await git(work, 'push', '--quiet', 'origin', 'mallory-branch');
     return 'mallory-branch';
   }
 

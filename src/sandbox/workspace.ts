@@ -21,6 +21,8 @@ export interface SandboxRepository {
   checkout(name?: string): Promise<string>;
   /** Commits files straight onto main of origin, as another engineer's push would. */
   pushToMain(files: Record<string, string>, message: string): Promise<string>;
+  /** Commits files on top of main and pushes them as `branch`, as a person pushing a branch would. */
+  pushToBranch(branch: string, files: Record<string, string>, message: string): Promise<string>;
   dispose(): Promise<void>;
 }
 
@@ -57,23 +59,26 @@ export async function createSandboxRepository(
     return path;
   };
 
+  const pushToBranch = async (branch: string, files: Record<string, string>, message: string) => {
+    const work = await checkout(`push-${++clones}`);
+    for (const [path, content] of Object.entries(files)) {
+      await mkdir(dirname(join(work, path)), { recursive: true });
+      await writeFile(join(work, path), content);
+    }
+    await git(work, 'add', '--all');
+    await git(work, ...IDENTITY, 'commit', '--quiet', '-m', message);
+    await git(work, 'push', '--quiet', 'origin', `HEAD:refs/heads/${branch}`);
+    return git(work, 'rev-parse', 'HEAD');
+  };
+
   return {
     root,
     origin,
     owner: options.owner ?? 'acme',
     repo: options.repo ?? 'platform',
     checkout,
-    async pushToMain(files, message) {
-      const work = await checkout(`push-${++clones}`);
-      for (const [path, content] of Object.entries(files)) {
-        await mkdir(dirname(join(work, path)), { recursive: true });
-        await writeFile(join(work, path), content);
-      }
-      await git(work, 'add', '--all');
-      await git(work, ...IDENTITY, 'commit', '--quiet', '-m', message);
-      await git(work, 'push', '--quiet', 'origin', 'main');
-      return git(work, 'rev-parse', 'HEAD');
-    },
+    pushToMain: (files, message) => pushToBranch('main', files, message),
+    pushToBranch,
     async dispose() {
       await rm(root, { recursive: true, force: true });
     },

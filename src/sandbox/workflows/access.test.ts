@@ -2,8 +2,6 @@
 // the sandbox runner on the stand-in's events (App token mode: the workflows create the App token
 // that reads team membership). The sample config allows release-manager and team release-managers
 // to release, and team uat-approvers to promote to uat by hand.
-import { readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
@@ -117,25 +115,12 @@ describe('overlay-update.yaml dispatched by hand', () => {
 describe('overlay-update.yaml dispatched from another branch', () => {
   it('uat from a branch whose config lists the dispatcher: refused naming main; no branch, no PR', async () => {
     const s = await sandbox();
-    const work = await s.repo.checkout('mallory');
-    await git(work, 'checkout', '--quiet', '-b', 'add-me');
-    const path = join(work, '.github/promotion.yaml');
-    await writeFile(
-      path,
-      (await readFile(path, 'utf8')).replaceAll('teams: [uat-approvers]', 'users: [mallory]'),
-    );
-    await git(
-      work,
-      '-c',
-      'user.name=m',
-      '-c',
-      'user.email=m@example.invalid',
-      'commit',
-      '--quiet',
-      '-am',
+    const config = await git(s.repo.origin, 'show', 'main:.github/promotion.yaml');
+    await s.repo.pushToBranch(
+      'add-me',
+      { '.github/promotion.yaml': `${config.replaceAll('teams: [uat-approvers]', 'users: [mallory]')}\n` },
       'me',
     );
-    await git(work, 'push', '--quiet', 'origin', 'add-me');
     await s.github.dispatchWorkflow('overlay-update.yaml', {
       ref: 'add-me',
       inputs: { overlay: 'uat', service: 'orders' },
