@@ -677,11 +677,10 @@ describe('bad input is refused up front, and nothing changes', () => {
       await recordDeploy({
         apiUrl: github.url,
         token: TOKEN,
-        repository: { owner: repo.owner, repo: repo.repo },
+        repository: repo,
         environment: 'dev',
         service: 'orders',
         version: row.recorded,
-        ref: head,
       });
     }
     const requests = github.requests.length;

@@ -65,11 +65,10 @@ async function devDeployed(): Promise<void> {
   await recordDeploy({
     apiUrl: github.url,
     token: APP_TOKEN,
-    repository: { owner: repo.owner, repo: repo.repo },
+    repository: repo,
     environment: 'dev',
     service: 'orders',
     version: { tag: '1.5.0' },
-    ref: await git(repo.origin, 'rev-parse', 'main'),
   });
 }
 

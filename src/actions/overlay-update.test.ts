@@ -91,11 +91,10 @@ async function deployed(
   await recordDeploy({
     apiUrl: github.url,
     token: TOKEN,
-    repository: { owner: repo.owner, repo: repo.repo },
+    repository: repo,
     environment,
     service: options.service ?? 'orders',
     version: { tag, ...(options.digest ? { digest: options.digest } : {}) },
-    ref: await git(repo.origin, 'rev-parse', 'main'),
     ...(options.state ? { state: options.state } : {}),
   });
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Environment, Service } from '../core/config.js';
 import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
-import { deploymentPayload, sameVersion, type DeploymentRecord } from '../core/deployment-record.js';
+import { deploymentPayload, type DeploymentRecord } from '../core/deployment-record.js';
 import { CommandError, UserError } from '../core/errors.js';
 import type { PlainOverlayDeployInputs } from '../core/inputs.js';
 import type { ImageVersion } from '../core/kustomization.js';
@@ -141,18 +141,18 @@ export async function overlayDeploy(
       `#${pull.number} promoted ${service.name} ${promoted.version} to ${environment.name}, but ${kustomization.path} on the merged commit ${(merged ?? commit).slice(0, 12)} carries ${atMerge.tag ?? atMerge.digest}: it was changed in between, so nothing is deployed. Promote again to deploy a reviewed version.`,
     );
   }
-  const movedOn = !sameVersion(version, atMerge) || version.digest !== atMerge.digest;
+  const movedOn = !sameImage(version, atMerge);
   if (movedOn) {
     // A newer merge for this service landed on main after this one. If its deploy already went
     // live, this run has nothing left to do; otherwise it deploys what main names.
     const newest = (await deps.serviceDeployments(environment.name, service.name)).find((d) => d.succeeded);
-    if (newest && sameVersion(version, newest.version) && newest.version.digest === version.digest) {
-      const reason = `superseded: ${main(context)} names ${service.name} ${describeVersion(version)} in ${environment.name}, which is already deployed there; #${pull?.number ?? '?'} merged ${describeVersion(atMerge)} before it`;
+    if (newest && sameImage(version, newest.version)) {
+      const reason = `superseded: ${context.defaultBranch} names ${service.name} ${describeVersion(version)} in ${environment.name}, which is already deployed there; #${pull?.number ?? '?'} merged ${describeVersion(atMerge)} before it`;
       log.notice(`Nothing to deploy: ${reason}`);
       return { deployed: false, skipped: reason };
     }
     log.notice(
-      `${main(context)} has moved on: #${pull?.number ?? '?'} merged ${service.name} ${describeVersion(atMerge)} into ${environment.name}, and ${main(context)} now names ${describeVersion(version)}: deploying ${describeVersion(version)} instead`,
+      `${context.defaultBranch} has moved on: #${pull?.number ?? '?'} merged ${service.name} ${describeVersion(atMerge)} into ${environment.name}, and ${context.defaultBranch} now names ${describeVersion(version)}: deploying ${describeVersion(version)} instead`,
     );
   }
 
@@ -237,7 +237,8 @@ export async function overlayDeploy(
   };
 }
 
-const main = (context: DeployContext): string => context.defaultBranch;
+/** The same image: tag and digest alike (a digest added or changed is another image). */
+const sameImage = (a: ImageVersion, b: ImageVersion): boolean => a.tag === b.tag && a.digest === b.digest;
 
 /** Without the merged PR (a dispatch), the commit that last promoted the service tells. */
 async function promotedByRollback(

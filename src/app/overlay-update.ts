@@ -125,7 +125,6 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
   let pull: PullRequest | undefined;
   let previous: PreviousPromotion | undefined;
   let warned: string | undefined;
-  let lookedUp = false;
 
   // Read once, before anything is pushed: a version that never deployed in the source is refused.
   const sourceDeployments = source
@@ -173,10 +172,9 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
 
     // An open PR of this branch proposes something already: a newer deployed version replaces it
     // (and says so), an older one never does, except as a rollback.
-    if (!lookedUp) {
-      lookedUp = true;
-      if (await git.remoteBranchHead(branch)) pull = await deps.pulls().findOpen(branch, defaultBranch);
-    }
+    const branchHead = await git.remoteBranchHead(branch);
+    // Looked up once: a later attempt knows the PR it opened or refreshed.
+    if (attempt === 1 && branchHead) pull = await deps.pulls().findOpen(branch, defaultBranch);
     const open = pull ? parsePromotionRecord(pull.body) : undefined;
     let replaced: { version: string; approvers: string[] } | undefined;
     let superseded = open?.superseded;
@@ -217,14 +215,14 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       ...nextOf(config, environment),
     };
     // The rendered diff goes into the PR body only: the branch is built and pushed while kustomize renders.
-    const [rendered, { commit }] = await Promise.all([
+    const [rendered, commit] = await Promise.all([
       renderPromotion(
         git,
         main,
         { overlay: environment.overlay, path: target.path, content, image: service.kustomizeImage },
         deps.render,
       ),
-      buildBranch(git, main, target, content, branch, commitMessage(text)),
+      buildBranch(git, { main, branch, head: branchHead }, target, content, commitMessage(text)),
     ]);
     // Once per run: an attempt after main moved renders again and usually fails the same way.
     if (rendered.warning && rendered.warning !== warned) {
@@ -312,27 +310,26 @@ async function findPrevious(
 }
 
 /**
- * One commit on top of main with the edited file; reuses the branch's commit when it already holds
- * exactly that.
+ * One commit on top of main with the edited file, pushed with a lease on the branch head the
+ * attempt saw; reuses the branch's commit when it already holds exactly that.
  */
 async function buildBranch(
   git: Git,
-  main: string,
+  at: { main: string; branch: string; head: string | undefined },
   target: { path: string },
   content: string,
-  branch: string,
   message: string,
-): Promise<{ commit: string }> {
+): Promise<string> {
+  const { main, branch, head } = at;
   const tree = await git.treeWithFile(main, target.path, content);
-  const remoteHead = await git.remoteBranchHead(branch);
-  if (remoteHead) {
+  if (head) {
     await git.fetchBranch(branch);
-    const [parents, remoteTree] = await Promise.all([git.parentsOf(remoteHead), git.treeOf(remoteHead)]);
-    if (remoteTree === tree && parents.length === 1 && parents[0] === main) return { commit: remoteHead };
+    const [parents, remoteTree] = await Promise.all([git.parentsOf(head), git.treeOf(head)]);
+    if (remoteTree === tree && parents.length === 1 && parents[0] === main) return head;
   }
   const commit = await git.commitTree(tree, main, message, ACTIONS_BOT);
-  await git.pushWithLease(commit, branch, remoteHead);
-  return { commit };
+  await git.pushWithLease(commit, branch, head);
+  return commit;
 }
 
 async function openOrRefresh(

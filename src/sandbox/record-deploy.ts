@@ -4,26 +4,29 @@
 import { createOctokit, Deployments } from '../adapters/github.js';
 import { deploymentPayload } from '../core/deployment-record.js';
 import type { ImageVersion } from '../core/kustomization.js';
+import { git } from './process.js';
+import type { SandboxRepository } from './workspace.js';
 
 export interface RecordedDeploy {
   apiUrl: string;
   token: string;
-  repository: { owner: string; repo: string };
+  /** The sandbox repository the deploy is recorded in. */
+  repository: SandboxRepository;
   environment: string;
   service: string;
   version: ImageVersion & { tag: string };
-  /** The commit deployed; any commit of the repository. */
-  ref: string;
   /** Its outcome (default success). */
   state?: 'success' | 'failure';
 }
 
 export async function recordDeploy(deploy: RecordedDeploy): Promise<number> {
   const octokit = createOctokit(deploy.token, { warning: () => undefined }, deploy.apiUrl);
-  const deployments = new Deployments(octokit, deploy.repository);
-  const image = `ghcr.io/${deploy.repository.owner}/${deploy.service}:${deploy.version.tag}`;
+  const { owner, repo, origin } = deploy.repository;
+  const deployments = new Deployments(octokit, { owner, repo });
+  const image = `ghcr.io/${owner}/${deploy.service}:${deploy.version.tag}`;
   const id = await deployments.create({
-    ref: deploy.ref,
+    // The head of main, as a deploy of a merged promotion deploys it.
+    ref: await git(origin, 'rev-parse', 'main'),
     environment: deploy.environment,
     description: `${deploy.service} ${deploy.version.tag}`,
     payload: deploymentPayload(deploy.service, deploy.version, image),

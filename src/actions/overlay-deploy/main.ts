@@ -38,24 +38,20 @@ export async function run(): Promise<void> {
   try {
     const context = repositoryContext();
     const inputs = readInputs(context.eventName);
+    const repo = { owner: context.owner, repo: context.repo };
+    // One client for the run: the throttling plugin spaces its requests together.
+    let client: ReturnType<typeof createOctokit> | undefined;
+    const octokit = () => (client ??= createOctokit(inputs.token, core));
     let deployments: Deployments | undefined;
     const result = await overlayDeploy(inputs, context, {
       git: new Git(context.workspace),
       cluster: { render: renderOverlay, apply: applyManifests, diff: diffManifests, waitForRollout },
       deployments: async () => {
         requireDeploymentToken(inputs.token);
-        return (deployments ??= new Deployments(createOctokit(inputs.token, core), {
-          owner: context.owner,
-          repo: context.repo,
-        }));
+        return (deployments ??= new Deployments(octokit(), repo));
       },
       serviceDeployments: (environment, service) =>
-        readServiceDeployments(
-          createOctokit(inputs.token, core),
-          { owner: context.owner, repo: context.repo },
-          environment,
-          service,
-        ),
+        readServiceDeployments(octokit(), repo, environment, service),
       log: core,
     });
     if ('skipped' in result) {

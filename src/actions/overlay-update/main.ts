@@ -64,7 +64,10 @@ export async function run(): Promise<void> {
     const inputs = readInputs();
     const context = repositoryContext();
     const validated = await validateInputs(inputs, context.workspace);
-    const octokit = () => createOctokit(inputs.token, core);
+    // One client for the run, made when first needed: a no-op rerun makes none, and the throttling
+    // plugin spaces every request of the run together.
+    let client: ReturnType<typeof createOctokit> | undefined;
+    const octokit = () => (client ??= createOctokit(inputs.token, core));
     // The workflow a GITHUB_TOKEN merge dispatches must be there before anything is pushed.
     if (inputs.deployWorkflow)
       await requireDeployCaller(context.workspace, inputs.deployWorkflow, context.repository);

@@ -67,6 +67,8 @@ export async function run(): Promise<void> {
     // The config of another GitOps repository comes from a checkout of its default branch made by
     // this job, which the ref this run was dispatched on does not touch.
     let teams: TeamMemberships | undefined;
+    let client: ReturnType<typeof createOctokit> | undefined;
+    const octokit = () => (client ??= createOctokit(inputs.token, core));
     const git = new Git(context.workspace);
     const otherGitOps =
       inputs.gitopsRepository !== '' &&
@@ -77,7 +79,7 @@ export async function run(): Promise<void> {
           git,
           async () =>
             inputs.token
-              ? defaultBranchHead(createOctokit(inputs.token, core), context)
+              ? defaultBranchHead(octokit(), context)
               : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
           inputs.config,
         ).then(({ config, head }) => ({ config, where: head.sha.slice(0, 12) }));
@@ -94,11 +96,7 @@ export async function run(): Promise<void> {
       },
       {
         membership: inputs.token
-          ? (team, login) =>
-              (teams ??= new TeamMemberships(createOctokit(inputs.token, core), context.owner)).membership(
-                team,
-                login,
-              )
+          ? (team, login) => (teams ??= new TeamMemberships(octokit(), context.owner)).membership(team, login)
           : undefined,
         writeSummary,
       },

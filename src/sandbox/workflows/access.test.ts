@@ -53,11 +53,10 @@ async function devDeployed(s: { github: GitHubStandIn; repo: SandboxRepository }
   await recordDeploy({
     apiUrl: s.github.url,
     token,
-    repository: { owner: s.repo.owner, repo: s.repo.repo },
+    repository: s.repo,
     environment: 'dev',
     service: 'orders',
     version: { tag: '1.5.0' },
-    ref: await git(s.repo.origin, 'rev-parse', 'main'),
   });
 }
 
