@@ -44,6 +44,7 @@ import {
   startSandbox,
   type Sandbox,
 } from '../sandbox/demo.js';
+import { addServices } from '../sandbox/add-services.js';
 import { git } from '../sandbox/process.js';
 import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
@@ -384,54 +385,6 @@ async function oneServiceChain(progress: (line: string) => void): Promise<Scenar
   }
 }
 
-/**
- * Adds services cloned from `orders` (base manifests, build context, config entry, an image entry in
- * every overlay) to the sandbox's main, so that many services can be released at once.
- */
-async function addServices(sandbox: Sandbox, names: string[]): Promise<void> {
-  const show = (path: string) => git(sandbox.repo.origin, 'show', `main:${path}`);
-  const files: Record<string, string> = {};
-  const config = parseDocument(await show('.github/promotion.yaml'));
-  const template = (config.toJS() as { services: { name: string; image: string }[] }).services.find(
-    (service) => service.name === 'orders',
-  )!;
-  const copied = (
-    await git(sandbox.repo.origin, 'ls-tree', '-r', '--name-only', 'main', 'base/orders', 'services/orders')
-  )
-    .split('\n')
-    .filter(Boolean);
-  const base = await show('base/kustomization.yaml');
-  const parsed = parseConfig(await show('.github/promotion.yaml'));
-  const overlays = Object.fromEntries(
-    await Promise.all(
-      parsed.environments.map(async (env) => {
-        const path = `${env.overlay}/kustomization.yaml`;
-        return [path, await show(path)] as const;
-      }),
-    ),
-  );
-  for (const name of names) {
-    config.addIn(['services'], {
-      name,
-      image: template.image.replace(/orders$/, name),
-      context: `services/${name}`,
-    });
-    for (const path of copied)
-      files[path.replace('/orders/', `/${name}/`)] = (await show(path)).replace(/\borders\b/g, name);
-    for (const [path, text] of Object.entries(overlays))
-      overlays[path] = setImageVersion(text, {
-        image: template.image.replace(/orders$/, name),
-        tag: '1.0.0',
-      });
-  }
-  files['.github/promotion.yaml'] = config.toString();
-  files['base/kustomization.yaml'] = base.replace(/^(\s*)- catalog$/m, (line, indent: string) =>
-    [line, ...names.map((name) => `${indent}- ${name}`)].join('\n'),
-  );
-  Object.assign(files, overlays);
-  await sandbox.repo.pushToMain(files, `Add ${names.length} services for the benchmark`);
-}
-
 /** Releases `count` services at once, then a reviewer merges every uat PR, then every prod PR. */
 async function burstOfReleases(count: number, progress: (line: string) => void): Promise<Scenario> {
   const started = performance.now();
@@ -439,7 +392,7 @@ async function burstOfReleases(count: number, progress: (line: string) => void):
   try {
     const services = ['orders', 'payments', 'catalog'];
     const extra = Array.from({ length: Math.max(0, count - services.length) }, (_, i) => `bench-${i + 1}`);
-    await addServices(sandbox, extra);
+    await addServices(sandbox.repo, extra);
     services.push(...extra);
     const setupSeconds = (performance.now() - started) / 1000;
     const firstRequest = sandbox.github.requests.length;

@@ -1,9 +1,17 @@
 // `npm run demo [-- --service <name> --version <v> --token-mode app|github-token]`: the whole
 // dev -> uat -> prod promotion on this machine, driven by the repository's real workflow files.
+// `--scenario burst|parallel|failed-dev` plays one of the busy days of ../sandbox/scenarios.ts instead.
 import { quoted } from '../core/errors.js';
 import { nameProblem } from '../core/names.js';
 import { versionProblem } from '../core/version.js';
-import { parseOptions, startedAsProgram, usageFailure, type OptionSpec, type OptionValues } from './args.js';
+import {
+  parseOptions,
+  startedAsProgram,
+  usageFailure,
+  wholeNumber,
+  type OptionSpec,
+  type OptionValues,
+} from './args.js';
 import { aptInstall, thisMachine, toolPlan, type ToolPlan } from '../sandbox/apt.js';
 import {
   checkTools,
@@ -12,14 +20,45 @@ import {
   startSandbox,
   type DemoResult,
 } from '../sandbox/demo.js';
+import {
+  playScenario,
+  SCENARIOS,
+  SCENARIO_TITLES,
+  type ScenarioName,
+  type ScenarioReport,
+} from '../sandbox/scenarios.js';
 
-function report(result: DemoResult, tokenMode: string): string {
-  const lines = ['', 'What runs where (from the overlays on main):', '', result.table, ''];
-  lines.push('What each cluster runs (kubectl get deployments --all-namespaces):');
-  for (const [environment, running] of Object.entries(result.clusters))
+/** What a scenario leaves: the tables, every run with its conclusion, the PRs, and the invariant. */
+export function scenarioReport(report: ScenarioReport): string {
+  const lines = ['', 'What runs where (from the overlays on main):', '', report.table, ''];
+  lines.push(...clusterLines(report.clusters));
+  lines.push('', 'Pull requests:', ...report.pulls.map((pull) => `  ${pull}`));
+  lines.push('', 'Workflow runs (the Actions tab, oldest first):');
+  for (const run of report.runs)
+    lines.push(
+      `  ${run.conclusion.padEnd(9)} ${run.file}: ${run.runName} (${run.event})${run.cancelled ? `: ${run.cancelled}` : ''}`,
+    );
+  lines.push(
+    '',
+    `Scenario ${report.name} in ${report.seconds.toFixed(1)} s, ${report.apiRequests} GitHub API requests`,
+  );
+  if (report.problems.length > 0) lines.push('', ...report.problems.map((problem) => `  ✗ ${problem}`));
+  lines.push('', report.verdict);
+  return lines.join('\n');
+}
+
+function clusterLines(clusters: Record<string, string[]>): string[] {
+  const lines = ['What each cluster runs (kubectl get deployments --all-namespaces):'];
+  for (const [environment, running] of Object.entries(clusters))
     for (const line of running.length > 0 ? running : ['(nothing)'])
       // The digest cut to 12 characters, as the table above shows it.
       lines.push(`  ${environment.padEnd(6)} ${line.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]+/, '@$1')}`);
+  return lines;
+}
+
+function report(result: DemoResult, tokenMode: string): string {
+  const lines = ['', 'What runs where (from the overlays on main):', '', result.table, ''];
+  lines.push(...clusterLines(result.clusters));
   lines.push('', 'Pull requests:');
   for (const pull of result.pulls)
     lines.push(
@@ -64,13 +103,17 @@ options:
   --service <name>                 the service to release (default orders)
   --version <version>              the version to release (default 1.6.0)
   --token-mode app|github-token    the token the workflows get (default app)
+  --scenario <name>                play a busy day instead, and check the invariant:
+${SCENARIOS.map((name) => `                                     ${name}: ${SCENARIO_TITLES[name]}`).join('\n')}
+  --seed <N>                       shuffle job-level concurrency arrivals with this seed (default 1)
   --verbose                        print what the sandbox does
   --help                           this text
 
 Missing buildah or docker-registry (or git, kubectl) are installed with apt-get when the demo runs
 as root on Debian; anywhere else it prints the command to run.
 
-exit status: 0 done; 1 the promotion failed; 2 usage error, or a tool is missing that it cannot install`;
+exit status: 0 done; 1 the promotion failed or a scenario broke the invariant; 2 usage error, or a
+tool is missing that it cannot install`;
 
 const OPTIONS = {
   service: { type: 'string', default: 'orders', check: (value: string) => nameProblem(value) },
@@ -81,6 +124,14 @@ const OPTIONS = {
     check: (value: string) =>
       value === 'app' || value === 'github-token' ? undefined : `${quoted(value)} is not app or github-token`,
   },
+  scenario: {
+    type: 'string',
+    check: (value: string) =>
+      (SCENARIOS as readonly string[]).includes(value)
+        ? undefined
+        : `${quoted(value)} is not a scenario: use ${SCENARIOS.join(', ')}`,
+  },
+  seed: { type: 'string', default: '1', check: wholeNumber(0, 2 ** 31 - 1) },
   verbose: { type: 'boolean' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -116,8 +167,16 @@ async function demo(argv: string[]): Promise<number> {
     );
     sandbox = await startSandbox({
       tokenMode,
+      concurrency: { shuffle: { seed: Number(values.seed) } },
       ...(values.verbose ? { onProgress: (line: string) => console.log(`      ${line}`) } : {}),
     });
+    if (values.scenario) {
+      const played = await playScenario(sandbox, values.scenario as ScenarioName, (line) =>
+        console.log(line),
+      );
+      console.log(scenarioReport(played));
+      return played.problems.length === 0 ? 0 : 1;
+    }
     const result = await playPromotion(sandbox, {
       service: values.service,
       version: values.version,

@@ -47,9 +47,19 @@ describe('demo and bench arguments', () => {
       service: 'orders',
       version: '1.6.0',
       'token-mode': 'app',
+      scenario: undefined,
+      seed: '1',
       verbose: false,
     });
-    expect(() => parseDemoArgs(['--scenario', 'x'])).toThrow("unknown argument '--scenario'");
+    expect(parseDemoArgs(['--scenario', 'failed-dev', '--seed', '42'])).toMatchObject({
+      scenario: 'failed-dev',
+      seed: '42',
+    });
+    expect(() => parseDemoArgs(['--scenario', 'x'])).toThrow(
+      "--scenario: 'x' is not a scenario: use burst, parallel, failed-dev",
+    );
+    expect(() => parseDemoArgs(['--seed', '-1'])).toThrow("--seed: '-1' is not a whole number");
+    expect(() => parseDemoArgs(['--scen', 'burst'])).toThrow("unknown argument '--scen'");
     expect(() => parseDemoArgs(['--version', 'v1.2.3'])).toThrow("--version: 'v1.2.3' has a leading 'v'");
     expect(() => parseDemoArgs(['--service', 'Orders'])).toThrow("--service: 'Orders' is not a valid name");
     expect(() => parseDemoArgs(['--token-mode', 'pat'])).toThrow(
@@ -77,7 +87,12 @@ describe('as processes: one line, the usage, exit 2, no stack', () => {
   const root = fileURLToPath(new URL('../..', import.meta.url));
   const tsx = join(root, 'node_modules/.bin/tsx');
   const cases: [command: string, argv: string[], line: string, usage: string][] = [
-    ['demo', ['--scenario', 'x'], "demo: unknown argument '--scenario'", DEMO_USAGE],
+    [
+      'demo',
+      ['--scenario', 'x'],
+      "demo: --scenario: 'x' is not a scenario: use burst, parallel, failed-dev",
+      DEMO_USAGE,
+    ],
     ['demo', ['--version', '1.2'], "demo: --version: '1.2' is not a SemVer version", DEMO_USAGE],
     ['demo', ['--token-mode'], 'demo: --token-mode needs a value', DEMO_USAGE],
     ['status', ['--scenario', 'x'], "status: unknown argument '--scenario'", STATUS_USAGE],

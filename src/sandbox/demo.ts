@@ -34,6 +34,7 @@ import {
   createWorkflowDispatcher,
   formatRun,
   type JobResult,
+  type SchedulerOptions,
   type TokenMode,
   type WorkflowDispatcher,
 } from './workflows/index.js';
@@ -114,6 +115,8 @@ export async function startSandbox(options: {
   tokenMode: TokenMode;
   layout?: SandboxLayout;
   onProgress?: (line: string) => void;
+  /** How the concurrency groups order job-level arrivals: shuffled with a seed, as GitHub promises no order. */
+  concurrency?: SchedulerOptions;
 }): Promise<Sandbox> {
   await checkTools();
   const layout = options.layout ?? 'cross-repo';
@@ -169,6 +172,7 @@ export async function startSandbox(options: {
     environments: clusters.environments,
     env: { ...buildah.env, ...clusters.env },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
   });
   const services = new Map<string, ServiceRepository>();
   for (const [service, name] of Object.entries(own)) {
@@ -192,6 +196,7 @@ export async function startSandbox(options: {
         vars: { PROMOTION_BUILDER: 'buildah' },
         env: { ...buildah.env, ...clusters.env },
         ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       }),
     });
   }
@@ -318,7 +323,7 @@ export async function idleAll(sandbox: Sandbox): Promise<void> {
 }
 
 /** Every run of every repository, in start order per repository, named `owner/repo: file`. */
-function allRuns(sandbox: Sandbox) {
+export function allRuns(sandbox: Sandbox) {
   const named = (repository: SandboxRepository, dispatcher: WorkflowDispatcher) =>
     dispatcher.runs.map((run) => ({ repository: fullName(repository), run }));
   return [
