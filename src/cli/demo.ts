@@ -106,6 +106,8 @@ options:
   --scenario <name>                play a busy day instead, and check the invariant:
 ${SCENARIOS.map((name) => `                                     ${name}: ${SCENARIO_TITLES[name]}`).join('\n')}
   --seed <N>                       shuffle job-level concurrency arrivals with this seed (default 1)
+  --queue single|max               how many jobs wait in each of the suite's concurrency groups: one,
+                                   as GHES allows and the suite ships (default), or github.com's max
   --verbose                        print what the sandbox does
   --help                           this text
 
@@ -132,6 +134,12 @@ const OPTIONS = {
         : `${quoted(value)} is not a scenario: use ${SCENARIOS.join(', ')}`,
   },
   seed: { type: 'string', default: '1', check: wholeNumber(0, 2 ** 31 - 1) },
+  queue: {
+    type: 'string',
+    default: 'single',
+    check: (value: string) =>
+      value === 'single' || value === 'max' ? undefined : `${quoted(value)} is not single or max`,
+  },
   verbose: { type: 'boolean' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -168,6 +176,7 @@ async function demo(argv: string[]): Promise<number> {
     sandbox = await startSandbox({
       tokenMode,
       concurrency: { shuffle: { seed: Number(values.seed) } },
+      queue: values.queue as 'single' | 'max',
       ...(values.verbose ? { onProgress: (line: string) => console.log(`      ${line}`) } : {}),
     });
     if (values.scenario) {

@@ -49,6 +49,7 @@ describe('demo and bench arguments', () => {
       'token-mode': 'app',
       scenario: undefined,
       seed: '1',
+      queue: 'single',
       verbose: false,
     });
     expect(parseDemoArgs(['--scenario', 'failed-dev', '--seed', '42'])).toMatchObject({
@@ -59,6 +60,7 @@ describe('demo and bench arguments', () => {
       "--scenario: 'x' is not a scenario: use burst, parallel, failed-dev",
     );
     expect(() => parseDemoArgs(['--seed', '-1'])).toThrow("--seed: '-1' is not a whole number");
+    expect(() => parseDemoArgs(['--queue', 'all'])).toThrow("--queue: 'all' is not single or max");
     expect(() => parseDemoArgs(['--scen', 'burst'])).toThrow("unknown argument '--scen'");
     expect(() => parseDemoArgs(['--version', 'v1.2.3'])).toThrow("--version: 'v1.2.3' has a leading 'v'");
     expect(() => parseDemoArgs(['--service', 'Orders'])).toThrow("--service: 'Orders' is not a valid name");

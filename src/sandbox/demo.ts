@@ -117,13 +117,23 @@ export async function startSandbox(options: {
   onProgress?: (line: string) => void;
   /** How the concurrency groups order job-level arrivals: shuffled with a seed, as GitHub promises no order. */
   concurrency?: SchedulerOptions;
+  /**
+   * `max`: the suite's job-level concurrency groups keep every pending job in order (github.com's
+   * `queue: max`) instead of one (what the suite ships, for GHES). Cross-repo layout only.
+   */
+  queue?: 'single' | 'max';
 }): Promise<Sandbox> {
   await checkTools();
   const layout = options.layout ?? 'cross-repo';
   const registry = await startRegistry();
   const buildah = await createBuildahSandbox([registry]);
   const host = createRepositoryHost();
-  const suite = layout === 'cross-repo' ? await createSuiteRepository(host, ROOT) : undefined;
+  if (options.queue === 'max' && layout !== 'cross-repo')
+    throw new Error('queue: max needs the cross-repo layout, where the suite is a repository of its own');
+  const suite =
+    layout === 'cross-repo'
+      ? await createSuiteRepository(host, ROOT, SUITE, { queue: options.queue ?? 'single' })
+      : undefined;
   const names = await serviceNames();
   const own = layout === 'cross-repo' && options.tokenMode === 'app' ? SERVICE_REPOSITORIES : {};
   // The build contexts of the services released from the GitOps repository itself stay in it.

@@ -7,7 +7,7 @@
 //   caller of the suite's service-release that names the GitOps repository.
 // The single-repository layout (everything in one repository, `./` and `$/` the same place) is
 // still there for the tests that use it: SEED_PATHS of ./workspace.ts.
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { isMap, isSeq, parseDocument } from 'yaml';
@@ -32,10 +32,36 @@ export async function createSuiteRepository(
   host: RepositoryHost,
   source: string,
   suite: SuiteRef = SUITE,
+  options: { queue?: 'single' | 'max' } = {},
 ): Promise<SandboxRepository> {
   const repository = await host.create({ owner: suite.owner, repo: suite.repo, source, paths: SUITE_PATHS });
+  if (options.queue === 'max') {
+    const files: Record<string, string> = {};
+    for (const name of await readdir(join(source, '.github/workflows'))) {
+      const path = `.github/workflows/${name}`;
+      files[path] = withQueueMax(await readFile(join(source, path), 'utf8'));
+    }
+    await repository.pushToMain(files, 'Wait in order: queue: max in every concurrency group');
+  }
   await git(repository.root, '--git-dir', repository.origin, 'tag', suite.ref, 'main');
   return repository;
+}
+
+/**
+ * A workflow whose job-level concurrency groups keep every pending job in order (`queue: max`,
+ * github.com since 2026-05) instead of one: the suite ships without it, for GHES, and the sandbox
+ * runs it both ways. A group that cancels the running job keeps its one pending place, as GitHub
+ * refuses `queue: max` with `cancel-in-progress: true`.
+ */
+export function withQueueMax(workflow: string): string {
+  const document = parseDocument(workflow);
+  const jobs = document.get('jobs');
+  if (!isMap(jobs)) return workflow;
+  for (const job of jobs.items) {
+    const concurrency = isMap(job.value) ? job.value.get('concurrency') : undefined;
+    if (isMap(concurrency) && concurrency.get('cancel-in-progress') !== true) concurrency.set('queue', 'max');
+  }
+  return document.toString();
 }
 
 /** Files in a fresh folder, removed by the caller. */

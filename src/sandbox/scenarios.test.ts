@@ -17,7 +17,8 @@ afterEach(async () => {
   sandbox = undefined;
 });
 
-const start = () => startSandbox({ tokenMode: 'app', concurrency: { shuffle: { seed: 7 } } });
+const start = (queue: 'single' | 'max' = 'single') =>
+  startSandbox({ tokenMode: 'app', concurrency: { shuffle: { seed: 7 } }, queue });
 
 /** Every version a promotion PR into `environment` proposed, from the bodies GitHub received. */
 function proposedVersions(s: Sandbox, service: string, environment: string): string[] {
@@ -63,6 +64,26 @@ describe('scenarios', () => {
         .map(([version]) => version);
       for (const version of proposedVersions(sandbox, 'orders', 'uat'))
         expect(deployedInDev).toContain(version);
+    },
+    SCENARIO_TIMEOUT,
+  );
+
+  it(
+    'burst with queue: max: nothing is cancelled, every release is promoted in order',
+    async () => {
+      sandbox = await start('max');
+      const report = await playScenario(sandbox, 'burst');
+
+      expect(report.problems).toEqual([]);
+      expect(report.runs.filter((run) => run.conclusion !== 'success')).toEqual([]);
+      expect(report.clusters['dev']).toContainEqual(
+        expect.stringMatching(/^shop-dev\/orders .*orders:1\.6\.3@sha256:/),
+      );
+      // Each release reached dev's overlay in turn: none was replaced while it waited.
+      expect(proposedVersions(sandbox, 'orders', 'dev')).toEqual(['1.6.1', '1.6.2', '1.6.3']);
+      const uat = sandbox.github.pulls.filter((pr) => pr.head.ref === 'release/orders/uat');
+      expect(uat).toHaveLength(1);
+      expect(uat[0]!.title).toContain('1.6.3');
     },
     SCENARIO_TIMEOUT,
   );
