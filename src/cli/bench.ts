@@ -1,6 +1,7 @@
 // `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]`: per
 // scenario (one service; a burst of N services released at once), the wall time and the GitHub API
-// requests of each environment hop of the sandbox chain, judged against targets; and, as
+// requests of each environment hop of the sandbox chain, judged against targets; the busy days of
+// ../sandbox/scenarios.ts (burst, parallel) with their wall time, requests and invariant; and, as
 // information, how fast the bundles start (and those of <commit>, side by side), how big they are,
 // and how the overlay edit and the config load grow with the number of services. Prints tables and
 // writes them as JSON to bench-results/<timestamp>.json so that runs can be compared.
@@ -19,6 +20,7 @@ import {
   timeByLabel,
   type BenchReport,
   type BundleSize,
+  type BusyDay,
   type ColdStart,
   type Hop,
   type ScalingPoint,
@@ -45,6 +47,7 @@ import {
   type Sandbox,
 } from '../sandbox/demo.js';
 import { addServices } from '../sandbox/add-services.js';
+import { playScenario, type ScenarioName } from '../sandbox/scenarios.js';
 import { git } from '../sandbox/process.js';
 import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
@@ -442,6 +445,25 @@ async function burstOfReleases(count: number, progress: (line: string) => void):
   }
 }
 
+/** A busy-day scenario played as `npm run demo -- --scenario NAME` plays it, on a sandbox of its own. */
+async function busyDay(name: ScenarioName, progress: (line: string) => void): Promise<BusyDay> {
+  const sandbox = await startSandbox({ tokenMode: 'app', concurrency: { shuffle: { seed: 1 } } });
+  try {
+    const played = await playScenario(sandbox, name, progress);
+    progress(`    ${played.verdict} (${played.seconds.toFixed(1)} s)`);
+    return {
+      name,
+      seconds: played.seconds,
+      apiRequests: played.apiRequests,
+      runs: played.runs.length,
+      cancelledRuns: played.runs.filter((run) => run.conclusion === 'cancelled').length,
+      invariantHolds: played.problems.length === 0,
+    };
+  } finally {
+    await sandbox.dispose();
+  }
+}
+
 async function machine(): Promise<BenchReport['machine']> {
   const cpuinfo = await readFile('/proc/cpuinfo', 'utf8').catch(() => '');
   const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? cpus()[0]?.model ?? 'unknown';
@@ -493,10 +515,13 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
     try {
       progress('Sandbox chain, one service ...');
       report.scenarios = [await oneServiceChain(progress)];
-      if (quick) report.skipped.push(`the burst of ${many} releases at once (--quick)`);
+      if (quick) report.skipped.push(`the burst of ${many} releases at once and the busy days (--quick)`);
       else {
         progress(`Sandbox chain, ${many} services released at once ...`);
         report.scenarios.push(await burstOfReleases(many, progress));
+        report.busyDays = [];
+        for (const name of ['burst', 'parallel'] as const)
+          report.busyDays.push(await busyDay(name, progress));
       }
     } catch (error) {
       if (!(error instanceof MissingToolsError)) throw error;

@@ -123,9 +123,20 @@ describe('targetChecks', () => {
           scenario({
             name: '10 services released at once',
             services: 10,
-            seconds: 201,
+            seconds: 61,
             hops: [{ hop: 'dev', endpoints: [{ endpoint: 'POST /y', count: 45 }] }],
           }),
+        ],
+        busyDays: [
+          { name: 'burst', seconds: 20, apiRequests: 23, runs: 5, cancelledRuns: 1, invariantHolds: true },
+          {
+            name: 'parallel',
+            seconds: 40,
+            apiRequests: 124,
+            runs: 23,
+            cancelledRuns: 0,
+            invariantHolds: false,
+          },
         ],
       }),
     );
@@ -137,7 +148,17 @@ describe('targetChecks', () => {
       [true, 'one service: dev -> prod <= 20 s', '20.0 s'],
       [false, '10 services released at once: API writes per service for dev <= 4', '4.5'],
       [true, '10 services released at once: API reads per service for dev <= 1', '0'],
-      [false, '10 services released at once: dev -> prod <= 200 s', '201.0 s'],
+      [false, '10 services released at once: dev -> prod <= 60 s', '61.0 s'],
+      [
+        true,
+        'busy day burst: every cluster runs what main names, every promotion a deployed version',
+        'holds',
+      ],
+      [
+        false,
+        'busy day parallel: every cluster runs what main names, every promotion a deployed version',
+        'broken',
+      ],
     ]);
   });
 
@@ -175,9 +196,13 @@ describe('formatReport', () => {
             steps: [{ label: './actions/overlay-update', seconds: 2.5 }],
           }),
         ],
+        busyDays: [
+          { name: 'burst', seconds: 17.66, apiRequests: 23, runs: 5, cancelledRuns: 1, invariantHolds: true },
+        ],
         skipped: ['the burst of 10 releases at once (--quick)'],
       }),
     );
+    expect(text).toMatch(/burst\s+17\.7\s+23\s+5\s+1\s+holds\n/);
     expect(text).toContain('2 CPUs (AMD EPYC), node v20.20.2, load average 0.5 before and 1.5 after');
     expect(text).toMatch(/node -e 0\s+41\.0 \(40\.0-45\.0\)\s+1\n/);
     expect(text).toMatch(/actions\/release\s+100\.0 \(90\.0-110\.0\)\s+2\.50 \(2\.20-2\.60\)/);
