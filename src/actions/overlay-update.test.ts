@@ -7,7 +7,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { findOnPath } from '../adapters/path.js';
-import { startGitHubStandIn, type GitHubStandIn, type StandInOptions } from '../sandbox/github/index.js';
+import {
+  isChange,
+  startGitHubStandIn,
+  type GitHubStandIn,
+  type StandInOptions,
+} from '../sandbox/github/index.js';
 import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
@@ -101,9 +106,7 @@ async function deployed(
 
 /** Requests that change something: not a GET, and not a GraphQL query (sent as a POST too). */
 function writes(): string[] {
-  const isQuery = (r: { path: string; body?: unknown }): boolean =>
-    r.path === '/graphql' && !/^\s*mutation\b/.test(String((r.body as { query?: unknown })?.query ?? ''));
-  return github.requests.filter((r) => r.method !== 'GET' && !isQuery(r)).map((r) => `${r.method} ${r.path}`);
+  return github.requests.filter(isChange).map((r) => `${r.method} ${r.path}`);
 }
 
 describe('overlay-update: the first environment', () => {

@@ -388,19 +388,23 @@ export class TeamMemberships {
 }
 
 /**
- * The repository's default branch and the commit GitHub reports at its head now (REST repos/get and
- * git/get-ref), whatever ref the run was started on.
+ * The repository's default branch and the commit GitHub reports at its head now, whatever ref the
+ * run was started on: one GraphQL request (REST needs two, repos/get then git/get-ref).
  */
 export async function defaultBranchHead(
   octokit: Octokit,
   repo: Repo,
 ): Promise<{ branch: string; sha: string }> {
-  const { owner, repo: name } = repo;
-  const { data } = await octokit.rest.repos.get({ owner, repo: name });
-  const { data: ref } = await octokit.rest.git.getRef({
-    owner,
-    repo: name,
-    ref: `heads/${data.default_branch}`,
-  });
-  return { branch: data.default_branch, sha: ref.object.sha };
+  const answer = await octokit.graphql<DefaultBranchAnswer>(
+    'query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { defaultBranchRef { name target { oid } } } }',
+    { owner: repo.owner, name: repo.repo },
+  );
+  const ref = answer.repository?.defaultBranchRef;
+  if (!ref?.target)
+    throw new UserError(`${repo.owner}/${repo.repo} has no default branch yet: push a first commit to it`);
+  return { branch: ref.name, sha: ref.target.oid };
+}
+
+interface DefaultBranchAnswer {
+  repository: { defaultBranchRef: { name: string; target: { oid: string } | null } | null } | null;
 }

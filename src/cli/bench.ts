@@ -13,6 +13,7 @@ import { parseDocument } from 'yaml';
 import {
   countByEndpoint,
   GRAPHQL_QUERY,
+  OUTSIDE_HOPS,
   formatReport,
   pairedRatios,
   groupInOrder,
@@ -37,7 +38,7 @@ import {
 } from './args.js';
 import { setImageVersion } from '../core/kustomization.js';
 import { matchRoute } from '../sandbox/github/spec.js';
-import type { RecordedRequest } from '../sandbox/github/index.js';
+import { isGraphQLQuery, type RecordedRequest } from '../sandbox/github/index.js';
 import {
   expectClean,
   MissingToolsError,
@@ -278,10 +279,8 @@ function scaling(quick: boolean): ScalingPoint[] {
 
 /** `METHOD /route/{template}` of a recorded request, as GitHub's OpenAPI description names it. */
 function endpointOf(request: RecordedRequest): string {
-  if (request.operationId === 'graphql') {
-    const query = String((request.body as { query?: unknown } | undefined)?.query ?? '');
-    return /^\s*mutation\b/.test(query) ? 'POST /graphql (mutation)' : GRAPHQL_QUERY;
-  }
+  if (request.operationId === 'graphql')
+    return isGraphQLQuery(request) ? GRAPHQL_QUERY : 'POST /graphql (mutation)';
   return `${request.method} ${matchRoute(request.method, request.path)?.operation.template ?? request.path}`;
 }
 
@@ -305,10 +304,11 @@ async function environmentNames(): Promise<string[]> {
 }
 
 /**
- * The environment a request works for: that of the promotion PR or the deployment it names. The
- * rest (a release's access checks, lookups that belong to no pull request) counts as `other`.
+ * The environment a request works for: that of the promotion PR or the deployment it names, or the
+ * promotion that reads the deployment record of the environment before it (`chain` in order). The
+ * rest (who may release, read from the default branch; lookups of no pull request) is `other`.
  */
-function environmentOf(sandbox: Sandbox, request: RecordedRequest): string {
+function environmentOf(sandbox: Sandbox, request: RecordedRequest, chain: string[]): string {
   const body = (request.body ?? {}) as Record<string, unknown>;
   const pull = /\/(?:pulls|issues)\/(\d+)(?:\/|$)/.exec(request.path)?.[1];
   const deployment = /\/deployments\/(\d+)(?:\/|$)/.exec(request.path)?.[1];
@@ -317,12 +317,18 @@ function environmentOf(sandbox: Sandbox, request: RecordedRequest): string {
     : request.path.endsWith('/pulls') && typeof body['head'] === 'string'
       ? body['head']
       : undefined;
-  if (branch !== undefined) return parsePromotionBranch(branch)?.environment ?? 'other';
+  if (branch !== undefined) return parsePromotionBranch(branch)?.environment ?? OUTSIDE_HOPS;
   if (deployment)
-    return sandbox.github.deployments.find((d) => d.id === Number(deployment))?.environment ?? 'other';
+    return sandbox.github.deployments.find((d) => d.id === Number(deployment))?.environment ?? OUTSIDE_HOPS;
   if (request.path.endsWith('/deployments') && typeof body['environment'] === 'string')
     return body['environment'];
-  return 'other';
+  // The deployment record a later environment's promotion reads: a GraphQL query for one environment.
+  const environments = (body['variables'] as { environments?: unknown } | undefined)?.environments;
+  if (Array.isArray(environments) && environments.length === 1 && typeof environments[0] === 'string') {
+    const source = chain.indexOf(environments[0]);
+    if (source >= 0 && source + 1 < chain.length) return chain[source + 1]!;
+  }
+  return OUTSIDE_HOPS;
 }
 
 /**
@@ -343,17 +349,19 @@ function scenarioOf(
   phases: { name: string; seconds: number }[],
 ): Scenario {
   const requests = sandbox.github.requests.slice(run.firstRequest);
-  const hops = groupInOrder(requests, (r) => environmentOf(sandbox, r), run.environments).map(
-    (group): Hop => {
-      const index = run.environments.indexOf(group.label);
-      const seconds = index >= 0 ? phases[index]?.seconds : undefined;
-      return {
-        hop: group.label,
-        ...(seconds === undefined ? {} : { seconds }),
-        endpoints: countByEndpoint(group.items.map(endpointOf)),
-      };
-    },
-  );
+  const hops = groupInOrder(
+    requests,
+    (r) => environmentOf(sandbox, r, run.environments),
+    run.environments,
+  ).map((group): Hop => {
+    const index = run.environments.indexOf(group.label);
+    const seconds = index >= 0 ? phases[index]?.seconds : undefined;
+    return {
+      hop: group.label,
+      ...(seconds === undefined ? {} : { seconds }),
+      endpoints: countByEndpoint(group.items.map(endpointOf)),
+    };
+  });
   return {
     name: run.name,
     services: run.services,

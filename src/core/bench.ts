@@ -144,6 +144,11 @@ export const TARGETS = {
   writesPerServicePerHop: 4,
   /** Reads: the deployment record a later environment's promotion is checked against. */
   readsPerServicePerHop: 1,
+  /**
+   * Who may release, read from the default branch head: by the release job and again by the dev
+   * promotion it calls (one GraphQL query each), as a promotion job cannot trust its caller.
+   */
+  releaseChecksPerService: 2,
   /** One service released and promoted dev -> prod, the reviews aside. */
   oneServiceSeconds: 20,
   /** Services released at once, dev -> prod with the reviews merged at once: 60 s for ten. */
@@ -155,6 +160,9 @@ export interface TargetCheck {
   value: string;
   met: boolean;
 }
+
+/** The group of requests that belong to no environment's hop (bench's environmentOf). */
+export const OUTSIDE_HOPS = 'other';
 
 export const requests = (hop: Hop): number => hop.endpoints.reduce((sum, e) => sum + e.count, 0);
 
@@ -168,7 +176,7 @@ export const reads = (hop: Hop): number =>
 export function targetChecks(report: BenchReport): TargetCheck[] {
   const checks: TargetCheck[] = [];
   for (const scenario of report.scenarios ?? []) {
-    for (const hop of scenario.hops) {
+    for (const hop of scenario.hops.filter((h) => h.hop !== OUTSIDE_HOPS)) {
       const perService = (count: number): number => count / scenario.services;
       const shown = (value: number): string => (Number.isInteger(value) ? String(value) : value.toFixed(1));
       const writes = perService(requests(hop) - reads(hop));
@@ -185,6 +193,15 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
           met: read <= TARGETS.readsPerServicePerHop,
         },
       );
+    }
+    const outside = scenario.hops.find((h) => h.hop === OUTSIDE_HOPS);
+    if (outside) {
+      const perService = requests(outside) / scenario.services;
+      checks.push({
+        target: `${scenario.name}: API requests per service outside the hops (who may release) <= ${TARGETS.releaseChecksPerService}`,
+        value: Number.isInteger(perService) ? String(perService) : perService.toFixed(1),
+        met: perService <= TARGETS.releaseChecksPerService,
+      });
     }
     const limit =
       scenario.services === 1

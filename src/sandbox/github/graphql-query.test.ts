@@ -87,6 +87,18 @@ describe('query { repository }', () => {
     expect(gh.violations).toEqual([]);
   });
 
+  it('answers the default branch head as a Commit oid, moving when the branch moves', async () => {
+    const query =
+      'query($owner: String!, $name: String!) { repository(owner: $owner, name: $name) { defaultBranchRef { name target { __typename oid } } } }';
+    const head = async () =>
+      (await post(query, { owner: 'acme', name: 'platform' })).data.repository.defaultBranchRef;
+    const before = await head();
+    const moved = await fixture.commit('main', { 'b.txt': '2\n' }, 'move main');
+    expect(await head()).toEqual({ name: 'main', target: { __typename: 'Commit', oid: moved } });
+    expect(before.target.oid).not.toBe(moved);
+    expect(gh.violations).toEqual([]);
+  });
+
   it('lists deployments newest first with statuses and payload text, page by page with cursors', async () => {
     const app = getOctokit('app', { baseUrl: gh.url });
     for (const version of ['1.0.0', '1.1.0', '1.2.0']) {

@@ -148,7 +148,7 @@ const repository: Fields<Store> = {
   name: (store) => store.ctx.repo,
   nameWithOwner: (store) => `${store.ctx.owner}/${store.ctx.repo}`,
   url: (store) => `${store.ctx.html}/${store.ctx.owner}/${store.ctx.repo}`,
-  defaultBranchRef: (store) => store.ctx,
+  defaultBranchRef: (store) => store,
   pullRequests: (store, args) => {
     const states = args['states'] as string[] | null | undefined;
     const labels = args['labels'] as string[] | null | undefined;
@@ -177,10 +177,20 @@ const repository: Fields<Store> = {
   },
 };
 
-const ref: Fields<RepoContext> = {
-  id: (ctx) => nodeId('REF', ctx.repoId),
-  name: (ctx) => ctx.defaultBranch,
+/** The default branch: the only Ref the stand-in answers for. */
+const ref: Fields<Store> = {
+  id: (store) => nodeId('REF', store.ctx.repoId),
+  name: (store) => store.ctx.defaultBranch,
   prefix: () => 'refs/heads/',
+  target: async (store) => {
+    const oid = await store.git.branchSha(store.ctx.defaultBranch);
+    return oid === undefined ? null : { oid };
+  },
+};
+
+/** A commit the stand-in names; GitHub's GitObject fields beyond `oid` are not modeled. */
+const commit: Fields<{ oid: string }> = {
+  oid: (source) => source.oid,
 };
 
 const connection: Fields<Page<unknown>> = {
@@ -298,6 +308,7 @@ export const RESOLVERS: Record<string, Fields<never>> = {
   EnablePullRequestAutoMergePayload: payload,
   Repository: repository,
   Ref: ref,
+  Commit: commit,
   PullRequestConnection: connection,
   DeploymentConnection: connection,
   DeploymentStatusConnection: connection,
@@ -310,8 +321,9 @@ export const RESOLVERS: Record<string, Fields<never>> = {
   Bot: actor,
 };
 
-/** The object type of a value of an abstract type: every Actor the store knows is a User or a Bot. */
+/** The object type of a value of an abstract type: a Commit (a GitObject), or an Actor, which is a User or a Bot. */
 export function resolveType(value: unknown): string | undefined {
+  if (typeof (value as { oid?: unknown }).oid === 'string') return 'Commit';
   const who = value as Partial<Identity>;
   return who.type === 'User' || who.type === 'Bot' ? who.type : undefined;
 }

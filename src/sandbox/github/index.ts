@@ -2,6 +2,7 @@
 export { startGitHubStandIn } from './server.js';
 export type { GitHubStandIn } from './server.js';
 export type { GitHubRepository } from './repository-view.js';
+export { isChange, isGraphQLQuery } from './requests.js';
 export type {
   AutoMergeState,
   BranchProtectionState,
