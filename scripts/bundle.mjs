@@ -9,7 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
-export const ACTIONS = ['overlay-update', 'overlay-deploy', 'release'];
+export const ACTIONS = ['overlay-update', 'overlay-deploy', 'release', 'promotion-status'];
 
 /** The files of an action's dist/ folder, by name, built from the source. */
 export async function buildAction(action) {

@@ -1,4 +1,4 @@
-// Before any test runs: builds the three action bundles from the current source, with the build
+// Before any test runs: builds every action's bundle (ACTIONS) from the current source, with the build
 // `npm run bundle` uses, into a folder laid out like actions/ (<name>/action.yml and <name>/dist/).
 // SUITE_ACTIONS_DIR names it for the tests (suiteActionsDir() in src/sandbox/run-action.ts), so the
 // tests that run an action as a runner does, and the sandbox repositories seeded from this checkout,

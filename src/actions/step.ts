@@ -1,4 +1,4 @@
-// What the three actions share around @actions/core: a boolean input refused by name when it is
+// What the actions share around @actions/core: a boolean input refused by name when it is
 // not one, a masked secret input, outputs, the job summary, and how a failure ends the step.
 import * as core from '@actions/core';
 import { repositoryProblem } from '../core/config.js';

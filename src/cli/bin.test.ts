@@ -51,7 +51,7 @@ describe('npx gitops-promotion', () => {
     expect(
       (await run('init', '--target', target, '--suite', 'acme/gitops-promotion@v1', '--services', 'orders'))
         .stdout,
-    ).toMatch(/^nothing changed: all 15 files in .* are already as init writes them$/m);
+    ).toMatch(/^nothing changed: all 16 files in .* are already as init writes them$/m);
   });
 
   it("names itself in a command's usage, and refuses what it does not know with exit 2", async () => {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { actionTables, withActionTables } from '../core/action-docs.js';
-import { serviceRepositoryCaller } from '../core/scaffold-callers.js';
+import { callerFiles, serviceRepositoryCaller } from '../core/scaffold-callers.js';
 import { DOCUMENT, renderActionDocs } from './docs.js';
 
 describe('action reference', () => {
@@ -35,6 +35,14 @@ describe('docs/adopting.md', () => {
       'orders',
       'acme/gitops',
     );
+    expect(guide).toContain('```yaml\n' + caller + '```\n');
+  });
+
+  it("shows the GitOps repository's status caller exactly as the scaffold writes it", async () => {
+    const guide = await readFile(new URL('../../docs/adopting.md', import.meta.url), 'utf8');
+    const callers = new Map(callerFiles({ owner: 'acme', repo: 'gitops-promotion', ref: 'v1' }));
+    const caller = callers.get('.github/workflows/promotion-status.yaml');
+    expect(caller).toContain('uses: acme/gitops-promotion/.github/workflows/promotion-status.yaml@v1');
     expect(guide).toContain('```yaml\n' + caller + '```\n');
   });
 });

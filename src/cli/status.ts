@@ -5,17 +5,17 @@
 // makes drift and promotion PRs older than `--max-age` hours fail the command, for a schedule.
 // Exit codes: 0 fine, 1 problems found (--check), 2 usage, token, configuration or API error.
 import { DEFAULT_CONFIG_PATH } from '../core/config.js';
-import { readStatus } from '../app/status.js';
+import { readRepositoryStatus, readStatus } from '../app/status.js';
 import {
   DEFAULT_MAX_AGE_HOURS,
+  parseMaxAgeHours,
   statusJson,
   statusMarkdown,
-  statusProblems,
+  statusReport,
+  statusSourceText,
   statusTable,
-  withGitHub,
 } from '../core/status.js';
 import { createOctokit } from '../adapters/github.js';
-import { readGitHubFacts } from '../adapters/github-status.js';
 import { DEFAULT_API_URL } from '../adapters/repo-settings.js';
 import { UsageError, parseRepoArg, reportFailure, tokenFrom, usageFailure, walkArguments } from './args.js';
 // How the command runs as a program, apart from what it does.
@@ -88,8 +88,8 @@ export function parseArgs(argv: string[]): StatusOptions | 'help' {
         break;
       case '--max-age': {
         const text = value();
-        const hours = Number(text);
-        if (!/^\d+(\.\d+)?$/.test(text) || hours <= 0)
+        const hours = parseMaxAgeHours(text);
+        if (hours === undefined)
           throw new UsageError(`--max-age must be a positive number of hours, got '${text}'`);
         options.maxAgeHours = hours;
         break;
@@ -124,8 +124,8 @@ export async function status(io: StatusIo): Promise<number> {
     return 0;
   }
   try {
-    const { config, rows: overlayRows } = await readStatus(options.root, options.config);
     if (!options.repo) {
+      const { config, rows: overlayRows } = await readStatus(options.root, options.config);
       io.stdout(
         options.format === 'json'
           ? statusJson(config, overlayRows)
@@ -145,39 +145,29 @@ export async function status(io: StatusIo): Promise<number> {
     }
     const apiUrl = io.env['GITHUB_API_URL']?.trim() || DEFAULT_API_URL;
     const octokit = createOctokit(token, { warning: (m) => io.stderr(`warning: ${m}`) }, apiUrl);
-    let requests = 0;
-    octokit.hook.before('request', () => {
-      requests++;
-    });
-    const facts = await readGitHubFacts(
-      octokit,
-      options.repo,
-      config.environments.map((e) => e.name),
-      config.services.map((s) => s.name),
-    );
-    const rows = withGitHub(overlayRows, facts, {
+    const read = await readRepositoryStatus(octokit, options.repo, {
+      root: options.root,
+      configPath: options.config,
+      apiUrl,
       now: (io.now ?? Date.now)(),
       maxAgeHours: options.maxAgeHours,
     });
-    const problems = statusProblems(rows, facts);
-    const name = `${options.repo.owner}/${options.repo.repo}`;
-    const source = `${name} at ${apiUrl}: ${requests} request${requests === 1 ? '' : 's'} (${facts.pulls.length} open promotion PRs, ${facts.deployments.length} deployments read)`;
+    const { config, rows, source } = read;
+    const problems = read.problems.map((problem) => problem.message);
     if (options.format === 'json') {
-      io.stdout(statusJson(config, rows, { problems, requests, maxAgeHours: options.maxAgeHours }));
+      io.stdout(
+        statusJson(config, rows, { problems, requests: source.requests, maxAgeHours: options.maxAgeHours }),
+      );
     } else if (options.format === 'markdown') {
-      io.stdout(`### Promotion status of \`${name}\``);
-      io.stdout('');
-      io.stdout(statusMarkdown(config, rows, problems));
-      io.stdout('');
-      io.stdout(`<sub>Read from ${source}; PRs older than ${options.maxAgeHours}h are flagged.</sub>`);
+      io.stdout(statusReport(config, rows, problems, source, options.maxAgeHours));
     } else {
       io.stdout(statusTable(config, rows));
       io.stdout('');
       for (const problem of problems) io.stdout(`problem: ${problem}`);
-      io.stdout(`GitHub: ${source}`);
+      io.stdout(`GitHub: ${statusSourceText(source)}`);
     }
-    if (facts.truncated)
-      io.stderr(`warning: read only the newest deployments of ${facts.truncated.join(', ')}`);
+    if (read.truncated)
+      io.stderr(`warning: read only the newest deployments of ${read.truncated.join(', ')}`);
     return options.check && problems.length > 0 ? 1 : 0;
   } catch (error) {
     return reportFailure('status', error, io.stderr);

@@ -3,6 +3,7 @@ import { InputError } from './errors.js';
 import {
   checkBuilder,
   checkOverlayDeployInputs,
+  checkPromotionStatusInputs,
   checkOverlayUpdateInputs,
   checkReleaseInputs,
   deploysMergedBranch,
@@ -100,6 +101,32 @@ describe('checkOverlayDeployInputs', () => {
     ).not.toThrow();
     expect(() => checkOverlayDeployInputs('pull_request', { ...good, rolloutTimeout: 'x' })).toThrowError(
       "Input 'rollout-timeout'",
+    );
+  });
+});
+
+describe('checkPromotionStatusInputs', () => {
+  it.each([
+    ['72', 72],
+    ['0.5', 0.5],
+    ['', 72],
+    [' 24 ', 24],
+  ])('reads max-age-hours %j as %s', (maxAgeHours, expected) => {
+    expect(checkPromotionStatusInputs({ maxAgeHours, token: 't' })).toEqual({ maxAgeHours: expected });
+  });
+
+  it.each(['0', '-1', '1e3', '3d', '0x10', 'Infinity', '.5'])(
+    'refuses max-age-hours %j, naming it',
+    (maxAgeHours) => {
+      expect(() => checkPromotionStatusInputs({ maxAgeHours, token: 't' })).toThrowError(
+        `Input 'max-age-hours': '${maxAgeHours}' is not a positive number of hours`,
+      );
+    },
+  );
+
+  it('needs a token, after max-age-hours', () => {
+    expect(() => checkPromotionStatusInputs({ maxAgeHours: '72', token: '' })).toThrowError(
+      "Input 'token': required to read pull requests and deployments",
     );
   });
 });

@@ -4,6 +4,7 @@
 import { checkDigest } from './digest.js';
 import { InputError, quoted } from './errors.js';
 import { checkName } from './names.js';
+import { DEFAULT_MAX_AGE_HOURS, parseMaxAgeHours } from './status.js';
 import { checkVersion } from './version.js';
 
 export const BUILDERS = ['docker', 'buildah', 'podman'] as const;
@@ -111,4 +112,30 @@ export function checkOverlayDeployInputs(
     service: inputs.service,
     rolloutTimeoutSeconds: Number(inputs.rolloutTimeout),
   };
+}
+
+export interface PlainPromotionStatusInputs {
+  maxAgeHours: number;
+}
+
+/** The promotion-status inputs that need no file: how long a PR may wait, and a token to read with. */
+export function checkPromotionStatusInputs(inputs: {
+  maxAgeHours: string;
+  token: string;
+}): PlainPromotionStatusInputs {
+  const text = inputs.maxAgeHours.trim() || String(DEFAULT_MAX_AGE_HOURS);
+  const maxAgeHours = parseMaxAgeHours(text);
+  if (maxAgeHours === undefined) {
+    throw new InputError(
+      'max-age-hours',
+      `${quoted(text)} is not a positive number of hours: use e.g. 72, or 0.5 for half an hour`,
+    );
+  }
+  if (!inputs.token) {
+    throw new InputError(
+      'token',
+      'required to read pull requests and deployments (github.token with pull-requests and deployments read)',
+    );
+  }
+  return { maxAgeHours };
 }

@@ -19,6 +19,8 @@ export interface CallerSpec {
   file: string;
   permissions: Record<string, 'read' | 'write'>;
   secrets: readonly string[];
+  /** Why each permission is granted, where it differs from {@link PERMISSION_REASONS}. */
+  reasons?: Record<string, string>;
 }
 
 const PROMOTION_SECRETS = [
@@ -48,6 +50,16 @@ export const CALLERS: readonly CallerSpec[] = [
     file: 'overlay-deploy.yaml',
     permissions: { actions: 'write', contents: 'write', deployments: 'write', 'pull-requests': 'write' },
     secrets: ['KUBECONFIG', ...PROMOTION_SECRETS],
+  },
+  {
+    file: 'promotion-status.yaml',
+    permissions: { contents: 'read', deployments: 'read', 'pull-requests': 'read' },
+    secrets: [],
+    reasons: {
+      contents: 'check out the default branch: the config and the overlays',
+      deployments: 'read the deployments overlay-deploy recorded',
+      'pull-requests': 'read the open promotion pull requests and their reviews',
+    },
   },
 ];
 
@@ -86,9 +98,19 @@ interface CallerParts {
 function callerWorkflow(suite: SuiteRef, parts: CallerParts): string {
   const spec = CALLERS.find((c) => c.file === parts.file)!;
   const permissions = Object.entries(spec.permissions)
-    .map(([scope, access]) => `      ${scope}: ${access} # ${PERMISSION_REASONS[scope]}`)
+    .map(
+      ([scope, access]) =>
+        `      ${scope}: ${access} # ${spec.reasons?.[scope] ?? PERMISSION_REASONS[scope]}`,
+    )
     .join('\n');
-  const secrets = spec.secrets.map((name) => `      ${name}: \${{ secrets.${name} }}`).join('\n');
+  // A called workflow gets no secret it is not passed; one that declares none is passed none.
+  const secrets =
+    spec.secrets.length === 0
+      ? ''
+      : `    # Passed by name, never 'secrets: inherit': the suite gets these and nothing else.${parts.secretsNote ?? ''}
+    secrets:
+${spec.secrets.map((name) => `      ${name}: \${{ secrets.${name} }}`).join('\n')}
+`;
   const name = parts.file.replace(/\.yaml$/, '');
   return `${parts.header}
 ${NO_EDIT}
@@ -106,10 +128,7 @@ ${parts.condition ?? ''}    # Exactly what the suite's jobs ask for: a called wo
     permissions:
 ${permissions}
     uses: ${usesOf(suite, parts.file)}
-    # Passed by name, never 'secrets: inherit': the suite gets these and nothing else.${parts.secretsNote ?? ''}
-    secrets:
-${secrets}
-    with:
+${secrets}    with:
 ${parts.with}
 `;
 }
@@ -228,6 +247,31 @@ ${dispatchInputs([
   });
 }
 
+function statusCaller(suite: SuiteRef): string {
+  return callerWorkflow(suite, {
+    file: 'promotion-status.yaml',
+    header: `# Checks what runs where every weekday morning: calls promotion-status.yaml of ${suiteName(suite)} at
+# ${suite.ref}, which writes the version each overlay names, the open promotion pull requests and the
+# recorded deployments to the job summary, and fails (so GitHub notifies) when an environment drifts
+# from its last successful deployment or a promotion pull request waits longer than max-age-hours.`,
+    runName: 'Promotion status',
+    on: `  schedule:
+    # Weekdays at 06:17 UTC: off the full hour, when GitHub delays scheduled runs the most.
+    - cron: '17 6 * * 1-5'
+${dispatchInputs([
+  [
+    'max-age-hours',
+    'How long a promotion pull request may wait before it is reported, in hours.',
+    'string',
+    "default: '72'",
+  ],
+])}`,
+    jobName: 'Promotion status',
+    with: `      # Empty on a schedule: the suite's default, 72 hours.
+      max-age-hours: \${{ inputs.max-age-hours }}`,
+  });
+}
+
 /**
  * The caller a service repository keeps (`.github/workflows/release.yaml`): it releases its one
  * service from its own checkout and opens the promotion in the GitOps repository, which must name
@@ -263,5 +307,6 @@ export function callerFiles(suite: SuiteRef): [string, string][] {
     ['.github/workflows/service-release.yaml', releaseCaller(suite)],
     ['.github/workflows/overlay-update.yaml', updateCaller(suite)],
     ['.github/workflows/overlay-deploy.yaml', deployCaller(suite)],
+    ['.github/workflows/promotion-status.yaml', statusCaller(suite)],
   ];
 }

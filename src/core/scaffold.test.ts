@@ -108,10 +108,21 @@ describe('the caller workflows', () => {
     );
   });
 
-  it('promotion-status.yaml of the suite has no workflow_call trigger, so it gets no caller', () => {
-    // When the suite makes it reusable, this fails: add its caller to CALLERS and scaffold.ts.
-    expect(Object.keys(suiteWorkflow('promotion-status.yaml').on ?? {})).not.toContain('workflow_call');
-    expect(files.has(callerPath('promotion-status.yaml'))).toBe(false);
+  it('the status caller runs on weekday mornings off the full hour and by hand, with no secret', () => {
+    const workflow = parse(file(callerPath('promotion-status.yaml'))) as Workflow;
+    const on = workflow.on as { schedule: { cron: string }[]; workflow_dispatch: { inputs: object } };
+    expect(Object.keys(on)).toEqual(['schedule', 'workflow_dispatch']);
+    expect(on.schedule).toHaveLength(1);
+    const [minute, hour, day, month, weekdays] = on.schedule[0]!.cron.split(' ');
+    // GitHub delays (and may drop) scheduled runs most at the top of the hour.
+    expect(Number(minute)).toBeGreaterThan(0);
+    expect(Number(minute)).toBeLessThan(60);
+    expect([hour, day, month, weekdays]).toEqual(['6', '*', '*', '1-5']);
+    expect(Object.keys(on.workflow_dispatch.inputs)).toEqual(['max-age-hours']);
+    expect(callerJob('promotion-status.yaml').secrets).toBeUndefined();
+    expect(callerJob('promotion-status.yaml').with).toEqual({
+      'max-age-hours': '${{ inputs.max-age-hours }}',
+    });
   });
 
   it.each(CALLERS.map((c) => c.file))(
@@ -190,7 +201,8 @@ describe('the caller workflows', () => {
         ((suiteWorkflow(name).on as Record<string, { secrets?: object }>)['workflow_call']?.secrets ??
           {}) as object,
       );
-      const secrets = callerJob(name).secrets;
+      // A workflow that declares no secret is passed none: no `secrets:` at all.
+      const secrets = callerJob(name).secrets ?? {};
       expect(secrets).not.toBe('inherit');
       expect(secrets).toEqual(Object.fromEntries(declared.map((s) => [s, `\${{ secrets.${s} }}`])));
       expect(file(callerPath(name))).not.toMatch(/^\s*secrets:\s*inherit/m);

@@ -115,6 +115,15 @@ const FAILED = new Set(['failure', 'error']);
 export const DEFAULT_MAX_AGE_HOURS = 72;
 
 /**
+ * How long a promotion PR may wait, as a person writes it (`72`, `0.5`): a positive decimal number
+ * of hours, or undefined for anything else (`-1`, `0`, `1e3`, `3d`, empty).
+ */
+export function parseMaxAgeHours(text: string): number | undefined {
+  const hours = Number(text);
+  return /^\d+(\.\d+)?$/.test(text) && hours > 0 ? hours : undefined;
+}
+
+/**
  * Adds GitHub's view to each cell: the open promotion PR (with its age against `maxAgeHours`) and
  * how the overlay compares with the deployments recorded for that service and environment.
  */
@@ -177,9 +186,25 @@ function overlayVersion(cell: StatusCell): ImageVersion | undefined {
   return { ...(cell.version ? { tag: cell.version } : {}), ...(cell.digest ? { digest: cell.digest } : {}) };
 }
 
+/** One reason `--check` fails: an environment that drifts, or a promotion PR waiting too long. */
+export interface StatusProblem {
+  kind: 'drift' | 'waiting';
+  service: string;
+  environment: string;
+  /** One sentence, starting with the kind and the place: `drift: orders in dev: ...`. */
+  message: string;
+}
+
 /** Every reason `--check` fails, one sentence each. */
 export function statusProblems(rows: StatusRow[], facts?: Pick<GitHubFacts, 'truncated'>): string[] {
-  const problems: string[] = [];
+  return statusFindings(rows, facts).map((problem) => problem.message);
+}
+
+/** Every reason `--check` fails, with the service and environment each is about. */
+export function statusFindings(rows: StatusRow[], facts?: Pick<GitHubFacts, 'truncated'>): StatusProblem[] {
+  const problems: StatusProblem[] = [];
+  const add = (kind: StatusProblem['kind'], service: string, environment: string, message: string) =>
+    problems.push({ kind, service, environment, message });
   for (const row of rows) {
     for (const cell of row.cells) {
       const where = `${row.service} in ${cell.environment}`;
@@ -196,14 +221,20 @@ export function statusProblems(rows: StatusRow[], facts?: Pick<GitHubFacts, 'tru
               ? ' (merged but not deployed, or edited by hand)'
               : '';
         const read = facts?.truncated?.includes(cell.environment) ? ' among the deployments read' : '';
-        problems.push(
+        add(
+          'drift',
+          row.service,
+          cell.environment,
           deployment.deployed
             ? `drift: ${where}: the overlay ${named}, but the last successful deployment recorded ${describeVersion(deployment.deployed.version)}${why}`
             : `drift: ${where}: the overlay ${named}, but no successful deployment of ${row.service} to ${cell.environment} is recorded${read}${why}`,
         );
       }
       if (cell.pull?.stale) {
-        problems.push(
+        add(
+          'waiting',
+          row.service,
+          cell.environment,
           `waiting: ${where}: promotion PR #${cell.pull.number} has been open ${formatAge(cell.pull.ageHours)} (${REVIEW_TEXT[cell.pull.review]}) ${cell.pull.url}`,
         );
       }
@@ -278,6 +309,41 @@ export function statusMarkdown(config: PromotionConfig, rows: StatusRow[], probl
     ...(problems.length > 0
       ? ['', `**${problems.length} problem(s):**`, '', ...problems.map((p) => `- ${p}`)]
       : []),
+  ].join('\n');
+}
+
+/** Where a status with GitHub's facts was read from, and what reading it took. */
+export interface StatusSource {
+  /** `owner/repo`. */
+  repository: string;
+  apiUrl: string;
+  requests: number;
+  pulls: number;
+  deployments: number;
+}
+
+export function statusSourceText(source: StatusSource): string {
+  const { repository, apiUrl, requests, pulls, deployments } = source;
+  return `${repository} at ${apiUrl}: ${requests} request${requests === 1 ? '' : 's'} (${pulls} open promotion PRs, ${deployments} deployments read)`;
+}
+
+/**
+ * The job summary of a status read with GitHub's facts (`--markdown`, the promotion-status action):
+ * a heading naming the repository, the table and its problems, and where it was read from.
+ */
+export function statusReport(
+  config: PromotionConfig,
+  rows: StatusRow[],
+  problems: string[],
+  source: StatusSource,
+  maxAgeHours: number,
+): string {
+  return [
+    `### Promotion status of \`${source.repository}\``,
+    '',
+    statusMarkdown(config, rows, problems),
+    '',
+    `<sub>Read from ${statusSourceText(source)}; PRs older than ${maxAgeHours}h are flagged.</sub>`,
   ].join('\n');
 }
 

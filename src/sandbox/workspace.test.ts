@@ -11,7 +11,7 @@ describe('createSandboxRepository', () => {
     const repo = await createSandboxRepository({ paths: ['actions'] });
     try {
       const workspace = await repo.checkout();
-      for (const action of ['release', 'overlay-update', 'overlay-deploy']) {
+      for (const action of ['release', 'overlay-update', 'overlay-deploy', 'promotion-status']) {
         for (const file of ['action.yml', 'dist/index.js'])
           expect(await readFile(join(workspace, 'actions', action, file), 'utf8')).toBe(
             await readFile(join(suiteActionsDir(), action, file), 'utf8'),
