@@ -3,6 +3,7 @@ import {
   countByEndpoint,
   formatReport,
   pairedRatios,
+  peakInWindow,
   groupInOrder,
   stats,
   targetChecks,
@@ -49,6 +50,20 @@ describe('groupInOrder', () => {
       { label: 'prod', items: ['prod:c'] },
       { label: 'x', items: ['x:b'] },
     ]);
+  });
+});
+
+describe('peakInWindow', () => {
+  it('finds the busiest window wherever it starts, not only on whole minutes', () => {
+    // All 4 within a minute, though no clock minute (0-60 s, 60-120 s) holds more than 2.
+    expect(peakInWindow([65_000, 50_000, 70_000, 55_000], 60_000)).toBe(4);
+    expect(peakInWindow([0, 30_000, 59_999, 60_000, 90_000], 60_000)).toBe(3);
+  });
+
+  it('lets a request a whole window later start a new window, and counts none in none', () => {
+    expect(peakInWindow([0, 60_000, 120_000], 60_000)).toBe(1);
+    expect(peakInWindow([5, 5, 5], 1)).toBe(3);
+    expect(peakInWindow([], 60_000)).toBe(0);
   });
 });
 

@@ -43,6 +43,22 @@ export function groupInOrder<T>(
   return [...groups].map(([label, grouped]) => ({ label, items: grouped }));
 }
 
+/**
+ * The most timestamps (ms) that fall in any window of `windowMs`, sliding: the most requests any
+ * minute saw, whichever minute, as GitHub's secondary limit counts them.
+ */
+export function peakInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    // The window ending at this request holds those after the one a whole window earlier.
+    while (sorted[first]! <= sorted[last]! - windowMs) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
+}
+
 export interface EndpointCount {
   endpoint: string;
   count: number;
