@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]`: per
+// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--into-dev N] [--compare <commit>]`: per
 // scenario (one service; a burst of N services released at once), the wall time and the GitHub API
 // requests of each environment hop of the sandbox chain, judged against targets; and, as
 // information, how fast the bundles start (and those of <commit>, side by side), how big they are,
@@ -45,6 +45,7 @@ import {
   type Sandbox,
 } from '../sandbox/demo.js';
 import { git } from '../sandbox/process.js';
+import { releaseIntoDev } from './bench-into-dev.js';
 import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
 
@@ -500,13 +501,14 @@ async function machine(): Promise<BenchReport['machine']> {
   };
 }
 
-export const USAGE = `usage: npm run bench -- [--runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]
+export const USAGE = `usage: npm run bench -- [--runs N] [--quick] [--skip-chain] [--services N] [--into-dev N] [--compare <commit>]
 
 options:
   --runs <N>           runs per measurement, 1 to 1000 (default 21, 5 with --quick)
   --quick              fewer runs, no burst of releases (about two minutes)
   --skip-chain         leave out the sandbox chain
   --services <N>       services released at once in the burst, 2 to 50 (default 10)
+  --into-dev <N>       services released into dev at once under GitHub's secondary limit, 1 to 200 (default 100)
   --compare <commit>   also start the bundles of this commit, side by side
   --help               this text`;
 
@@ -515,6 +517,7 @@ const OPTIONS = {
   quick: { type: 'boolean' },
   'skip-chain': { type: 'boolean' },
   services: { type: 'string', default: '10', check: wholeNumber(2, 50) },
+  'into-dev': { type: 'string', default: '100', check: wholeNumber(1, 200) },
   compare: { type: 'string' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -544,6 +547,14 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
       else {
         progress(`Sandbox chain, ${many} services released at once ...`);
         report.scenarios.push(await burstOfReleases(many, progress));
+      }
+      const intoDev = Number(values['into-dev']);
+      if (quick) report.skipped.push(`${intoDev} services released into dev at once (--quick)`);
+      else {
+        progress(
+          `Sandbox, ${intoDev} services released into dev at once, under GitHub's secondary limit ...`,
+        );
+        report.intoDev = await releaseIntoDev({ services: intoDev, addServices, progress });
       }
     } catch (error) {
       if (!(error instanceof MissingToolsError)) throw error;
