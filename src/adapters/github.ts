@@ -30,13 +30,15 @@ interface Logger {
 /**
  * How long a request waits out GitHub's secondary limits. The content-creation limit (80 a minute,
  * 500 an hour) counts per App installation, so every run using it shares one budget and a request
- * may be refused a few times in a row while other runs take their turn. GitHub's advice
+ * may be refused many times in a row while other runs take their turn. GitHub's advice
  * (https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#rate-limit-errors):
  * wait `retry-after` seconds (the throttling plugin does, 60 s when it is absent) and give up after a
- * number of retries. Up to 20 retries and 10 minutes of waiting: a minute's window drains many times
- * over, but a job does not sit out an hour's budget (it fails and says why).
+ * number of retries. The number is bounded by time: retries while the waits add up to 10 minutes
+ * (each at least 1 s, so at most 600). A minute's window drains many times over; a job does not sit
+ * out an hour's budget (it fails and says why). A count of a few would fail runs that only had to
+ * wait their turn: with a hundred runs sharing the budget, retry-after is often a second or two.
  */
-export const SECONDARY_LIMIT_RETRIES = { retries: 20, seconds: 600 };
+export const SECONDARY_LIMIT_WAIT_SECONDS = 600;
 
 /**
  * An Octokit for the API at GITHUB_API_URL (github.com, GHE.com or GHES), with
@@ -73,18 +75,17 @@ export function createOctokit(
           retryCount: number,
         ) => {
           const total = (waited.get(options) ?? 0) + retryAfter;
-          const { retries, seconds } = SECONDARY_LIMIT_RETRIES;
-          if (retryCount >= retries || total > seconds) {
+          if (total > SECONDARY_LIMIT_WAIT_SECONDS) {
             log.warning(
               `Secondary rate limit for ${options.method} ${options.url}: giving up after ${retryCount} retries ` +
-                `(${total - retryAfter}s waited, ${retryAfter}s more asked, at most ${retries} retries and ${seconds}s). ` +
+                `(${total - retryAfter}s waited, ${retryAfter}s more asked, at most ${SECONDARY_LIMIT_WAIT_SECONDS}s). ` +
                 `The token's content-creating requests (80 a minute, 500 an hour) are shared by every run that uses it`,
             );
             return false;
           }
           waited.set(options, total);
           log.warning(
-            `Secondary rate limit for ${options.method} ${options.url}; retrying in ${retryAfter}s (retry ${retryCount + 1} of at most ${retries})`,
+            `Secondary rate limit for ${options.method} ${options.url}; retrying in ${retryAfter}s (retry ${retryCount + 1}, ${total}s waited in all)`,
           );
           return true;
         },
