@@ -46,7 +46,21 @@ export async function releaseIntoDev(options: {
         inputs: { service, version },
         login: 'release-manager',
       });
-    await sandbox.dispatcher.idle();
+    // A hundred releases take minutes on a small machine: say how far they are now and then.
+    const { runs } = sandbox.dispatcher;
+    const { contentCreation } = sandbox.github;
+    const ticker = setInterval(() => {
+      const finished = runs.filter((run) => run.status === 'completed').length;
+      options.progress(
+        `    ${Math.round((performance.now() - began) / 1000)} s: ${finished} of ${runs.length} runs finished, ` +
+          `${contentCreation.accepted.length} content-creating requests, ${contentCreation.refused.length} answered 403`,
+      );
+    }, 30_000);
+    try {
+      await sandbox.dispatcher.idle();
+    } finally {
+      clearInterval(ticker);
+    }
     const seconds = (performance.now() - began) / 1000;
     options.progress(`    done in ${seconds.toFixed(1)} s`);
 
