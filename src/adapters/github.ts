@@ -28,20 +28,36 @@ interface Logger {
 }
 
 /**
+ * How long a request waits out GitHub's secondary limits. The content-creation limit (80 a minute,
+ * 500 an hour) counts per App installation, so every run using it shares one budget and a request
+ * may be refused many times in a row while other runs take their turn. GitHub's advice
+ * (https://docs.github.com/rest/using-the-rest-api/troubleshooting-the-rest-api#rate-limit-errors):
+ * wait `retry-after` seconds (the throttling plugin does, 60 s when it is absent) and give up after a
+ * number of retries. The number is bounded by time: retries while the waits add up to 10 minutes
+ * (each at least 1 s, so at most 600). A minute's window drains many times over; a job does not sit
+ * out an hour's budget (it fails and says why). A count of a few would fail runs that only had to
+ * wait their turn: with a hundred runs sharing the budget, retry-after is often a second or two.
+ */
+export const SECONDARY_LIMIT_WAIT_SECONDS = 600;
+
+/**
  * An Octokit for the API at GITHUB_API_URL (github.com, GHE.com or GHES), with
  * GitHub's recommended throttling and retries of transient failures. 405 and
- * 409 are answers about the pull request, not transient: never retried here.
+ * 409 are answers about the pull request, not transient: never retried here;
+ * 403 and 429 (rate limits) are the throttling plugin's alone.
  */
 export function createOctokit(
   token: string,
   log: Logger,
   baseUrl = process.env.GITHUB_API_URL ?? 'https://api.github.com',
 ): Octokit {
+  // Seconds each request has waited so far; the plugin passes the same options on every retry.
+  const waited = new WeakMap<object, number>();
   return getOctokit(
     token,
     {
       baseUrl: baseUrl.replace(/\/+$/, ''),
-      retry: { doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 451] },
+      retry: { doNotRetry: [400, 401, 403, 404, 405, 409, 410, 422, 429, 451] },
       throttle: {
         onRateLimit: (
           retryAfter: number,
@@ -58,10 +74,20 @@ export function createOctokit(
           _octokit: unknown,
           retryCount: number,
         ) => {
+          const total = (waited.get(options) ?? 0) + retryAfter;
+          if (total > SECONDARY_LIMIT_WAIT_SECONDS) {
+            log.warning(
+              `Secondary rate limit for ${options.method} ${options.url}: giving up after ${retryCount} retries ` +
+                `(${total - retryAfter}s waited, ${retryAfter}s more asked, at most ${SECONDARY_LIMIT_WAIT_SECONDS}s). ` +
+                `The token's content-creating requests (80 a minute, 500 an hour) are shared by every run that uses it`,
+            );
+            return false;
+          }
+          waited.set(options, total);
           log.warning(
-            `Secondary rate limit for ${options.method} ${options.url}; retrying in ${retryAfter}s`,
+            `Secondary rate limit for ${options.method} ${options.url}; retrying in ${retryAfter}s (retry ${retryCount + 1}, ${total}s waited in all)`,
           );
-          return retryCount < 2;
+          return true;
         },
       },
     },

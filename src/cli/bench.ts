@@ -1,4 +1,4 @@
-// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]`: per
+// `npm run bench [-- --runs N] [--quick] [--skip-chain] [--services N] [--into-dev N] [--compare <commit>]`: per
 // scenario (one service; a burst of N services released at once), the wall time and the GitHub API
 // requests of each environment hop of the sandbox chain, judged against targets; the busy days of
 // ../sandbox/scenarios.ts (burst, parallel) with their wall time, requests and invariant; and, as
@@ -50,6 +50,7 @@ import {
 import { addServices } from '../sandbox/add-services.js';
 import { playScenario, type ScenarioName } from '../sandbox/scenarios.js';
 import { git } from '../sandbox/process.js';
+import { releaseIntoDev } from './bench-into-dev.js';
 import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
 
@@ -483,13 +484,14 @@ async function machine(): Promise<BenchReport['machine']> {
   };
 }
 
-export const USAGE = `usage: npm run bench -- [--runs N] [--quick] [--skip-chain] [--services N] [--compare <commit>]
+export const USAGE = `usage: npm run bench -- [--runs N] [--quick] [--skip-chain] [--services N] [--into-dev N] [--compare <commit>]
 
 options:
   --runs <N>           runs per measurement, 1 to 1000 (default 21, 5 with --quick)
   --quick              fewer runs, no burst of releases (about two minutes)
   --skip-chain         leave out the sandbox chain
   --services <N>       services released at once in the burst, 2 to 50 (default 10)
+  --into-dev <N>       services released into dev at once under GitHub's secondary limit, 1 to 200 (default 100)
   --compare <commit>   also start the bundles of this commit, side by side
   --help               this text`;
 
@@ -498,6 +500,7 @@ const OPTIONS = {
   quick: { type: 'boolean' },
   'skip-chain': { type: 'boolean' },
   services: { type: 'string', default: '10', check: wholeNumber(2, 50) },
+  'into-dev': { type: 'string', default: '100', check: wholeNumber(1, 200) },
   compare: { type: 'string' },
 } as const satisfies Record<string, OptionSpec>;
 
@@ -530,6 +533,14 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
         report.busyDays = [];
         for (const name of ['burst', 'parallel'] as const)
           report.busyDays.push(await busyDay(name, progress));
+      }
+      const intoDev = Number(values['into-dev']);
+      if (quick) report.skipped.push(`${intoDev} services released into dev at once (--quick)`);
+      else {
+        progress(
+          `Sandbox, ${intoDev} services released into dev at once, under GitHub's secondary limit ...`,
+        );
+        report.intoDev = await releaseIntoDev({ services: intoDev, progress });
       }
     } catch (error) {
       if (!(error instanceof MissingToolsError)) throw error;

@@ -75,11 +75,15 @@ describe('demo and bench arguments', () => {
       quick: true,
       'skip-chain': false,
       services: '10',
+      'into-dev': '100',
       compare: undefined,
     });
     expect(() => parseBenchArgs(['--runs', '0'])).toThrow("--runs: '0' is not a whole number from 1 to 1000");
     expect(() => parseBenchArgs(['--services', '51'])).toThrow(
       "--services: '51' is not a whole number from 2 to 50",
+    );
+    expect(() => parseBenchArgs(['--into-dev', '0'])).toThrow(
+      "--into-dev: '0' is not a whole number from 1 to 200",
     );
     expect(() => parseBenchArgs(['--fast'])).toThrow("unknown argument '--fast'");
   });

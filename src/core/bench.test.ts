@@ -3,11 +3,14 @@ import {
   countByEndpoint,
   formatReport,
   pairedRatios,
+  notPromoted,
+  peakInWindow,
   groupInOrder,
   stats,
   targetChecks,
   timeByLabel,
   type BenchReport,
+  type IntoDev,
   type Scenario,
 } from './bench.js';
 
@@ -49,6 +52,20 @@ describe('groupInOrder', () => {
       { label: 'prod', items: ['prod:c'] },
       { label: 'x', items: ['x:b'] },
     ]);
+  });
+});
+
+describe('peakInWindow', () => {
+  it('finds the busiest window wherever it starts, not only on whole minutes', () => {
+    // All 4 within a minute, though no clock minute (0-60 s, 60-120 s) holds more than 2.
+    expect(peakInWindow([65_000, 50_000, 70_000, 55_000], 60_000)).toBe(4);
+    expect(peakInWindow([0, 30_000, 59_999, 60_000, 90_000], 60_000)).toBe(3);
+  });
+
+  it('lets a request a whole window later start a new window, and counts none in none', () => {
+    expect(peakInWindow([0, 60_000, 120_000], 60_000)).toBe(1);
+    expect(peakInWindow([5, 5, 5], 1)).toBe(3);
+    expect(peakInWindow([], 60_000)).toBe(0);
   });
 });
 
@@ -217,5 +234,67 @@ describe('formatReport', () => {
     expect(text).toMatch(/NOT MET\s+one service: dev -> prod <= 20 s\s+21\.5 s/);
     expect(text).not.toMatch(/cold start <=/);
     expect(text).toContain('Skipped: the burst of 10 releases at once (--quick)');
+  });
+});
+
+describe('100 services released into dev at once', () => {
+  const run = (overrides: Partial<IntoDev> = {}): IntoDev => ({
+    services: 100,
+    version: '7.0.0',
+    maxParallelRuns: 4,
+    limits: [
+      { requests: 80, seconds: 60 },
+      { requests: 500, seconds: 3600 },
+    ],
+    seconds: 612.5,
+    requests: 1400,
+    contentCreating: 400,
+    peakPerMinute: 80,
+    busiest: 'Bot promotion-app[bot]',
+    peakPerMinuteAll: 120,
+    refused: 12,
+    failedRuns: 0,
+    failedPromotions: [],
+    ...overrides,
+  });
+
+  it('meets its targets at the limit, and not one request or one promotion past it', () => {
+    const met = targetChecks(report({ intoDev: run() }));
+    expect(met.map((c) => [c.met, c.target, c.value])).toEqual([
+      [true, '100 services into dev: content-creating requests of one identity in any minute <= 80', '80'],
+      [true, '100 services into dev: failed promotions = 0', '0'],
+      [true, '100 services into dev: runs failed = 0', '0'],
+    ]);
+    const over = targetChecks(
+      report({ intoDev: run({ peakPerMinute: 81, failedRuns: 1, failedPromotions: ['bench-7: why'] }) }),
+    );
+    expect(over.map((c) => c.met)).toEqual([false, false, false]);
+  });
+
+  it('prints its figures, the limits enforced and why a service failed', () => {
+    const text = formatReport(
+      report({
+        intoDev: run({ failedRuns: 1, failedPromotions: ['bench-7: the overlay on main has 1.0.0'] }),
+      }),
+    );
+    expect(text).toContain('Scenario: 100 services released into dev at once (7.0.0), in 612.5 s');
+    expect(text).toMatch(/secondary limit enforced per identity\s+80 per 60 s and 500 per 3600 s/);
+    expect(text).toMatch(/peak content-creating requests in any minute\s+80 \(Bot promotion-app\[bot\]\)\n/);
+    expect(text).toMatch(/the same, all identities together\s+120\n/);
+    expect(text).toMatch(/answered 403 \(secondary limit\), then retried\s+12\n/);
+    expect(text).toMatch(/\n\s+bench-7: the overlay on main has 1\.0\.0/);
+    expect(text).toMatch(/NOT MET\s+100 services into dev: failed promotions = 0\s+1/);
+  });
+
+  it('names what is missing when a service has not reached the environment', () => {
+    const image = (tag: string) => `127.0.0.1:5000/acme/orders:${tag}@sha256:${'a'.repeat(64)}`;
+    expect(notPromoted('orders', '7.0.0', '7.0.0', [image('7.0.0')])).toBeUndefined();
+    expect(notPromoted('orders', '7.0.0', '7.0.0', ['127.0.0.1:5000/acme/orders:7.0.0'])).toBeUndefined();
+    expect(notPromoted('orders', '7.0.0', '1.0.0', [image('7.0.01')])).toBe(
+      `orders: the overlay on main has 1.0.0; the cluster runs ${image('7.0.01')}`,
+    );
+    expect(notPromoted('orders', '7.0.0', undefined, undefined)).toBe(
+      'orders: the overlay on main has no tag; the cluster has no Deployment of it',
+    );
   });
 });

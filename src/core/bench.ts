@@ -43,6 +43,22 @@ export function groupInOrder<T>(
   return [...groups].map(([label, grouped]) => ({ label, items: grouped }));
 }
 
+/**
+ * The most timestamps (ms) that fall in any window of `windowMs`, sliding: the most requests any
+ * minute saw, whichever minute, as GitHub's secondary limit counts them.
+ */
+export function peakInWindow(times: number[], windowMs: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let peak = 0;
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    // The window ending at this request holds those after the one a whole window earlier.
+    while (sorted[first]! <= sorted[last]! - windowMs) first++;
+    peak = Math.max(peak, last - first + 1);
+  }
+  return peak;
+}
+
 export interface EndpointCount {
   endpoint: string;
   count: number;
@@ -134,6 +150,7 @@ export interface BenchReport {
   scenarios?: Scenario[];
   /** The sandbox's busy-day scenarios (npm run demo -- --scenario NAME), as played by users. */
   busyDays?: BusyDay[];
+  intoDev?: IntoDev;
   /** Parts left out, and why. */
   skipped: string[];
 }
@@ -219,6 +236,7 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
       value: day.invariantHolds ? 'holds' : 'broken',
       met: day.invariantHolds,
     });
+  if (report.intoDev) checks.push(...intoDevChecks(report.intoDev));
   return checks;
 }
 
@@ -316,6 +334,7 @@ export function formatReport(report: BenchReport): string {
         ]),
       ),
     );
+  if (report.intoDev) section(...intoDevSection(report.intoDev));
   const checks = targetChecks(report);
   if (checks.length > 0)
     section(
@@ -327,4 +346,97 @@ export function formatReport(report: BenchReport): string {
     );
   for (const skipped of report.skipped) out.push('', `Skipped: ${skipped}`);
   return out.join('\n');
+}
+
+/**
+ * Many services released into the first environment at once, the GitHub stand-in holding the
+ * suite's clients to GitHub's secondary limit on content creation (80 a minute, 500 an hour).
+ */
+export interface IntoDev {
+  services: number;
+  version: string;
+  /** The sandbox's bound on runs at a time: a small machine cannot build every image at once. */
+  maxParallelRuns: number;
+  /** The limits the stand-in enforced, per identity. */
+  limits: { requests: number; seconds: number }[];
+  /** From the first dispatch until nothing runs. */
+  seconds: number;
+  requests: number;
+  contentCreating: number;
+  /**
+   * The most content-creating requests the stand-in admitted in any sliding minute for one identity
+   * (GitHub counts per identity: the App installation, GITHUB_TOKEN per repository), and whose.
+   */
+  peakPerMinute: number;
+  busiest: string;
+  /** The same for all identities together: information, no limit applies to it. */
+  peakPerMinuteAll: number;
+  /** Requests answered 403 for going over the limit (the clients waited and retried). */
+  refused: number;
+  /** Workflow runs that failed (a cancelled one counts as a failed promotion only if one was lost). */
+  failedRuns: number;
+  /** Each service that did not reach the first environment, with why. */
+  failedPromotions: string[];
+}
+
+export const INTO_DEV_TARGETS = {
+  /** GitHub's secondary limit on content-creating requests, per minute. */
+  contentCreatingPerMinute: 80,
+} as const;
+
+/**
+ * Why a service released at `version` has not reached an environment: undefined when the overlay
+ * on main pins that tag and the cluster's Deployment runs it.
+ */
+export function notPromoted(
+  service: string,
+  version: string,
+  overlayTag: string | undefined,
+  clusterImages: string[] | undefined,
+): string | undefined {
+  const reasons: string[] = [];
+  if (overlayTag !== version) reasons.push(`the overlay on main has ${overlayTag ?? 'no tag'}`);
+  if (!clusterImages) reasons.push('the cluster has no Deployment of it');
+  else if (!clusterImages.some((image) => image.endsWith(`:${version}`) || image.includes(`:${version}@`)))
+    reasons.push(`the cluster runs ${clusterImages.join(', ')}`);
+  return reasons.length > 0 ? `${service}: ${reasons.join('; ')}` : undefined;
+}
+
+function intoDevChecks(run: IntoDev): TargetCheck[] {
+  const name = `${run.services} services into dev`;
+  return [
+    {
+      target: `${name}: content-creating requests of one identity in any minute <= ${INTO_DEV_TARGETS.contentCreatingPerMinute}`,
+      value: String(run.peakPerMinute),
+      met: run.peakPerMinute <= INTO_DEV_TARGETS.contentCreatingPerMinute,
+    },
+    {
+      target: `${name}: failed promotions = 0`,
+      value: String(run.failedPromotions.length),
+      met: run.failedPromotions.length === 0,
+    },
+    { target: `${name}: runs failed = 0`, value: String(run.failedRuns), met: run.failedRuns === 0 },
+  ];
+}
+
+function intoDevSection(run: IntoDev): [string, string] {
+  const limits = run.limits.map((l) => `${l.requests} per ${l.seconds} s`).join(' and ') || 'none';
+  return [
+    `Scenario: ${run.services} services released into dev at once (${run.version}), in ${run.seconds.toFixed(1)} s`,
+    textTable(
+      ['figure', 'value'],
+      [
+        ['secondary limit enforced per identity', limits],
+        ['runs at a time (sandbox bound)', String(run.maxParallelRuns)],
+        ['API requests', String(run.requests)],
+        ['content-creating requests', String(run.contentCreating)],
+        ['peak content-creating requests in any minute', `${run.peakPerMinute} (${run.busiest})`],
+        ['the same, all identities together', String(run.peakPerMinuteAll)],
+        ['answered 403 (secondary limit), then retried', String(run.refused)],
+        ['runs failed', String(run.failedRuns)],
+        ['failed promotions', String(run.failedPromotions.length)],
+        ...run.failedPromotions.slice(0, 10).map((why) => ['', why]),
+      ],
+    ),
+  ];
 }

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 import { readStatus } from '../app/status.js';
 import { shortDigest } from '../core/pull-request.js';
 import { statusTable, type StatusRow } from '../core/status.js';
-import { startGitHubStandIn, type GitHubStandIn } from './github/index.js';
+import { startGitHubStandIn, type ContentLimit, type GitHubStandIn } from './github/index.js';
 import { startEnvironmentClusters, whatRuns, type EnvironmentClusters } from './kube/index.js';
 import { createRepositoryHost, type RepositoryHost } from './hosted-repositories.js';
 import {
@@ -122,6 +122,10 @@ export async function startSandbox(options: {
    * `queue: max`) instead of one (what the suite ships, for GHES). Cross-repo layout only.
    */
   queue?: 'single' | 'max';
+  /** At most this many workflow runs at a time in the GitOps repository (a small machine's bound). */
+  maxParallelRuns?: number;
+  /** GitHub's secondary limit on content-creating requests, enforced by the stand-in (off by default). */
+  secondaryRateLimit?: readonly ContentLimit[];
 }): Promise<Sandbox> {
   await checkTools();
   const layout = options.layout ?? 'cross-repo';
@@ -163,6 +167,7 @@ export async function startSandbox(options: {
     },
     requireApproval: (files) =>
       files.some((file) => reviewed.some((folder) => file.startsWith(`${folder}/`))),
+    ...(options.secondaryRateLimit ? { secondaryRateLimit: options.secondaryRateLimit } : {}),
   });
   const clusters = await startEnvironmentClusters(await chainOf());
   // The workflows GitHub reads are the GitOps repository's own: the scaffold's callers, or in the
@@ -183,6 +188,7 @@ export async function startSandbox(options: {
     env: { ...buildah.env, ...clusters.env },
     ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...(options.maxParallelRuns ? { maxParallelRuns: options.maxParallelRuns } : {}),
   });
   const services = new Map<string, ServiceRepository>();
   for (const [service, name] of Object.entries(own)) {

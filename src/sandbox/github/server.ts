@@ -13,6 +13,13 @@ import type { SpecOperation } from './spec.js';
 import type { Store } from './store.js';
 import { reaches } from './store-state.js';
 import { createRepositoryStore, repositoryView, type GitHubRepository } from './repository-view.js';
+import {
+  bucketOf,
+  createContentLimiter,
+  secondaryLimitBody,
+  type ContentCreation,
+} from './secondary-limits.js';
+import { isContentCreating } from './requests.js';
 import type {
   EventMeta,
   HostedRepositoryOptions,
@@ -30,6 +37,8 @@ export interface GitHubStandIn extends GitHubRepository {
   requests: RecordedRequest[];
   /** Everything GitHub's description (or GitHub) would not accept; tests assert it stays empty. */
   violations: string[];
+  /** Content-creating requests admitted and refused (./secondary-limits.ts), limits on or off. */
+  contentCreation: ContentCreation;
   /**
    * The stand-in seen from another hosted repository: its pulls, events, hooks and UI actions, the
    * same server, requests and tokens. Throws when the stand-in does not host it.
@@ -85,6 +94,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
 
   const requests: RecordedRequest[] = [];
   let remaining = 5000;
+  const limiter = createContentLimiter(options.secondaryRateLimit);
 
   const send = (
     res: ServerResponse,
@@ -134,6 +144,23 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     const identity = identityOf(token);
     if (identity) record.login = identity.login;
     return identity;
+  };
+
+  /** Over the content-creation limit: GitHub's 403 with retry-after, and nothing changes. */
+  const overLimit = (
+    res: ServerResponse,
+    record: RecordedRequest,
+    identity: Identity,
+    resource = 'core',
+  ): boolean => {
+    if (!isContentCreating(record.method, record.path, record.body)) return false;
+    const retryAfter = limiter.admit(bucketOf(identity));
+    if (retryAfter === undefined) return false;
+    record.secondaryRateLimited = true;
+    const requestId = randomUUID().toUpperCase();
+    const headers = { 'retry-after': String(retryAfter), 'x-github-request-id': requestId };
+    send(res, record, 403, secondaryLimitBody(requestId), headers, resource);
+    return true;
   };
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -186,6 +213,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
         );
         return;
       }
+      if (overLimit(res, record, identity, 'graphql')) return;
       // One queue per repository; an operation that names none runs on the first repository's.
       const outcome = await primary.serial(() =>
         handleGraphql(
@@ -258,6 +286,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
       }
       store = found;
     }
+    if (overLimit(res, record, identity)) return;
 
     const handler = handlers[operation.operationId];
     if (!handler) {
@@ -341,6 +370,7 @@ export async function startGitHubStandIn(options: StandInOptions): Promise<GitHu
     htmlUrl: origin,
     requests,
     violations,
+    contentCreation: limiter,
     repository(fullName) {
       const [owner = '', repo = ''] = fullName.split('/');
       const found = storeOf(owner, repo);

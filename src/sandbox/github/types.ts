@@ -242,6 +242,8 @@ export interface RecordedRequest {
   /** Login of the token's identity, when the request carried one. */
   login: string | undefined;
   response: unknown;
+  /** Answered 403 for going over GitHub's secondary limit on content creation; nothing changed. */
+  secondaryRateLimited?: true;
 }
 
 export interface EventMeta {
@@ -305,6 +307,12 @@ export interface StandInHooks {
 /** A repository the stand-in hosts beside the first: its own settings, pulls, events and hooks. */
 export type HostedRepositoryOptions = Omit<StandInOptions, 'tokens' | 'repositories'>;
 
+/** At most `requests` content-creating requests in any `seconds` (a sliding window). */
+export interface ContentLimit {
+  requests: number;
+  seconds: number;
+}
+
 export interface StandInOptions {
   /** Path of the bare repository that plays "origin". */
   bareRepo: string;
@@ -343,4 +351,9 @@ export interface StandInOptions {
   administrators?: string[];
   /** More repositories to host (each served under /repos/{owner}/{repo}); more with addRepository. */
   repositories?: HostedRepositoryOptions[];
+  /**
+   * GitHub's secondary limit on content-creating requests, per identity (./secondary-limits.ts):
+   * GITHUB_CONTENT_LIMITS for GitHub's figures, smaller windows for tests. Off by default.
+   */
+  secondaryRateLimit?: readonly ContentLimit[];
 }
