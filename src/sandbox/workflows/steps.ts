@@ -4,6 +4,7 @@
 // committed JavaScript bundle (../run-action.ts); a third-party action runs as its stand-in (./stand-ins.ts), and `gh`
 // on PATH is one too (./gh.ts). What a step writes to GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT
 // reaches the steps after it.
+import type { DeclaredPermissions } from './job-identity.js';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
@@ -53,6 +54,10 @@ export interface JobState {
   readonly runner: ContextValue;
   /** The job's GITHUB_TOKEN. */
   readonly token: string;
+  /** What the token may do (`permissions:` in effect; undefined: the repository's default). */
+  readonly permissions: DeclaredPermissions | undefined;
+  /** `job_workflow_ref`: the workflow file the job is defined in, at its ref. */
+  readonly workflowRef: string;
   readonly workspace: string;
   readonly temp: string;
   /** The folders of the job's actions from repositories (`$/x`, `owner/repo/x@ref`), by `uses`. */
@@ -394,7 +399,7 @@ async function runJavaScriptAction(
 /** A third-party action: its stand-in, or a failure when there is none. */
 async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promise<Outcome> {
   const { record, rawStep, stepContexts } = stepRun;
-  const { run, github, token, workspace } = job;
+  const { run, github, token, workspace, temp, permissions, workflowRef } = job;
   const { options } = run;
   const standIn = STAND_INS[actionName(uses)];
   if (!standIn)
@@ -408,7 +413,16 @@ async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promis
     host: run.host,
     github: options.github,
     app: run.app,
-    run: { repository: run.repoFull, ref: String(github['ref']), sha: String(github['sha']), token },
+    run: {
+      repository: run.repoFull,
+      ref: String(github['ref']),
+      sha: String(github['sha']),
+      token,
+      permissions,
+      workflowRef,
+      github,
+    },
+    temp,
     serverUrl: String(github['server_url']),
     mask: (value) => run.mask(value),
   });
