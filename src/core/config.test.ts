@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nextEnvironment, parseConfig, previousEnvironment, releaseSourceProblem } from './config.js';
+import {
+  attestationRequired,
+  nextEnvironment,
+  parseConfig,
+  previousEnvironment,
+  releaseSourceProblem,
+} from './config.js';
 import { UserError } from './errors.js';
 import { seededRandom } from '../../test/support/random.js';
 
@@ -652,6 +658,15 @@ describe('build settings and attestation', () => {
     );
     expect(location).toEqual({ line, column });
     expect(actual.startsWith(message), actual).toBe(true);
+  });
+
+  it('asks releases to attest while any environment requires attestation', () => {
+    expect(attestationRequired(parseConfig(configWith('  - name: dev\n  - name: prod\n')))).toBe(true);
+    expect(
+      attestationRequired(
+        parseConfig(configWith('  - name: dev\n  - name: prod\n    require-attestation: false\n')),
+      ),
+    ).toBe(false);
   });
 
   it('refuses a require-attestation that is not a boolean, at its line', () => {

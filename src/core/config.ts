@@ -556,6 +556,11 @@ export function releaseSourceProblem(
     : `${releasing} may not release '${service.name}': ${where} names no repository for it, so only ${gitops} may; add 'repository: ${releasing}' to the service there to allow it`;
 }
 
+/** Whether any environment admits only attested images: then every release must attest its image. */
+export function attestationRequired(config: PromotionConfig): boolean {
+  return config.environments.some((env) => env.requireAttestation);
+}
+
 /** The environment a version comes from, or undefined for the first one in the chain. */
 export function previousEnvironment(config: PromotionConfig, name: string): Environment | undefined {
   const index = config.environments.findIndex((env) => env.name === name);

@@ -32,8 +32,10 @@ export const CALLERS: readonly CallerSpec[] = [
     file: 'service-release.yaml',
     permissions: {
       actions: 'write',
+      attestations: 'write',
       contents: 'write',
       deployments: 'read',
+      'id-token': 'write',
       packages: 'write',
       'pull-requests': 'write',
     },
@@ -54,6 +56,8 @@ export const CALLERS: readonly CallerSpec[] = [
 /** Why each permission is granted, as the comment next to it. */
 const PERMISSION_REASONS: Record<string, string> = {
   actions: 'dispatch the deploy of a merge made with GITHUB_TOKEN',
+  attestations: 'store the build provenance attestation of the image',
+  'id-token': 'sign the attestation with Sigstore (an OIDC token; the attest job only)',
   contents: 'check out; push release/<service>/<env>',
   deployments: 'read the deployments a promotion starts from; record a deploy',
   packages: 'push the image to ghcr.io with GITHUB_TOKEN',
