@@ -20,6 +20,7 @@ const REQUIRED_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
   metadata: 'read',
   members: 'read',
   deployments: 'read',
+  attestations: 'read',
 };
 
 export const SANDBOX_APP: SandboxApp = {
