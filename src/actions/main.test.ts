@@ -115,6 +115,24 @@ describe('readInputs of each action', () => {
       dryRun: false,
       config: '.github/promotion.yaml',
       token: TOKEN,
+      // Without attestation-token, gh reads attestations with the token.
+      attestationToken: TOKEN,
+      suiteRepository: '',
+    });
+  });
+
+  it('reads the suite repository and a token of its own for attestations', () => {
+    setInputs({
+      overlay: 'prod',
+      service: 'catalog',
+      token: TOKEN,
+      'suite-repository': ' acme/gitops-promotion ',
+      'attestation-token': 'ghs_attestationsToken0123456789',
+    });
+    expect(overlayDeploy.readInputs('workflow_dispatch')).toMatchObject({
+      suiteRepository: 'acme/gitops-promotion',
+      attestationToken: 'ghs_attestationsToken0123456789',
+      token: TOKEN,
     });
   });
 });

@@ -2,29 +2,45 @@
 // on events from the GitHub stand-in, with the real kustomize rendering and the real kubectl. No
 // Kubernetes cluster can run here: a Kubernetes API stand-in (src/sandbox/kube) takes the applies,
 // the rollouts and the dry-run diffs, and the tests read what it holds with kubectl get.
-import { join } from 'node:path';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  GITHUB_OIDC_ISSUER,
+  SLSA_PROVENANCE_V1,
+  sandboxBundle,
+  type SigningIdentity,
+} from '../sandbox/github/attestations.js';
+import { createGitFixture, type GitFixture } from '../sandbox/github/fixture.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../sandbox/github/index.js';
 import { kubectl, kubectlGet, startKubeCluster, type KubeCluster } from '../sandbox/kube/index.js';
 import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
+import { installGhStandIn } from '../sandbox/workflows/gh.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
 
 const TOKEN = 'ghs_promotionAppToken0123456789';
 
 let repo: SandboxRepository;
+let orders: GitFixture;
 let github: GitHubStandIn;
 let cluster: KubeCluster;
+let ghBin: string;
 
 beforeEach(async () => {
   repo = await createSandboxRepository();
+  orders = await createGitFixture({ Dockerfile: 'FROM scratch\n' });
   github = await startGitHubStandIn({
     bareRepo: repo.origin,
     owner: repo.owner,
     repo: repo.repo,
     tokens: { [TOKEN]: { login: 'promotion-app[bot]', type: 'Bot' } },
+    repositories: [{ bareRepo: orders.bare, owner: 'acme', repo: 'orders' }],
   });
   cluster = await startKubeCluster({ name: 'deploy-target' });
+  ghBin = await mkdtemp(join(tmpdir(), 'gh-bin-'));
+  await installGhStandIn(ghBin);
 });
 
 afterEach(async () => {
@@ -32,6 +48,8 @@ afterEach(async () => {
   await github.close();
   await cluster.close();
   await repo.dispose();
+  await orders.cleanup();
+  await rm(ghBin, { recursive: true, force: true });
 });
 
 async function run(
@@ -48,7 +66,12 @@ async function run(
     apiUrl: github.url,
     eventName: event?.name ?? 'workflow_dispatch',
     event: event?.payload ?? { repository: { default_branch: 'main' } },
-    env: cluster.env,
+    // gh is the sandbox stand-in (GitHub's runners have the real one).
+    env: {
+      ...cluster.env,
+      PATH: [ghBin, process.env.PATH ?? ''].join(delimiter),
+      GH_STANDIN_API_URL: github.url,
+    },
   });
 }
 
@@ -256,6 +279,17 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
 
 describe('overlay-deploy with explicit inputs', () => {
   it('redeploys prod from the head of main and ends the chain there', async () => {
+    // The seed's prod names tags only: this prod admits images without attestation.
+    const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
+    await repo.pushToMain(
+      {
+        '.github/promotion.yaml': config.replace(
+          '  - name: prod\n',
+          '  - name: prod\n    require-attestation: false\n',
+        ),
+      },
+      'prod admits unattested images',
+    );
     const deploy = await run('overlay-deploy', { overlay: 'prod', service: 'payments' });
     expect(deploy.exitCode).toBe(0);
     expect(deploy.outputs).toMatchObject({
@@ -353,5 +387,116 @@ describe('overlay-deploy with explicit inputs', () => {
     ]);
     expect(await stored()).toEqual([]);
     expect(github.requests).toEqual([]);
+  });
+});
+
+describe('overlay-deploy where prod requires attestation (the default for the last environment)', () => {
+  const SUITE = 'acme/gitops-promotion';
+  const DIGEST = `sha256:${'5'.repeat(64)}`;
+  const identity = (
+    source: string,
+    workflow = `${SUITE}/.github/workflows/service-release.yaml@refs/tags/v1`,
+  ): SigningIdentity => ({
+    subjectAlternativeName: `https://github.com/${workflow}`,
+    issuer: GITHUB_OIDC_ISSUER,
+    sourceRepositoryUri: `https://github.com/${source}`,
+    sourceRepositoryOwnerUri: `https://github.com/${source.split('/')[0]}`,
+    sourceRepositoryDigest: '0'.repeat(40),
+    sourceRepositoryRef: 'refs/heads/main',
+    buildSignerUri: `https://github.com/${workflow}`,
+    runInvocationUri: `https://github.com/${source}/actions/runs/1/attempts/1`,
+    runnerEnvironment: 'github-hosted',
+  });
+  /** Stores an attestation of `image@DIGEST` in `repository`, as the attest stand-in does. */
+  const attest = async (repository: string, image: string, who: SigningIdentity) => {
+    const bundle = sandboxBundle(
+      {
+        _type: 'https://in-toto.io/Statement/v1',
+        subject: [{ name: image, digest: { sha256: DIGEST.slice('sha256:'.length) } }],
+        predicateType: SLSA_PROVENANCE_V1,
+        predicate: {},
+      },
+      who,
+    );
+    const response = await fetch(`${github.url}/repos/${repository}/attestations`, {
+      method: 'POST',
+      headers: { authorization: `token ${TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ bundle }),
+    });
+    expect(response.status).toBe(201);
+  };
+  /** Pins prod's payments (released by this repository) and orders (released by acme/orders) to DIGEST. */
+  const pinProd = async () => {
+    const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
+    const overlay = await git(repo.origin, 'show', 'main:overlays/prod/kustomization.yaml');
+    await repo.pushToMain(
+      {
+        '.github/promotion.yaml': config.replace(
+          '    image: ghcr.io/acme/orders\n',
+          '    image: ghcr.io/acme/orders\n    repository: acme/orders\n',
+        ),
+        'overlays/prod/kustomization.yaml': overlay
+          .replace('newTag: 2.2.0', `newTag: 2.2.0\n    digest: ${DIGEST}`)
+          .replace('newTag: 1.4.2', `newTag: 1.4.2\n    digest: ${DIGEST}`),
+      },
+      'Pin prod to a digest',
+    );
+  };
+  const deployProd = (service: string) =>
+    run('overlay-deploy', { overlay: 'prod', service, 'suite-repository': SUITE });
+  const error = (deploy: ActionRun) => deploy.annotations.find((a) => a.level === 'error')?.message ?? '';
+
+  it('refuses an image pushed by hand (no attestation): failed deployment, nothing applied, no next environment', async () => {
+    await pinProd();
+    const deploy = await deployProd('payments');
+    expect(deploy.exitCode).toBe(1);
+    expect(error(deploy)).toContain(
+      `payments 2.2.0 (${DIGEST}) is not admitted to prod: it requires a build provenance attestation of oci://ghcr.io/acme/payments@${DIGEST} made by ${SUITE}/.github/workflows/service-release.yaml for acme/platform`,
+    );
+    expect(error(deploy)).toContain('HTTP 404: Not Found');
+    expect(deploy.outputs['next-overlay'] ?? '').toBe('');
+    expect(github.deployments.map((d) => [d.environment, d.statuses.map((s) => s.state)])).toEqual([
+      ['prod', ['failure']],
+    ]);
+    expect((await stored()).filter((o) => o.kind === 'Deployment')).toEqual([]);
+  });
+
+  it('admits a digest the suite’s release workflow attested for the repository that released it', async () => {
+    await pinProd();
+    await attest('acme/platform', 'ghcr.io/acme/payments', identity('acme/platform'));
+    const deploy = await deployProd('payments');
+    expect(error(deploy)).toBe('');
+    expect(deploy.outputs).toMatchObject({ deployed: 'true', digest: DIGEST });
+  });
+
+  it('verifies a service released from acme/orders against acme/orders, and refuses a foreign signer', async () => {
+    await pinProd();
+    // Signed by a workflow of acme/orders itself, not by the suite's service-release.yaml.
+    await attest(
+      'acme/orders',
+      'ghcr.io/acme/orders',
+      identity('acme/orders', 'acme/orders/.github/workflows/build.yaml@refs/heads/main'),
+    );
+    const foreign = await deployProd('orders');
+    expect(foreign.exitCode).toBe(1);
+    expect(error(foreign)).toContain(
+      `made by ${SUITE}/.github/workflows/service-release.yaml for acme/orders`,
+    );
+    expect(error(foreign)).toContain('Sigstore verification failed');
+
+    await attest('acme/orders', 'ghcr.io/acme/orders', identity('acme/orders'));
+    const deploy = await deployProd('orders');
+    expect(error(deploy)).toBe('');
+    expect(deploy.outputs).toMatchObject({ deployed: 'true', service: 'orders' });
+  });
+
+  it('refuses an attestation stored for another repository than the one that releases the service', async () => {
+    await pinProd();
+    // The suite's workflow, but run for acme/platform: acme/orders has no attestation of it.
+    await attest('acme/platform', 'ghcr.io/acme/orders', identity('acme/platform'));
+    const deploy = await deployProd('orders');
+    expect(deploy.exitCode).toBe(1);
+    expect(error(deploy)).toContain('for acme/orders');
+    expect(error(deploy)).toContain('HTTP 404');
   });
 });

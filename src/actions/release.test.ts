@@ -132,6 +132,9 @@ describe('release: build, push, resolve the digest', () => {
       digest: served,
       version: '1.4.0',
       'first-overlay': 'dev',
+      'image-name': `${setup.registry.host}/acme/orders`,
+      // prod, the last environment, requires attestation by default.
+      attest: 'true',
     });
     expect(await setup.registry.catalog()).toEqual(['acme/orders']);
     expect(await setup.registry.tags('acme/orders')).toEqual(['1.4.0']);
@@ -218,6 +221,8 @@ describe('release: build, push, resolve the digest', () => {
       digest: '',
       version: '0.9.0',
       'first-overlay': 'dev',
+      'image-name': `${setup.registry.host}/acme/catalog`,
+      attest: 'true',
     });
     const calls = (await buildahCalls(setup)).slice(callsBefore);
     expect(calls).toHaveLength(1);

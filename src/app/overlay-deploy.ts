@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { attestationCheck, attestationRefusal } from '../core/attestation.js';
 import type { Environment, Service } from '../core/config.js';
 import { nextEnvironment } from '../core/config.js';
 import { deployTarget } from '../core/deploy-target.js';
@@ -36,11 +37,15 @@ export interface Cluster {
 export interface OverlayDeployInputs extends PlainOverlayDeployInputs {
   config: string;
   dryRun: boolean;
+  /** `owner/repo` of the suite whose service-release.yaml attests releases; checked when needed. */
+  suiteRepository: string;
 }
 
 export interface DeployContext {
   eventName: string;
   event: unknown;
+  /** `owner/repo` of the repository deployed from (the GitOps repository). */
+  repository: string;
   workspace: string;
   defaultBranch: string;
   runUrl?: string;
@@ -52,6 +57,8 @@ export interface Deps {
   deployments: () => Promise<Deployments>;
   /** The deployments GitHub recorded for a service in an environment, newest first. */
   serviceDeployments: (environment: string, service: string) => Promise<DeploymentRecord[]>;
+  /** `gh` with these arguments: its exit code and output (`gh attestation verify`). */
+  gh: (args: string[]) => Promise<{ exitCode: number; output: string }>;
   log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   now?: () => number;
 }
@@ -162,6 +169,14 @@ export async function overlayDeploy(
       : await promotedByRollback(git, commit, kustomization.path, service, environment);
 
   const image = imageReference(service, version);
+  // Decided before anything is recorded: a check that cannot be made (no digest) changes nothing.
+  const attestation = attestationCheck(
+    environment,
+    service,
+    version,
+    context.repository,
+    inputs.suiteRepository,
+  );
   const failed = `${service.name} ${version.tag ?? ''} failed to deploy`;
   const deployments = inputs.dryRun ? undefined : await deps.deployments();
   // Recorded while kustomize renders: GitHub asks for a second between two writes, and the render
@@ -183,6 +198,17 @@ export async function overlayDeploy(
     if (deployments && deploymentId !== undefined)
       await deployments.setStatus(deploymentId, 'failure', failed, context.runUrl);
     throw rendering.reason;
+  }
+  if (attestation) {
+    const verified = await deps.gh(attestation.args);
+    if (verified.exitCode !== 0) {
+      if (deployments && deploymentId !== undefined)
+        await deployments.setStatus(deploymentId, 'failure', `${failed}: not attested`, context.runUrl);
+      throw new UserError(attestationRefusal(attestation, environment, service, version, verified.output));
+    }
+    log.info(
+      `${attestation.subject} is attested by ${attestation.signerWorkflow} for ${attestation.repository} (gh attestation verify)`,
+    );
   }
   const rendered = rendering.value;
   const selected = selectForService(parseManifests(rendered.manifests), config, service);

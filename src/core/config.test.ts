@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { nextEnvironment, parseConfig, previousEnvironment, releaseSourceProblem } from './config.js';
+import {
+  attestationRequired,
+  nextEnvironment,
+  parseConfig,
+  previousEnvironment,
+  releaseSourceProblem,
+} from './config.js';
 import { UserError } from './errors.js';
 import { seededRandom } from '../../test/support/random.js';
 
@@ -58,6 +64,7 @@ describe('parseConfig defaults', () => {
       mergeWithoutReview: false,
       reviewers: { users: [], teams: [] },
       labels: [],
+      requireAttestation: true,
     });
     expect(config.services[0]?.context).toBe('services/api');
   });
@@ -275,6 +282,9 @@ describe('parseConfig reads any YAML style of the schema', () => {
       image: `ghcr.io/acme/svc-${String(count - 1).padStart(4, '0')}`,
       kustomizeImage: `ghcr.io/acme/svc-${String(count - 1).padStart(4, '0')}`,
       context: `services/svc-${String(count - 1).padStart(4, '0')}`,
+      platforms: ['linux/amd64'],
+      buildArgs: {},
+      sbom: false,
     });
   });
 });
@@ -516,5 +526,154 @@ describe('services[].repository: which repository releases a service', () => {
     expect(() =>
       parseConfig(configWith('  - name: dev\n', "  - name: api\n    image: a/api\n    context: '.'\n"), FILE),
     ).toThrow(/'context' in service 'api'/);
+  });
+});
+
+describe('build settings and attestation', () => {
+  const service = (text: string) =>
+    parseConfig(configWith('  - name: dev\n', `  - name: api\n    image: a/api\n${text}`), FILE).services[0]!;
+
+  it('defaults to linux/amd64, no build arguments and no SBOM', () => {
+    expect(service('')).toMatchObject({ platforms: ['linux/amd64'], buildArgs: {}, sbom: false });
+  });
+
+  it('reads platforms with variants, build arguments as strings, and sbom', () => {
+    expect(
+      service(
+        '    platforms: [linux/amd64, linux/arm64, linux/arm/v7]\n' +
+          "    build-args:\n      GO_VERSION: '1.23'\n      _private: ''\n      HTTP_PROXY: http://proxy:3128\n" +
+          '    sbom: true\n',
+      ),
+    ).toMatchObject({
+      platforms: ['linux/amd64', 'linux/arm64', 'linux/arm/v7'],
+      buildArgs: { GO_VERSION: '1.23', _private: '', HTTP_PROXY: 'http://proxy:3128' },
+      sbom: true,
+    });
+  });
+
+  it('requires attestation in the last environment only, unless the config says otherwise', () => {
+    const chain = (text: string) =>
+      parseConfig(configWith(text), FILE).environments.map((env) => [env.name, env.requireAttestation]);
+    expect(chain('  - name: dev\n  - name: uat\n  - name: prod\n')).toEqual([
+      ['dev', false],
+      ['uat', false],
+      ['prod', true],
+    ]);
+    expect(
+      chain(
+        '  - name: dev\n  - name: uat\n    require-attestation: true\n  - name: prod\n    require-attestation: false\n',
+      ),
+    ).toEqual([
+      ['dev', false],
+      ['uat', true],
+      ['prod', false],
+    ]);
+  });
+
+  // [what, service lines (line 7 is the first), line, column, message]
+  const refusals: [string, string, number, number, string][] = [
+    [
+      'a platform without an architecture',
+      '    platforms: [linux]\n',
+      7,
+      17,
+      "'platforms' in service 'api': 'linux' is not a platform os/arch[/variant] in lowercase",
+    ],
+    [
+      'a platform in upper case',
+      '    platforms:\n      - linux/amd64\n      - Linux/ARM64\n',
+      9,
+      9,
+      "'platforms' in service 'api': 'Linux/ARM64' is not a platform os/arch[/variant]",
+    ],
+    [
+      'a platform with a tag-like suffix',
+      '    platforms: ["linux/amd64:1"]\n',
+      7,
+      17,
+      "'platforms' in service 'api': 'linux/amd64:1' is not a platform",
+    ],
+    [
+      'a platform listed twice',
+      '    platforms: [linux/amd64, linux/amd64]\n',
+      7,
+      30,
+      "'platforms' in service 'api' lists 'linux/amd64' twice",
+    ],
+    [
+      'no platform',
+      '    platforms: []\n',
+      7,
+      16,
+      "'platforms' in service 'api' must list at least one platform",
+    ],
+    [
+      'platforms as one string',
+      '    platforms: linux/amd64,linux/arm64\n',
+      7,
+      16,
+      "'platforms' in service 'api' must be a list of strings",
+    ],
+    [
+      'a build argument name with a hyphen',
+      '    build-args:\n      GO-VERSION: x\n',
+      8,
+      7,
+      "'build-args' in service 'api': 'GO-VERSION' is not a build argument name: a letter or _, then letters, digits and _",
+    ],
+    [
+      'a build argument name starting with a digit',
+      '    build-args:\n      1X: x\n',
+      8,
+      7,
+      "'build-args' in service 'api': '1X' is not a build argument name",
+    ],
+    [
+      'a build argument that is a number',
+      '    build-args:\n      GO_VERSION: 1.10\n',
+      8,
+      19,
+      "'build-args' in service 'api': the value of GO_VERSION must be a string (quote numbers and booleans)",
+    ],
+    [
+      'a build argument that is a list',
+      '    build-args:\n      TAGS: [a, b]\n',
+      8,
+      13,
+      "'build-args' in service 'api': the value of TAGS must be a string",
+    ],
+    [
+      'a build argument over two lines',
+      '    build-args:\n      NOTE: |\n        one\n        two\n',
+      8,
+      13,
+      "'build-args' in service 'api': the value of NOTE must be one line",
+    ],
+    ['build-args as a list', '    build-args: [A=1]\n', 7, 17, "'build-args' must be a mapping"],
+    ['sbom that is not a boolean', '    sbom: yes\n', 7, 11, "'sbom' in service 'api' must be true or false"],
+  ];
+  it.each(refusals)('refuses %s at its line', (_name, text, line, column, message) => {
+    const { message: actual, ...location } = failure(
+      configWith('  - name: dev\n', `  - name: api\n    image: a/api\n${text}`),
+    );
+    expect(location).toEqual({ line, column });
+    expect(actual.startsWith(message), actual).toBe(true);
+  });
+
+  it('asks releases to attest while any environment requires attestation', () => {
+    expect(attestationRequired(parseConfig(configWith('  - name: dev\n  - name: prod\n')))).toBe(true);
+    expect(
+      attestationRequired(
+        parseConfig(configWith('  - name: dev\n  - name: prod\n    require-attestation: false\n')),
+      ),
+    ).toBe(false);
+  });
+
+  it('refuses a require-attestation that is not a boolean, at its line', () => {
+    const { message, ...location } = failure(
+      configWith('  - name: dev\n  - name: prod\n    require-attestation: "true"\n'),
+    );
+    expect(location).toEqual({ line: 5, column: 26 });
+    expect(message).toBe("'require-attestation' in environment 'prod' must be true or false");
   });
 });

@@ -36,6 +36,11 @@ export interface Environment {
   labels: string[];
   /** Who may dispatch overlay-update for this environment by hand; undefined: no restriction. */
   promoters?: AccessList;
+  /**
+   * The deploy admits only an image with a build provenance attestation made by the suite's release
+   * workflow for the service's repository. Default: true for the last environment, false before it.
+   */
+  requireAttestation: boolean;
 }
 
 export interface Service {
@@ -54,6 +59,12 @@ export interface Service {
    * undefined: the repository holding this config releases it (the single-repository layout).
    */
   repository?: string;
+  /** Platforms the image is built for, `os/arch[/variant]` (build-push-action's `platforms`). */
+  platforms: string[];
+  /** Build arguments, by name (build-push-action's `build-args`). */
+  buildArgs: Record<string, string>;
+  /** Whether the release also attests an SBOM of the image. */
+  sbom: boolean;
 }
 
 export interface PromotionConfig {
@@ -159,9 +170,9 @@ class ConfigReader {
     return value;
   }
 
-  boolean(map: YAMLMap, key: string, where: string): boolean {
+  boolean(map: YAMLMap, key: string, where: string, fallback = false): boolean {
     const node = valueOf(map, key);
-    if (node === undefined) return false;
+    if (node === undefined) return fallback;
     if (!isScalar(node) || typeof node.value !== 'boolean') {
       this.fail(node, `'${key}' in ${where} must be true or false`);
     }
@@ -235,6 +246,58 @@ class ConfigReader {
     return { users, teams };
   }
 
+  /** `platforms`: a non-empty list of distinct `os/arch[/variant]`. */
+  platforms(map: YAMLMap, where: string): string[] {
+    const node = valueOf(map, 'platforms');
+    if (node === undefined) return [...DEFAULT_PLATFORMS];
+    const platforms = this.strings(map, 'platforms', where);
+    if (platforms.length === 0) {
+      this.fail(
+        node,
+        `'platforms' in ${where} must list at least one platform, or be left out for ${DEFAULT_PLATFORMS.join(', ')}`,
+      );
+    }
+    platforms.forEach((platform, i) => {
+      const at = (node as YAMLSeq).items[i] as Node;
+      if (!PLATFORM.test(platform))
+        this.fail(at, `'platforms' in ${where}: ${quoted(platform)} is not ${PLATFORM_RULE}`);
+      if (platforms.indexOf(platform) !== i)
+        this.fail(at, `'platforms' in ${where} lists ${quoted(platform)} twice`);
+    });
+    return platforms;
+  }
+
+  /** `build-args`: a mapping of identifier to a one-line string. */
+  buildArgs(map: YAMLMap, where: string): Record<string, string> {
+    const node = valueOf(map, 'build-args');
+    if (node === undefined) return {};
+    const args = this.map(node, 'build-args');
+    const result: Record<string, string> = {};
+    for (const pair of args.items) {
+      const name = keyText(pair.key);
+      if (!BUILD_ARG_NAME.test(name)) {
+        this.fail(
+          pair.key as Node | null,
+          `'build-args' in ${where}: ${quoted(name)} is not ${BUILD_ARG_RULE}`,
+        );
+      }
+      const value = pair.value as Node | null;
+      // A number or boolean would reach the build spelled as yaml reads it (1.10 as 1.1): quote it.
+      if (!isScalar(value) || typeof value.value !== 'string') {
+        this.fail(
+          value ?? (pair.key as Node),
+          `'build-args' in ${where}: the value of ${name} must be a string (quote numbers and booleans)`,
+        );
+      }
+      // build-push-action reads build-args one per line: a line break would start another argument.
+      if (/[\r\n]/.test(value.value)) {
+        this.fail(value, `'build-args' in ${where}: the value of ${name} must be one line`);
+      }
+      result[name] = value.value;
+    }
+    return result;
+  }
+
   name(map: YAMLMap, where: string, seen: Set<string>): string {
     const name = this.string(map, 'name', where, true);
     if (!isValidName(name))
@@ -273,6 +336,15 @@ export function repositoryProblem(value: string): string | undefined {
     ? undefined
     : `${quoted(value)} is not owner/name of a repository (for example acme/gitops)`;
 }
+
+export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64'];
+/** An OCI platform as buildx takes it: `os/arch` with an optional variant (`linux/arm/v7`). */
+const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/;
+const PLATFORM_RULE =
+  'a platform os/arch[/variant] in lowercase (for example linux/amd64, linux/arm64, linux/arm/v7)';
+/** A Dockerfile ARG name. */
+const BUILD_ARG_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const BUILD_ARG_RULE = 'a build argument name: a letter or _, then letters, digits and _';
 
 const IMAGE_REFERENCE = /^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
@@ -318,7 +390,8 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
   const envNames = new Set<string>();
   const overlayAt: Record<string, SourceLocation> = {};
   const overlayOwner = new Map<string, string>();
-  const environments = environmentsNode.items.map((item): Environment => {
+  const lastEnvironment = environmentsNode.items.length - 1;
+  const environments = environmentsNode.items.map((item, index): Environment => {
     const map = reader.map(item as Node, 'environments[]');
     reader.onlyKeys(map, 'an environment', [
       'name',
@@ -327,6 +400,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
       'reviewers',
       'labels',
       'promoters',
+      'require-attestation',
     ]);
     const name = reader.name(map, 'environment', envNames);
     const where = `environment '${name}'`;
@@ -355,6 +429,7 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
       reviewers,
       labels: reader.labels(map, 'labels', where),
       ...(promoters ? { promoters } : {}),
+      requireAttestation: reader.boolean(map, 'require-attestation', where, index === lastEnvironment),
     };
   });
 
@@ -365,7 +440,16 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
   const serviceNames = new Set<string>();
   const services = servicesNode.items.map((item): Service => {
     const map = reader.map(item as Node, 'services[]');
-    reader.onlyKeys(map, 'a service', ['name', 'image', 'kustomize-image', 'context', 'repository']);
+    reader.onlyKeys(map, 'a service', [
+      'name',
+      'image',
+      'kustomize-image',
+      'context',
+      'repository',
+      'platforms',
+      'build-args',
+      'sbom',
+    ]);
     const name = reader.name(map, 'service', serviceNames);
     const where = `service '${name}'`;
     const image = reader.string(map, 'image', where, true);
@@ -397,6 +481,9 @@ export function parseConfig(text: string, file = DEFAULT_CONFIG_PATH): Promotion
         ? reader.relativePath(map, 'context', where, '.', true)
         : reader.relativePath(map, 'context', where, `services/${name}`),
       ...(repository ? { repository } : {}),
+      platforms: reader.platforms(map, where),
+      buildArgs: reader.buildArgs(map, where),
+      sbom: reader.boolean(map, 'sbom', where),
     };
   });
 
@@ -467,6 +554,11 @@ export function releaseSourceProblem(
   return service.repository
     ? `${releasing} may not release '${service.name}': ${where} names ${service.repository} as the repository that releases it (services[].repository)`
     : `${releasing} may not release '${service.name}': ${where} names no repository for it, so only ${gitops} may; add 'repository: ${releasing}' to the service there to allow it`;
+}
+
+/** Whether any environment admits only attested images: then every release must attest its image. */
+export function attestationRequired(config: PromotionConfig): boolean {
+  return config.environments.some((env) => env.requireAttestation);
 }
 
 /** The environment a version comes from, or undefined for the first one in the chain. */

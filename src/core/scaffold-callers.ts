@@ -34,8 +34,10 @@ export const CALLERS: readonly CallerSpec[] = [
     file: 'service-release.yaml',
     permissions: {
       actions: 'write',
+      attestations: 'write',
       contents: 'write',
       deployments: 'read',
+      'id-token': 'write',
       packages: 'write',
       'pull-requests': 'write',
     },
@@ -48,7 +50,13 @@ export const CALLERS: readonly CallerSpec[] = [
   },
   {
     file: 'overlay-deploy.yaml',
-    permissions: { actions: 'write', contents: 'write', deployments: 'write', 'pull-requests': 'write' },
+    permissions: {
+      actions: 'write',
+      attestations: 'read',
+      contents: 'write',
+      deployments: 'write',
+      'pull-requests': 'write',
+    },
     secrets: ['KUBECONFIG', ...PROMOTION_SECRETS],
   },
   {
@@ -66,6 +74,8 @@ export const CALLERS: readonly CallerSpec[] = [
 /** Why each permission is granted, as the comment next to it. */
 const PERMISSION_REASONS: Record<string, string> = {
   actions: 'dispatch the deploy of a merge made with GITHUB_TOKEN',
+  attestations: 'store (release) or verify (deploy) the build provenance attestation of the image',
+  'id-token': 'sign the attestation with Sigstore (an OIDC token; the attest job only)',
   contents: 'check out; push release/<service>/<env>',
   deployments: 'read the deployments a promotion starts from; record a deploy',
   packages: 'push the image to ghcr.io with GITHUB_TOKEN',
@@ -243,7 +253,10 @@ ${dispatchInputs([
     with: `      # Empty on a merge: the suite reads both from the branch release/<service>/<env>.
       overlay: \${{ inputs.overlay }}
       service: \${{ inputs.service }}
-      dry-run: \${{ inputs.dry-run == true }}`,
+      dry-run: \${{ inputs.dry-run == true }}
+      # The suite whose service-release.yaml signs releases: where an environment has
+      # require-attestation, only images it attested are deployed.
+      suite-repository: ${suiteName(suite)}`,
   });
 }
 

@@ -232,6 +232,18 @@ describe('reruns and rollbacks', () => {
     async () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
+      // A rollback by hand names a version, not the digest release attested: this prod admits it
+      // only without require-attestation (overlay-deploy.test.ts shows the refusal).
+      const config = await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml');
+      await sandbox.repo.pushToMain(
+        {
+          '.github/promotion.yaml': config.replace(
+            '  - name: prod\n',
+            '  - name: prod\n    require-attestation: false\n',
+          ),
+        },
+        'prod admits images without attestation',
+      );
       const refsBefore = await originRefs(sandbox);
       const pullsBefore = sandbox.github.pulls.length;
       const digestBefore = await sandbox.registry.digest('acme/orders', '1.6.0');
@@ -268,6 +280,18 @@ describe('reruns and rollbacks', () => {
     async () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
+      // A rollback by hand names a version, not the digest release attested: this prod admits it
+      // only without require-attestation (overlay-deploy.test.ts shows the refusal).
+      const config = await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml');
+      await sandbox.repo.pushToMain(
+        {
+          '.github/promotion.yaml': config.replace(
+            '  - name: prod\n',
+            '  - name: prod\n    require-attestation: false\n',
+          ),
+        },
+        'prod admits images without attestation',
+      );
       const refsBefore = await originRefs(sandbox);
       const pullsBefore = sandbox.github.pulls.length;
       const rollback = (allow: boolean) =>

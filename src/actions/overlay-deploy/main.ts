@@ -3,6 +3,7 @@
 // the GitHub deployment, and writes the outputs and the job summary.
 import * as core from '@actions/core';
 import { overlayDeploy, type OverlayDeployInputs } from '../../app/overlay-deploy.js';
+import { runGh } from '../../adapters/attestation.js';
 import { Git } from '../../adapters/git.js';
 import { createOctokit, Deployments } from '../../adapters/github.js';
 import { readServiceDeployments } from '../../adapters/github-status.js';
@@ -15,6 +16,8 @@ import { booleanInput, configInput, failStep, secretInput, setOutputs, writeSumm
 export interface OverlayDeployActionInputs extends OverlayDeployInputs {
   /** Records the GitHub deployment; required unless it is a dry run or nothing is deployed. */
   token: string;
+  /** Reads the attestations of the service's repository for gh; default `token`. */
+  attestationToken: string;
 }
 
 /**
@@ -31,7 +34,14 @@ export function readInputs(eventName: string): OverlayDeployActionInputs {
     dryRun,
     token,
   });
-  return { ...plain, dryRun, config: configInput(), token };
+  return {
+    ...plain,
+    dryRun,
+    config: configInput(),
+    token,
+    attestationToken: secretInput('attestation-token') || token,
+    suiteRepository: core.getInput('suite-repository').trim(),
+  };
 }
 
 export async function run(): Promise<void> {
@@ -52,6 +62,7 @@ export async function run(): Promise<void> {
       },
       serviceDeployments: (environment, service) =>
         readServiceDeployments(octokit(), repo, environment, service),
+      gh: (args) => runGh(args, inputs.attestationToken),
       log: core,
     });
     if ('skipped' in result) {

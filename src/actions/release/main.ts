@@ -8,7 +8,7 @@ import { Git } from '../../adapters/git.js';
 import { createOctokit, defaultBranchHead, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { repositoryContext, runActors } from '../../adapters/runner-context.js';
-import { releaseSourceProblem } from '../../core/config.js';
+import { attestationRequired, releaseSourceProblem } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
 import { releaseSummary } from '../../core/release.js';
@@ -122,6 +122,8 @@ export async function run(): Promise<void> {
       digest: result.digest ?? '',
       version: result.version,
       'first-overlay': result.firstEnvironment ?? '',
+      'image-name': validated.service.image,
+      attest: String(attestationRequired(validated.config)),
     });
     await writeSummary(releaseSummary(result));
   } catch (error) {

@@ -4,6 +4,7 @@
 // /repos/{owner}/{repo}; events of one repository reach only that repository's hook, as GitHub
 // starts only the workflows of the repository where an event happened
 // (https://docs.github.com/actions/using-workflows/events-that-trigger-workflows).
+import { attestationsOf, type StoredAttestation } from './attestations.js';
 import { BareRepo } from './git.js';
 import { idForLogin, isoNow } from './objects.js';
 import type { RepoContext } from './objects.js';
@@ -39,6 +40,8 @@ export interface GitHubRepository {
   dispatches: WorkflowDispatchState[];
   /** Workflow runs (`GET .../actions/runs`), as the dispatcher last recorded each. */
   workflowRuns: WorkflowRunState[];
+  /** Artifact attestations stored for this repository (`POST .../attestations`), oldest first. */
+  attestations: readonly StoredAttestation[];
   /** Adds a workflow run, or updates the one of that id (status, conclusion, a new attempt). */
   recordWorkflowRun(run: WorkflowRunState): void;
   /** Exceptions thrown by hooks.onEvent (they never break the request that caused them). */
@@ -131,6 +134,7 @@ export function repositoryView(store: Store, person: (login: string) => Identity
     settings: store.settings,
     dispatches: store.dispatches,
     workflowRuns: store.workflowRuns,
+    attestations: attestationsOf(store),
     recordWorkflowRun: (run) => recordWorkflowRun(store.workflowRuns, run),
     hookErrors: store.hookErrors,
     hooks: store.hooks,

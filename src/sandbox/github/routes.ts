@@ -1,5 +1,6 @@
 // REST handlers, keyed by the spec's operationId. Each turns a validated request into calls on
 // the Store and answers with objects built by objects.ts.
+import { attestationsHandlers } from './attestations.js';
 import { notFound } from './errors.js';
 import type { Handler, RouteContext } from './handler.js';
 import type { MergeRequest } from './merges.js';
@@ -309,4 +310,5 @@ export const handlers: Record<string, Handler> = {
   ...settingsHandlers,
   ...teamsHandlers,
   ...refHandlers,
+  ...attestationsHandlers,
 };

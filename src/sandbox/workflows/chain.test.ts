@@ -29,6 +29,18 @@ let dispatcher: WorkflowDispatcher | undefined;
 
 async function sandbox(tokenMode: TokenMode) {
   repo = await createSandboxRepository({ source: ROOT });
+  // These chains promote a version by hand (overlay-update), which pins no digest: a prod that
+  // requires attestation (the default) would refuse it, as attest.test.ts and the demo show.
+  const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
+  await repo.pushToMain(
+    {
+      '.github/promotion.yaml': config.replace(
+        '  - name: prod\n',
+        '  - name: prod\n    require-attestation: false\n',
+      ),
+    },
+    'prod admits images without attestation',
+  );
   github = await startGitHubStandIn({
     bareRepo: repo.origin,
     owner: repo.owner,
@@ -238,7 +250,7 @@ describe('overlay-update dispatched for dev, then the chain the events start', (
       [
         'github-actions[bot]',
         '.github/workflows/overlay-deploy.yaml',
-        { overlay: 'dev', service: 'orders', 'dry-run': 'false' },
+        { overlay: 'dev', service: 'orders', 'dry-run': 'false', 'suite-repository': '' },
       ],
     ]);
     expect(runsOf(s.dispatcher, 'overlay-deploy.yaml')[0]).toMatchObject({

@@ -2,6 +2,7 @@
 // availability"), the run's `github` context, a job's `runner`, and `inputs` typed as GitHub types
 // them for a dispatch or a call. Jobs add `needs`, `env`, `steps` and `job` as they run (jobs.ts,
 // steps.ts).
+import type { DeclaredPermissions } from './job-identity.js';
 import { join } from 'node:path';
 import type {
   MappingToken,
@@ -164,6 +165,10 @@ export interface Scope {
   /** `promote/` for the jobs of a workflow called by job `promote`. */
   prefix: string;
   depth: number;
+  /** `job_workflow_ref` of this workflow's jobs: `owner/repo/path@ref` of the file (job-identity.ts). */
+  workflowRef: string;
+  /** What a job that declares no `permissions:` gets: the calling job's, for a called workflow. */
+  permissions: DeclaredPermissions | undefined;
 }
 
 /**

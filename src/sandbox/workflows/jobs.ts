@@ -5,6 +5,7 @@
 // or is cancelled there: ./concurrency.ts), a GITHUB_TOKEN and a workspace of its own, its steps
 // (./steps.ts) and its outputs. A cancelled run starts no further job and stops its running one
 // before its next step.
+import { jobPermissions } from './job-identity.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Job, ReusableWorkflowJob } from '@actions/workflow-parser/model/workflow-template';
@@ -320,7 +321,8 @@ async function runJob(
       return result;
     }
   }
-  const token = run.mintGithubToken();
+  const permissions = jobPermissions(raw, scope.loaded.document, scope.permissions);
+  const token = run.mintGithubToken(permissions);
   const { workspace, temp } = run.nextJobDir(result.path);
   await mkdir(workspace, { recursive: true });
   await mkdir(temp, { recursive: true });
@@ -364,6 +366,8 @@ async function runJob(
     contexts: base,
     runner: runnerContext(temp),
     token,
+    permissions,
+    workflowRef: scope.workflowRef,
     workspace,
     temp,
     actions,

@@ -18,6 +18,7 @@ import {
   type Contexts,
   type ExpressionData,
 } from './expressions.js';
+import { calledWorkflowRef, jobPermissions } from './job-identity.js';
 import { child, jobDocument } from './parser.js';
 import type { RunState } from './run-state.js';
 import type { JobResult } from './types.js';
@@ -110,6 +111,14 @@ export async function callScope(
     workflowEnv,
     prefix: `${result.path}/`,
     depth: scope.depth + 1,
+    workflowRef: await calledWorkflowRef(
+      run.host,
+      run.repoFull,
+      scope.workflowRef,
+      String(scope.github['ref']),
+      ref,
+    ),
+    permissions: jobPermissions(raw, scope.loaded.document, scope.permissions),
   };
 }
 

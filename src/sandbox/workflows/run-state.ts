@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { Identity } from '../github/index.js';
 import { createRepositoryHost, type RepositoryHost } from '../hosted-repositories.js';
 import { runProcess } from '../process.js';
+import { tokenPermissions, type DeclaredPermissions } from './job-identity.js';
 import { maskText, masksOf } from './commands.js';
 import type { ActionMetadata } from './lint.js';
 import { loadWorkflow, repositoryRootOf, type LoadedWorkflow, type WorkflowProblem } from './parser.js';
@@ -190,12 +191,17 @@ export class RunState {
   }
 
   /**
-   * A new GITHUB_TOKEN (one per job, as GitHub mints one per job), known to the stand-in; it reaches
-   * only the run's repository (https://docs.github.com/actions/security-guides/automatic-token-authentication).
+   * A new GITHUB_TOKEN (one per job, as GitHub mints one per job), known to the stand-in, with the
+   * job's `permissions:` when it declares them; it reaches only the run's repository (https://docs.github.com/actions/security-guides/automatic-token-authentication).
    */
-  mintGithubToken(): string {
+  mintGithubToken(permissions?: DeclaredPermissions): string {
     const token = `ghs_${randomBytes(18).toString('hex')}`;
-    this.options.github.registerToken(token, { ...GITHUB_ACTIONS_BOT, repositories: [this.repoFull] });
+    const granted = tokenPermissions(permissions);
+    this.options.github.registerToken(token, {
+      ...GITHUB_ACTIONS_BOT,
+      repositories: [this.repoFull],
+      ...(granted ? { permissions: granted } : {}),
+    });
     this.mask(token);
     return token;
   }

@@ -6,24 +6,12 @@
  */
 import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
-import type { GitHubStandIn, Identity } from '../github/index.js';
-import type { RepositoryHost } from '../hosted-repositories.js';
+import type { Identity } from '../github/index.js';
 import { git, runProcess } from '../process.js';
-import type { SandboxRepository } from '../workspace.js';
+import { attestBuildProvenanceStandIn } from './attest.js';
+import type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
 
-/** The GitHub App the sandbox plays (what `tokenMode: 'app'` puts into the secrets). */
-export interface SandboxApp {
-  slug: string;
-  clientId: string;
-  privateKey: string;
-  /**
-   * What the App was granted (GitHub's names: contents, pull_requests, members, ...). Default: the
-   * permissions docs/setup.md lists as required.
-   */
-  permissions?: Record<string, 'read' | 'write'>;
-  /** `owner/repo` of the repositories the App is installed on; default: every hosted one. */
-  installedOn?: string[];
-}
+export type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
 
 /** docs/setup.md's table of the App's permissions, the required rows. */
 const REQUIRED_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
@@ -32,6 +20,7 @@ const REQUIRED_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
   metadata: 'read',
   members: 'read',
   deployments: 'read',
+  attestations: 'read',
 };
 
 export const SANDBOX_APP: SandboxApp = {
@@ -47,39 +36,6 @@ export const SANDBOX_APP: SandboxApp = {
 
 export function appIdentity(app: SandboxApp): Identity {
   return { login: `${app.slug}[bot]`, type: 'Bot' };
-}
-
-export interface StandInContext {
-  inputs: Record<string, string>;
-  workspace: string;
-  repository: SandboxRepository;
-  /** Every repository the stand-in hosts (checkout's `repository:` input reads from them). */
-  host: RepositoryHost;
-  github: GitHubStandIn;
-  app: SandboxApp;
-  /** The run's `github` context values the stand-ins need. */
-  run: { repository: string; ref: string; sha: string; token: string };
-  /** GITHUB_SERVER_URL, for git's messages. */
-  serverUrl: string;
-  /** Registers a value the runner then masks in every log (`::add-mask::`). */
-  mask(value: string): void;
-}
-
-export interface StandInOutcome {
-  outputs: Record<string, string>;
-  /** Why and how the step was stood in for, shown in the run's list of stand-ins. */
-  reason: string;
-  log: string;
-  /** Set when the real action would have failed too; the step fails with this message. */
-  failure?: string;
-}
-
-export interface StandInAction {
-  /** Inputs the real action declares (names; a trailing `*` matches a prefix). */
-  inputs: string[];
-  /** Outputs the real action declares. */
-  outputs: string[];
-  run(context: StandInContext): Promise<StandInOutcome>;
 }
 
 /** `owner/repo[/path]@ref` → `owner/repo[/path]`. */
@@ -350,6 +306,7 @@ function noDockerEngine(inputs: string[], outputs: string[], why: string): Stand
 /** Built-in stand-ins, by lower-case `owner/repo`. */
 export const STAND_INS: Record<string, StandInAction> = {
   'actions/checkout': checkout,
+  'actions/attest-build-provenance': attestBuildProvenanceStandIn,
   'actions/create-github-app-token': createGithubAppToken,
   'docker/login-action': noDockerEngine(
     ['registry', 'username', 'password', 'ecr', 'logout', 'scope'],

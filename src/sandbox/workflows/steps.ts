@@ -4,6 +4,7 @@
 // committed JavaScript bundle (../run-action.ts); a third-party action runs as its stand-in (./stand-ins.ts), and `gh`
 // on PATH is one too (./gh.ts). What a step writes to GITHUB_ENV, GITHUB_PATH and GITHUB_OUTPUT
 // reaches the steps after it.
+import type { DeclaredPermissions } from './job-identity.js';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
@@ -53,6 +54,10 @@ export interface JobState {
   readonly runner: ContextValue;
   /** The job's GITHUB_TOKEN. */
   readonly token: string;
+  /** What the token may do (`permissions:` in effect; undefined: the repository's default). */
+  readonly permissions: DeclaredPermissions | undefined;
+  /** `job_workflow_ref`: the workflow file the job is defined in, at its ref. */
+  readonly workflowRef: string;
   readonly workspace: string;
   readonly temp: string;
   /** The folders of the job's actions from repositories (`$/x`, `owner/repo/x@ref`), by `uses`. */
@@ -253,10 +258,8 @@ function defaultVariables(job: JobState, stepId: string, files: StepFiles): Reco
 /** A `run:` script, with bash; the gh calls it made are listed as stand-ins. */
 async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken): Promise<Outcome> {
   const { record, index, rawStep, files, processEnv, stepContexts } = stepRun;
-  const { run, ghLog, temp, workspace } = job;
-  const ghCallsBefore = existsSync(ghLog)
-    ? (await readFile(ghLog, 'utf8')).split('\n').filter(Boolean).length
-    : 0;
+  const { run, temp, workspace } = job;
+  const ghCallsBefore = await ghCallCount(job);
   const script = toText(evaluateToken(runToken, pick(stepContexts, CONTEXTS_AT.step)));
   const shell = child(rawStep, 'shell')?.toString() ?? job.defaultShell ?? 'bash';
   if (shell !== 'bash') throw new Error(`shell: ${shell} is not supported by the sandbox runner (bash only)`);
@@ -283,22 +286,39 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   if (processResult.exitCode !== 0) {
     record.error = `Process completed with exit code ${processResult.exitCode}.`;
   }
-  const ghCalls = existsSync(ghLog)
-    ? (await readFile(ghLog, 'utf8')).split('\n').filter(Boolean).slice(ghCallsBefore)
-    : [];
-  if (ghCalls.length > 0) {
-    const calls = ghCalls.map((line) => JSON.parse(line) as { argv: string[] });
-    record.standIn = {
-      job: job.result.path,
-      step: record.name,
-      uses: 'gh (run:)',
-      reason:
-        `the script ran for real, but gh needs github.com: the gh on PATH is the sandbox stand-in, ` +
-        `which sent ${calls.map((c) => `gh ${c.argv.join(' ')}`).join('; ')} to the GitHub stand-in's REST API`,
-    };
-    run.standIns.push(record.standIn);
-  }
+  await recordGhCalls(job, record, ghCallsBefore, 'the script ran for real', 'gh (run:)');
   return processResult.exitCode === 0 ? 'success' : 'failure';
+}
+
+async function ghCallCount(job: JobState): Promise<number> {
+  return existsSync(job.ghLog) ? (await readFile(job.ghLog, 'utf8')).split('\n').filter(Boolean).length : 0;
+}
+
+/** Lists a step that called gh (a script, or an action through its process) as stood in for. */
+async function recordGhCalls(
+  job: JobState,
+  record: StepResult,
+  before: number,
+  what: string,
+  uses: string,
+): Promise<void> {
+  const calls = existsSync(job.ghLog)
+    ? (await readFile(job.ghLog, 'utf8'))
+        .split('\n')
+        .filter(Boolean)
+        .slice(before)
+        .map((line) => JSON.parse(line) as { argv: string[] })
+    : [];
+  if (calls.length === 0) return;
+  record.standIn = {
+    job: job.result.path,
+    step: record.name,
+    uses,
+    reason:
+      `${what}, but gh needs github.com: the gh on PATH is the sandbox stand-in, ` +
+      `which sent ${calls.map((c) => `gh ${c.argv.join(' ')}`).join('; ')} to the GitHub stand-in's REST API`,
+  };
+  job.run.standIns.push(record.standIn);
 }
 
 /**
@@ -363,6 +383,7 @@ async function runJavaScriptAction(
       );
   }
   const { GITHUB_ENV, GITHUB_PATH, ...rest } = processEnv;
+  const ghCallsBefore = await ghCallCount(job);
   const actionRun = await runAction({
     action: actionDir,
     inputs: all,
@@ -386,6 +407,7 @@ async function runJavaScriptAction(
   const written = await readStepFiles(files);
   job.env = { ...job.env, ...written.env };
   job.pathPrefix.unshift(...written.path.reverse());
+  await recordGhCalls(job, record, ghCallsBefore, `${uses} ran for real`, `gh (${uses})`);
   if (actionRun.exitCode === 0) return 'success';
   record.error = `${uses} exited with code ${actionRun.exitCode}`;
   return 'failure';
@@ -394,7 +416,7 @@ async function runJavaScriptAction(
 /** A third-party action: its stand-in, or a failure when there is none. */
 async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promise<Outcome> {
   const { record, rawStep, stepContexts } = stepRun;
-  const { run, github, token, workspace } = job;
+  const { run, github, token, workspace, temp, permissions, workflowRef } = job;
   const { options } = run;
   const standIn = STAND_INS[actionName(uses)];
   if (!standIn)
@@ -408,7 +430,16 @@ async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promis
     host: run.host,
     github: options.github,
     app: run.app,
-    run: { repository: run.repoFull, ref: String(github['ref']), sha: String(github['sha']), token },
+    run: {
+      repository: run.repoFull,
+      ref: String(github['ref']),
+      sha: String(github['sha']),
+      token,
+      permissions,
+      workflowRef,
+      github,
+    },
+    temp,
     serverUrl: String(github['server_url']),
     mask: (value) => run.mask(value),
   });

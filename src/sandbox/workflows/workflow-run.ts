@@ -262,7 +262,18 @@ export async function runWorkflow(options: RunWorkflowOptions): Promise<Workflow
     );
     try {
       await mkdir(run.dir, { recursive: true });
-      const scope: Scope = { loaded, github, inputs, secrets, vars, workflowEnv, prefix: '', depth: 0 };
+      const scope: Scope = {
+        loaded,
+        github,
+        inputs,
+        secrets,
+        vars,
+        workflowEnv,
+        prefix: '',
+        depth: 0,
+        workflowRef: `${run.repoFull}/${loaded.file}@${String(github['ref'])}`,
+        permissions: undefined,
+      };
       const jobs = await runJobs(run, scope);
       result.jobs = jobs;
       result.outputs = callOutputs(scope, jobs);
