@@ -219,6 +219,26 @@ describe('overlay-update run by the chain', () => {
     expect(errorOf(refused)).toMatch(/^Refused: mona may not run a release of orders\./);
   });
 
+  it('an older version than the environment runs: refused by hand, skipped from a release', async () => {
+    const byHand = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.4.0' },
+      { actor: 'uat-lead', workflow: 'overlay-update.yaml' },
+    );
+    expect(byHand.exitCode).toBe(1);
+    expect(errorOf(byHand)).toBe(
+      "'dev' runs orders 1.5.0, newer than 1.4.0: a downgrade is refused unless 'allow-downgrade' is true (the rollback path)",
+    );
+    // Two releases racing: the newer one reached dev first, the older one's promotion arrives late.
+    const overtaken = await promote(
+      { overlay: 'dev', service: 'orders', version: '1.4.0', 'from-release': 'true' },
+      { actor: 'mallory', workflow: 'release.yaml' },
+    );
+    expect(overtaken.exitCode, overtaken.stdout + overtaken.stderr).toBe(0);
+    expect(overtaken.annotations.map((a) => a.level)).toEqual(['notice']);
+    expect(await releaseBranches()).toEqual([]);
+    expect(github.requests.filter(isChange)).toEqual([]);
+  });
+
   it('from-release given in a dispatch is a person’s: the run counts as by hand', async () => {
     await repo.pushToMain(
       {

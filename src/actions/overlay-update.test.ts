@@ -184,15 +184,17 @@ describe('overlay-update: the first environment', () => {
     expect(github.pulls).toHaveLength(1);
   });
 
-  it('refuses a downgrade without allow-downgrade and changes nothing', async () => {
+  it('skips, with a notice, a version of the chain that a newer one overtook: nothing changes', async () => {
     const run = await overlayUpdate({ overlay: 'dev', service: 'orders', version: '1.4.0' });
-    expect(run.exitCode).toBe(1);
-    expect(run.annotations).toContainEqual(
+    expect(run.exitCode, run.stdout + run.stderr).toBe(0);
+    expect(run.annotations).toEqual([
       expect.objectContaining({
-        level: 'error',
-        message: expect.stringContaining("a downgrade is refused unless 'allow-downgrade' is true"),
+        level: 'notice',
+        message:
+          'dev already runs orders 1.5.0 on main, newer than 1.4.0: 1.4.0 was overtaken on its way, nothing to promote (a rollback needs allow-downgrade)',
       }),
-    );
+    ]);
+    expect(run.outputs).toMatchObject({ changed: 'false', merged: 'false', 'pull-request-number': '' });
     expect(await releaseBranches()).toEqual([]);
     expect(github.requests).toEqual([]);
   });

@@ -44,6 +44,8 @@ export interface ValidatedInputs {
   version?: string;
   digest?: string;
   allowDowngrade: boolean;
+  /** PromotionRequest.whenOvertaken: decided by who started the promotion (promotionStart). */
+  whenOvertaken?: 'refuse' | 'skip';
 }
 
 export interface OverlayUpdateResult {
@@ -144,6 +146,7 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
         ...(input.version ? { version: input.version } : {}),
         ...(input.digest ? { digest: input.digest } : {}),
         allowDowngrade: input.allowDowngrade,
+        ...(input.whenOvertaken ? { whenOvertaken: input.whenOvertaken } : {}),
       },
       current,
       sourceDeployments,
@@ -157,10 +160,15 @@ export async function overlayUpdate(input: ValidatedInputs, deps: Deps): Promise
       version: plan.target.tag ?? '',
       ...(plan.target.digest ? { digest: plan.target.digest } : {}),
     };
-    if (plan.change === 'none') {
-      log.info(
-        `${service.name} already runs ${plan.target.tag} in ${environment.name} on ${defaultBranch}: nothing to promote`,
-      );
+    if (plan.change === 'none' || plan.change === 'overtaken') {
+      if (plan.change === 'none')
+        log.info(
+          `${service.name} already runs ${plan.target.tag} in ${environment.name} on ${defaultBranch}: nothing to promote`,
+        );
+      else
+        log.notice(
+          `${environment.name} already runs ${service.name} ${plan.current.tag} on ${defaultBranch}, newer than ${plan.target.tag}: ${plan.target.tag} was overtaken on its way, nothing to promote (a rollback needs allow-downgrade)`,
+        );
       return {
         ...result,
         changed: false,

@@ -160,6 +160,23 @@ describe('planPromotion', () => {
       'rollback',
     );
   });
+
+  it('skips, when told to, a version a newer one overtook: a release or the chain, not a person', () => {
+    const request = { service: orders, environment: dev, version: '1.4.0', allowDowngrade: false };
+    expect(planPromotion({ ...request, whenOvertaken: 'skip' }, { tag: '1.5.0' })).toEqual({
+      change: 'overtaken',
+      target: { tag: '1.4.0' },
+      current: { tag: '1.5.0' },
+    });
+    expect(() => planPromotion({ ...request, whenOvertaken: 'refuse' }, { tag: '1.5.0' })).toThrowError(
+      'a downgrade is refused',
+    );
+    // A rollback asked for is still a rollback, and a newer version still an upgrade.
+    expect(
+      planPromotion({ ...request, allowDowngrade: true, whenOvertaken: 'skip' }, { tag: '1.5.0' }).change,
+    ).toBe('rollback');
+    expect(planPromotion({ ...request, whenOvertaken: 'skip' }, { tag: '1.3.0' }).change).toBe('upgrade');
+  });
 });
 
 describe('promotion pull request text', () => {

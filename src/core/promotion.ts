@@ -14,10 +14,16 @@ export interface PromotionRequest {
   version?: string;
   digest?: string;
   allowDowngrade: boolean;
+  /**
+   * When the environment already runs a newer version: `refuse` a person's promotion (they asked for
+   * this version), `skip` one a release or the chain started, which a newer one overtook on its way.
+   */
+  whenOvertaken?: 'refuse' | 'skip';
 }
 
 export type PromotionPlan =
   | { change: 'none'; target: ImageVersion; current: ImageVersion }
+  | { change: 'overtaken'; target: ImageVersion; current: ImageVersion }
   | {
       change: 'upgrade' | 'rollback' | 'first' | 'repin' | 'unordered';
       target: Required<Pick<ImageVersion, 'tag'>> & ImageVersion;
@@ -53,6 +59,7 @@ export function planPromotion(
   }
   const order = compareVersions(current.tag, tag);
   if (order.kind === 'downgrade' && !request.allowDowngrade) {
+    if (request.whenOvertaken === 'skip') return { change: 'overtaken', target, current };
     throw new UserError(
       `'${environment.name}' runs ${service.name} ${current.tag}, newer than ${tag}: a downgrade is refused unless 'allow-downgrade' is true (the rollback path)`,
     );

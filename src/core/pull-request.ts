@@ -43,7 +43,7 @@ export interface PromotionText {
   service: Service;
   environment: Environment;
   next?: Environment;
-  plan: Exclude<PromotionPlan, { change: 'none' }>;
+  plan: Exclude<PromotionPlan, { change: 'none' | 'overtaken' }>;
   previous?: PreviousPromotion;
   /** The overlay rendered before and after the change, shown at the end of the body. */
   rendered?: RenderedDiff;

@@ -122,17 +122,22 @@ export async function run(): Promise<void> {
     }
 
     let pulls: PullRequests | undefined;
-    const result = await overlayUpdate(validated, {
-      git: new Git(context.workspace),
-      pulls: () => (pulls ??= new PullRequests(octokit(), { owner, repo })),
-      deployments: (environment, service, version) =>
-        readServiceDeployments(octokit(), { owner, repo }, environment, service, version),
-      workspace: context.workspace,
-      defaultBranch,
-      owner,
-      render: renderOverlay,
-      log: core,
-    });
+    // A release's or the chain's promotion that a newer version overtook is skipped, not failed.
+    const whenOvertaken = start === 'by-hand' ? 'refuse' : 'skip';
+    const result = await overlayUpdate(
+      { ...validated, whenOvertaken },
+      {
+        git: new Git(context.workspace),
+        pulls: () => (pulls ??= new PullRequests(octokit(), { owner, repo })),
+        deployments: (environment, service, version) =>
+          readServiceDeployments(octokit(), { owner, repo }, environment, service, version),
+        workspace: context.workspace,
+        defaultBranch,
+        owner,
+        render: renderOverlay,
+        log: core,
+      },
+    );
 
     setOutputs({
       branch: result.branch,
