@@ -136,7 +136,7 @@ describe('targetChecks', () => {
                 ],
               },
               // Not a hop: judged on its own, never against the per-hop targets.
-              { hop: 'other', endpoints: [{ endpoint: 'POST /graphql (query)', count: 3 }] },
+              { hop: 'other', endpoints: [{ endpoint: 'POST /graphql (query)', count: 5 }] },
             ],
           }),
           scenario({
@@ -164,7 +164,11 @@ describe('targetChecks', () => {
       [true, 'one service: API reads per service for dev <= 1', '1'],
       [false, 'one service: API writes per service for uat <= 4', '5'],
       [false, 'one service: API reads per service for uat <= 1', '2'],
-      [false, 'one service: API requests per service outside the hops (who may release) <= 2', '3'],
+      [
+        false,
+        'one service: API requests per service outside the hops (release checks, attestation) <= 4',
+        '5',
+      ],
       [true, 'one service: dev -> prod <= 20 s', '20.0 s'],
       [false, '10 services released at once: API writes per service for dev <= 4', '4.5'],
       [true, '10 services released at once: API reads per service for dev <= 1', '0'],
