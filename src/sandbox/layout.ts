@@ -65,7 +65,7 @@ export function withQueueMax(workflow: string): string {
 }
 
 /** Files in a fresh folder, removed by the caller. */
-async function seedFolder(files: Iterable<[string, string]>): Promise<string> {
+export async function seedFolder(files: Iterable<[string, string]>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'promotion-seed-'));
   for (const [path, content] of files) {
     await mkdir(dirname(join(dir, path)), { recursive: true });

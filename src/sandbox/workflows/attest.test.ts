@@ -3,9 +3,8 @@
 // lands in acme/orders through the attestations API with the identity GitHub's OIDC token would
 // give: the suite's workflow file at that tag as the signer, acme/orders as the source. Without
 // `id-token: write` or `attestations: write` the step fails as the real action does.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { certificateIdentity, SLSA_PROVENANCE_V1 } from '../github/attestations.js';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
@@ -14,7 +13,10 @@ import { git } from '../process.js';
 import type { SandboxRepository } from '../workspace.js';
 import { formatProblem } from './parser.js';
 import type { JobResult, WorkflowRunResult } from './types.js';
-import { runWorkflow } from './workflow-run.js';
+import { runDispatched } from './dispatch-file.js';
+import { seedFolder } from '../layout.js';
+
+const seedFiles = (files: Record<string, string>) => seedFolder(Object.entries(files));
 
 const DIGEST = `sha256:${'ab'.repeat(32)}`;
 const ATTEST = 'actions/attest-build-provenance@a2bbfa25375fe432b6a289bc6b6cd05ecd0c4c32';
@@ -53,35 +55,8 @@ let github: GitHubStandIn;
 let workspace: string;
 let result: WorkflowRunResult;
 
-async function seed(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'attest-seed-'));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
-}
-
-async function dispatch(name: string, content: string): Promise<WorkflowRunResult> {
-  const file = join(workspace, '.github/workflows', name);
-  await writeFile(file, content);
-  return runWorkflow({
-    file,
-    event: {
-      name: 'workflow_dispatch',
-      payload: {
-        ref: 'refs/heads/main',
-        repository: { default_branch: 'main', full_name: 'acme/orders' },
-        sender: { login: 'mona', id: 1 },
-        workflow: `.github/workflows/${name}`,
-      },
-    },
-    repository: orders,
-    repositories: host,
-    github,
-    tokenMode: 'github-token',
-  });
-}
+const dispatch = (name: string, content: string): Promise<WorkflowRunResult> =>
+  runDispatched({ workspace, name, content, repository: orders, repositories: host, github });
 
 const job = (run: WorkflowRunResult, path: string): JobResult => {
   const [first, ...rest] = path.split('/');
@@ -92,7 +67,7 @@ const job = (run: WorkflowRunResult, path: string): JobResult => {
 
 beforeAll(async () => {
   host = createRepositoryHost();
-  const suiteSeed = await seed({
+  const suiteSeed = await seedFiles({
     '.github/workflows/build.yaml': BUILD,
     '.github/workflows/inner.yaml': INNER,
   });
@@ -103,7 +78,7 @@ beforeAll(async () => {
     paths: ['.github'],
   });
   await git(suite.root, '--git-dir', suite.origin, 'tag', 'v1', 'main');
-  const ordersSeed = await seed({ Dockerfile: 'FROM scratch\n' });
+  const ordersSeed = await seedFiles({ Dockerfile: 'FROM scratch\n' });
   orders = await host.create({ owner: 'acme', repo: 'orders', source: ordersSeed, paths: ['Dockerfile'] });
   await rm(suiteSeed, { recursive: true, force: true });
   await rm(ordersSeed, { recursive: true, force: true });

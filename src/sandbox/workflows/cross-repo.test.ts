@@ -2,9 +2,8 @@
 // own repository, an App installation token the repositories create-github-app-token minted it for
 // (`owner` + `repositories`), and actions/checkout's `repository:` + `token:` clones another
 // repository only with a token that reaches it.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { createRepositoryHost, type RepositoryHost } from '../hosted-repositories.js';
@@ -12,6 +11,9 @@ import type { SandboxRepository } from '../workspace.js';
 import { SANDBOX_APP } from './stand-ins.js';
 import type { JobResult, WorkflowRunResult } from './types.js';
 import { runWorkflow } from './workflow-run.js';
+import { seedFolder } from '../layout.js';
+
+const seedFiles = (files: Record<string, string>) => seedFolder(Object.entries(files));
 
 const APP_TOKEN = 'actions/create-github-app-token@1b10c78c7865c340bc4f6099eb2f838309f1e8c3';
 
@@ -80,22 +82,16 @@ let github: GitHubStandIn;
 let orders: SandboxRepository;
 let result: WorkflowRunResult;
 
-async function seed(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'cross-repo-seed-'));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
-}
-
 const job = (id: string): JobResult => result.jobs.find((j) => j.id === id)!;
 
 beforeAll(async () => {
   host = createRepositoryHost();
-  const gitopsSeed = await seed({ 'base/README.md': 'the GitOps repository' });
+  const gitopsSeed = await seedFiles({ 'base/README.md': 'the GitOps repository' });
   const gitops = await host.create({ owner: 'acme', repo: 'gitops', source: gitopsSeed, paths: ['base'] });
-  const ordersSeed = await seed({ '.github/workflows/reach.yaml': WORKFLOW, Dockerfile: 'FROM scratch\n' });
+  const ordersSeed = await seedFiles({
+    '.github/workflows/reach.yaml': WORKFLOW,
+    Dockerfile: 'FROM scratch\n',
+  });
   orders = await host.create({
     owner: 'acme',
     repo: 'orders',

@@ -3,9 +3,8 @@
 // the called workflow `$/actions/hello` runs the suite's action at the called ref, `./actions/hello`
 // looks in the caller's checkout and fails there as on GitHub, and the `github` context is the
 // caller's. Missing repositories and refs fail with GitHub's messages.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGitHubStandIn, type GitHubStandIn } from '../github/index.js';
 import { createRepositoryHost, type RepositoryHost } from '../hosted-repositories.js';
@@ -13,7 +12,11 @@ import { git } from '../process.js';
 import type { SandboxRepository } from '../workspace.js';
 import { formatProblem } from './parser.js';
 import type { JobResult, WorkflowRunResult } from './types.js';
+import { runDispatched } from './dispatch-file.js';
 import { runWorkflow } from './workflow-run.js';
+import { seedFolder } from '../layout.js';
+
+const seedFiles = (files: Record<string, string>) => seedFolder(Object.entries(files));
 
 const SUITE = 'acme/gitops-promotion';
 
@@ -128,43 +131,16 @@ let workspace: string;
 let callerSha: string;
 const suiteSha: Record<string, string> = {};
 
-async function seed(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'uses-seed-'));
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, path)), { recursive: true });
-    await writeFile(join(dir, path), content);
-  }
-  return dir;
-}
-
 /** Runs a caller workflow of `acme/gitops` (a file of its checkout), dispatched on main. */
-async function dispatch(name: string, content: string): Promise<WorkflowRunResult> {
-  const file = join(workspace, '.github/workflows', name);
-  await writeFile(file, content);
-  return runWorkflow({
-    file,
-    event: {
-      name: 'workflow_dispatch',
-      payload: {
-        ref: 'refs/heads/main',
-        repository: { default_branch: 'main', full_name: 'acme/gitops' },
-        sender: { login: 'mona', id: 1 },
-        workflow: `.github/workflows/${name}`,
-      },
-    },
-    repository: gitops,
-    repositories: host,
-    github,
-    tokenMode: 'github-token',
-  });
-}
+const dispatch = (name: string, content: string): Promise<WorkflowRunResult> =>
+  runDispatched({ workspace, name, content, repository: gitops, repositories: host, github });
 
 const called = (result: WorkflowRunResult, id: string): JobResult =>
   result.jobs.find((job) => job.id === 'promote')!.call!.jobs.find((job) => job.id === id)!;
 
 beforeAll(async () => {
   host = createRepositoryHost();
-  const suiteSeed = await seed({
+  const suiteSeed = await seedFiles({
     ...actionFiles('v1'),
     '.github/workflows/reusable.yaml': REUSABLE,
     '.github/workflows/inner.yaml': INNER,
@@ -180,7 +156,7 @@ beforeAll(async () => {
   await git(suite.root, '--git-dir', suite.origin, 'tag', 'v1', 'main');
   suiteSha['main'] = await suite.pushToMain(actionFiles('main'), 'Say it from main');
 
-  const gitopsSeed = await seed({ 'base/README.md': 'the GitOps repository\n' });
+  const gitopsSeed = await seedFiles({ 'base/README.md': 'the GitOps repository\n' });
   gitops = await host.create({ owner: 'acme', repo: 'gitops', source: gitopsSeed, paths: ['base'] });
   await rm(suiteSeed, { recursive: true, force: true });
   await rm(gitopsSeed, { recursive: true, force: true });
@@ -318,7 +294,7 @@ describe('an action of another repository (owner/repo/path@ref)', () => {
 
 describe('$/ in the run’s own workflow', () => {
   it('is the run’s repository at GITHUB_SHA, with no checkout: never the working copy', async () => {
-    const seedDir = await seed(actionFiles('orders'));
+    const seedDir = await seedFiles(actionFiles('orders'));
     const orders = await host.create({ owner: 'acme', repo: 'orders', source: seedDir, paths: ['actions'] });
     await rm(seedDir, { recursive: true, force: true });
     const copy = await orders.checkout('orders-copy');
