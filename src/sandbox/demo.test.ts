@@ -51,6 +51,23 @@ const deployStates = (s: Sandbox, service: string) =>
 const failures = (s: Sandbox) => dispatchersOf(s).flatMap((dispatcher) => dispatcher.failures());
 
 /** Every branch of origin with its commit: what a push would change. */
+/**
+ * A rollback by hand names a version, not the digest the release attested: prod admits it only
+ * without require-attestation (overlay-deploy.test.ts shows the refusal).
+ */
+async function prodWithoutAttestation(s: Sandbox): Promise<void> {
+  const config = await git(s.repo.origin, 'show', 'main:.github/promotion.yaml');
+  await s.repo.pushToMain(
+    {
+      '.github/promotion.yaml': config.replace(
+        '  - name: prod\n',
+        '  - name: prod\n    require-attestation: false\n',
+      ),
+    },
+    'prod admits images without attestation',
+  );
+}
+
 const originRefs = (s: Sandbox) => git(s.repo.origin, 'for-each-ref', '--format=%(refname) %(objectname)');
 
 const imageLine = (text: string, service: string) =>
@@ -232,18 +249,7 @@ describe('reruns and rollbacks', () => {
     async () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
-      // A rollback by hand names a version, not the digest release attested: this prod admits it
-      // only without require-attestation (overlay-deploy.test.ts shows the refusal).
-      const config = await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml');
-      await sandbox.repo.pushToMain(
-        {
-          '.github/promotion.yaml': config.replace(
-            '  - name: prod\n',
-            '  - name: prod\n    require-attestation: false\n',
-          ),
-        },
-        'prod admits images without attestation',
-      );
+      await prodWithoutAttestation(sandbox);
       const refsBefore = await originRefs(sandbox);
       const pullsBefore = sandbox.github.pulls.length;
       const digestBefore = await sandbox.registry.digest('acme/orders', '1.6.0');
@@ -280,18 +286,7 @@ describe('reruns and rollbacks', () => {
     async () => {
       sandbox = await startSandbox({ tokenMode: 'app' });
       await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
-      // A rollback by hand names a version, not the digest release attested: this prod admits it
-      // only without require-attestation (overlay-deploy.test.ts shows the refusal).
-      const config = await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml');
-      await sandbox.repo.pushToMain(
-        {
-          '.github/promotion.yaml': config.replace(
-            '  - name: prod\n',
-            '  - name: prod\n    require-attestation: false\n',
-          ),
-        },
-        'prod admits images without attestation',
-      );
+      await prodWithoutAttestation(sandbox);
       const refsBefore = await originRefs(sandbox);
       const pullsBefore = sandbox.github.pulls.length;
       const rollback = (allow: boolean) =>
