@@ -161,4 +161,26 @@ describe('actions/attest-build-provenance in the sandbox', () => {
     );
     expect(github.violations).toEqual([]);
   });
+
+  it('refuses a call whose nested job asks more than the calling job has, as GitHub does', async () => {
+    const refused = await dispatch(
+      'short.yaml',
+      `name: short
+on:
+  workflow_dispatch:
+jobs:
+  release:
+    permissions: { attestations: write, contents: read }
+    uses: acme/gitops-promotion/.github/workflows/inner.yaml@v1
+`,
+    );
+    expect(refused.conclusion).toBe('failure');
+    expect(job(refused, 'release')).toMatchObject({
+      status: 'failure',
+      errors: [
+        "Error calling workflow 'acme/gitops-promotion/.github/workflows/inner.yaml@v1'. The nested job 'inner' is requesting 'id-token: write', but is only allowed 'id-token: none'.",
+      ],
+    });
+    expect(job(refused, 'release').call).toBeUndefined();
+  });
 });

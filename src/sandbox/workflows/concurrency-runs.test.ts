@@ -258,6 +258,10 @@ describe('a cancelled run', () => {
     );
     await s.dispatch({ version: '1.6.1', seconds: '60' });
     await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    // The step itself has begun (on a loaded machine it starts well after the run enters its group):
+    // the cancellation must stop a running step, not one that has yet to start.
+    for (let i = 0; i < 600 && !(await s.trace()).includes('deploy 1.6.1'); i++)
+      await new Promise((r) => setTimeout(r, 25));
     await s.dispatch({ version: '1.6.2', seconds: '0' });
     await s.dispatcher.idle();
     expect(byVersion(s.dispatcher.runs)).toEqual({ '1.6.1': 'cancelled', '1.6.2': 'success' });

@@ -86,6 +86,38 @@ const SCOPES = [
   'statuses',
 ];
 
+const RANK: Record<Access, number> = { none: 0, read: 1, write: 2 };
+
+/** Every scope of a declaration at its level (`read-all`, `write-all` spelled out). */
+function scopesOf(declared: DeclaredPermissions): Record<string, Access> {
+  if (declared === 'read-all' || declared === 'write-all') {
+    const level = declared === 'read-all' ? 'read' : 'write';
+    return Object.fromEntries(SCOPES.map((scope) => [scope, level]));
+  }
+  return declared;
+}
+
+/**
+ * What a called workflow's job asks beyond what its caller job has, in GitHub's words ("The nested
+ * job 'build' is requesting 'packages: write', but is only allowed 'packages: read'"): a called
+ * workflow can only downgrade the caller's permissions ("Reuse workflows"). Nothing when either side
+ * declares nothing (the repository's default, which the sandbox does not restrict).
+ */
+export function permissionsBeyond(
+  jobId: string,
+  requested: DeclaredPermissions | undefined,
+  allowed: DeclaredPermissions | undefined,
+): string[] {
+  if (requested === undefined || allowed === undefined || allowed === 'write-all') return [];
+  const granted = scopesOf(allowed);
+  return Object.entries(scopesOf(requested))
+    .filter(([scope, level]) => RANK[level] > RANK[granted[scope] ?? 'none'])
+    .map(
+      ([scope, level]) =>
+        `The nested job '${jobId}' is requesting '${scope}: ${level}', but is only allowed '${scope}: ${granted[scope] ?? 'none'}'.`,
+    );
+}
+
 /**
  * The token's permissions as the GitHub stand-in checks them (API names: `pull_requests`), or
  * undefined for a token the sandbox does not restrict (none declared, or `write-all`).

@@ -18,7 +18,7 @@ import {
   type Contexts,
   type ExpressionData,
 } from './expressions.js';
-import { calledWorkflowRef, jobPermissions } from './job-identity.js';
+import { calledWorkflowRef, jobPermissions, permissionsBeyond } from './job-identity.js';
 import { child, jobDocument } from './parser.js';
 import type { RunState } from './run-state.js';
 import type { JobResult } from './types.js';
@@ -97,6 +97,25 @@ export async function callScope(
   // An empty secret is an unset one.
   secrets = Object.fromEntries(Object.entries(secrets).filter(([, value]) => value !== ''));
 
+  // GitHub refuses the whole call when any of its jobs, run or not, asks more than the caller has.
+  const permissions = jobPermissions(raw, scope.loaded.document, scope.permissions);
+  const calledJobs = child(called.document, 'jobs');
+  const beyond =
+    calledJobs?.templateTokenType === 2
+      ? [...(calledJobs as MappingToken)].flatMap((pair) =>
+          permissionsBeyond(
+            pair.key.toString(),
+            jobPermissions(pair.value, called.document, undefined),
+            permissions,
+          ),
+        )
+      : [];
+  if (beyond.length > 0) {
+    result.status = 'failure';
+    result.errors.push(...beyond.map((line) => `Error calling workflow '${ref}'. ${line}`));
+    return undefined;
+  }
+
   const calledContexts: Contexts = { github: scope.github, secrets, inputs: typed.inputs, vars: scope.vars };
   const workflowEnv = evaluateStringMap(
     child(called.document, 'env'),
@@ -118,7 +137,7 @@ export async function callScope(
       String(scope.github['ref']),
       ref,
     ),
-    permissions: jobPermissions(raw, scope.loaded.document, scope.permissions),
+    permissions,
   };
 }
 
