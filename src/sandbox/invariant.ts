@@ -172,9 +172,9 @@ async function mergedProblems(scope: InvariantScope, config: PromotionConfig): P
   return problems;
 }
 
-/** Everything that breaks the invariant; empty when it holds. */
-export async function invariantProblems(scope: InvariantScope): Promise<string[]> {
-  const root = await scope.repo.checkout('invariant');
+/** Everything that breaks the invariant, reading main from `root` (a fresh checkout); empty when it holds. */
+export async function invariantProblems(scope: InvariantScope, root?: string): Promise<string[]> {
+  root ??= await scope.repo.checkout('invariant');
   const config = await mainConfig(root);
   return [
     ...(await clusterDrift(scope, root, config)),

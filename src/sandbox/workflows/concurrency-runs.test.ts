@@ -87,11 +87,28 @@ const byVersion = (runs: DispatchedRun[]) =>
     ]),
   );
 
-/** Waits until the scheduler says `label` runs (the step that holds the group has begun). */
-async function until(d: WorkflowDispatcher, test: (log: string[]) => boolean): Promise<void> {
-  for (let i = 0; i < 600 && !test(d.scheduler.log); i++) await new Promise((r) => setTimeout(r, 25));
-  if (!test(d.scheduler.log)) throw new Error(`never happened; log: ${d.scheduler.log.join(' | ')}`);
+/** Polls `test` every 25 ms, for up to 15 s. */
+async function until(test: () => boolean | Promise<boolean>, what: () => string): Promise<void> {
+  for (let i = 0; i < 600 && !(await test()); i++) await new Promise((r) => setTimeout(r, 25));
+  if (!(await test())) throw new Error(`never happened: ${what()}`);
 }
+
+/** Waits until the scheduler's log passes `test` (e.g. a run entered its group). */
+const untilLogged = (d: WorkflowDispatcher, test: (log: string[]) => boolean) =>
+  until(
+    () => test(d.scheduler.log),
+    () => `log: ${d.scheduler.log.join(' | ')}`,
+  );
+
+/**
+ * Waits until a step wrote `line`: on a loaded machine a step starts well after its run entered its
+ * group, and a cancellation must meet a running step, not one yet to start.
+ */
+const untilTraced = (s: { trace(): Promise<string[]> }, line: string) =>
+  until(
+    async () => (await s.trace()).includes(line),
+    () => `'${line}' in the trace`,
+  );
 
 const header = (concurrency: string) => `name: deploy
 run-name: deploy \${{ inputs.version }}
@@ -171,7 +188,8 @@ describe('a workflow-level group', () => {
   it('cancel-in-progress: true cancels the running run: its step is stopped, its next step never runs', async () => {
     const s = await sandbox(header('concurrency:\n  group: deploy\n  cancel-in-progress: true') + slowJob);
     await s.dispatch({ version: '1.6.1', seconds: '60' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await untilTraced(s, 'start 1.6.1');
     await s.dispatch({ version: '1.6.2' });
     await s.dispatcher.idle();
     expect(byVersion(s.dispatcher.runs)).toEqual({ '1.6.1': 'cancelled', '1.6.2': 'success' });
@@ -194,9 +212,9 @@ describe('a workflow-level group', () => {
   it('queue: max keeps every pending run and runs them in the order they came', async () => {
     const s = await sandbox(header('concurrency:\n  group: deploy\n  queue: max') + slowJob);
     await s.dispatch({ version: '1.6.1', seconds: '1.5' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
     for (const version of ['1.6.2', '1.6.3', '1.6.4']) await s.dispatch({ version, seconds: '0.2' });
-    await until(s.dispatcher, (log) => log.filter((line) => line.includes('pending')).length === 3);
+    await untilLogged(s.dispatcher, (log) => log.filter((line) => line.includes('pending')).length === 3);
     // While they wait, the run list shows them pending (GitHub's status for a run held by its group).
     expect((await s.listRuns()).workflow_runs.map((r) => [r.display_title, r.status])).toEqual([
       ['deploy 1.6.4', 'pending'],
@@ -257,11 +275,8 @@ describe('a cancelled run', () => {
 `,
     );
     await s.dispatch({ version: '1.6.1', seconds: '60' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
-    // The step itself has begun (on a loaded machine it starts well after the run enters its group):
-    // the cancellation must stop a running step, not one that has yet to start.
-    for (let i = 0; i < 600 && !(await s.trace()).includes('deploy 1.6.1'); i++)
-      await new Promise((r) => setTimeout(r, 25));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await untilTraced(s, 'deploy 1.6.1');
     await s.dispatch({ version: '1.6.2', seconds: '0' });
     await s.dispatcher.idle();
     expect(byVersion(s.dispatcher.runs)).toEqual({ '1.6.1': 'cancelled', '1.6.2': 'success' });
@@ -294,7 +309,7 @@ describe('a cancelled run', () => {
 `,
     );
     await s.dispatch({ version: '1.6.1', seconds: '2' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy'")));
     await s.dispatch({ version: '1.6.2', seconds: '0' });
     await s.dispatcher.idle();
     expect(s.dispatcher.runs[0]!.result!.jobs.map((j) => [j.id, j.status])).toEqual([['deploy', 'success']]);
@@ -347,9 +362,9 @@ ${slowJob}`;
       { 'callee.yaml': callee },
     );
     await s.dispatch({ version: '1.6.1', seconds: '2' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
     await s.dispatch({ version: '1.6.2' });
-    await until(s.dispatcher, (log) => log.some((line) => line.includes('pending')));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.includes('pending')));
     await s.dispatch({ version: '1.6.3' });
     await s.dispatcher.idle();
     expect(byVersion(s.dispatcher.runs)).toEqual({
@@ -399,7 +414,7 @@ describe('a job-level group keyed on needs outputs', () => {
     )!;
     const s = await sandbox(workflow, { shuffle: { seed, windowMs: 1500 } });
     await s.dispatch({ version: '1.6.1', seconds: '3' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
     await s.dispatch({ version: '1.6.2' });
     await s.dispatch({ version: '1.6.3' });
     await s.dispatcher.idle();
@@ -429,9 +444,9 @@ describe('a job-level group keyed on needs outputs', () => {
   it('without the shuffle, the one that reached the group last is the one that runs', async () => {
     const s = await sandbox(workflow);
     await s.dispatch({ version: '1.6.1', seconds: '2' });
-    await until(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
+    await untilLogged(s.dispatcher, (log) => log.some((line) => line.endsWith("runs in 'deploy-dev'")));
     await s.dispatch({ version: '1.6.2' });
-    await until(s.dispatcher, (log) =>
+    await untilLogged(s.dispatcher, (log) =>
       log.some((line) => line.startsWith('run') && line.includes('pending')),
     );
     await s.dispatch({ version: '1.6.3' });
