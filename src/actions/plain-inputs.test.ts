@@ -1,4 +1,4 @@
-// Each action bundle refuses a wrong input (a name, version, digest, boolean, builder, timeout,
+// Each action bundle refuses a wrong input (a name, version, digest, boolean, release stage, timeout,
 // missing token, or a value only the config can tell) with exit code 1 and one error annotation
 // that names the input, and no stack trace.
 import { join } from 'node:path';
@@ -29,14 +29,12 @@ const refusals: [Action, Record<string, string>, string][] = [
   ['release', { service: 'orders', version: 'latest' }, "Input 'version': 'latest' is not a SemVer version"],
   ['release', { service: 'orders', version: 'v1.2.3' }, "Input 'version': 'v1.2.3' has a leading 'v'"],
   ['release', { service: 'orders', version: '1.2.3+b.1' }, "Input 'version': '1.2.3+b.1' has build metadata"],
-  ['release', { service: 'orders', version: '1.0.0', builder: 'kaniko' }, "Input 'builder': 'kaniko'"],
+  ['release', { service: 'orders', version: '1.0.0', stage: 'build' }, "Input 'stage': 'build'"],
   [
     'release',
-    { service: 'orders', version: '1.0.0', push: 'maybe' },
-    "Input 'push': 'maybe' is not a boolean: use true or false",
+    { service: 'orders', version: '1.0.0', stage: 'confirm', digest: 'sha256:abc' },
+    "Input 'digest': 'sha256:abc'",
   ],
-  // core.getBooleanInput's YAML 1.2 booleans only: yes, no, 1 and 0 are refused, not read as booleans.
-  ['release', { service: 'orders', version: '1.0.0', push: 'no' }, "Input 'push': 'no' is not a boolean"],
   ['release', { service: 'shipping', version: '1.0.0' }, "Input 'service': 'shipping' is not a service"],
   ['overlay-update', { overlay: '', service: 'orders' }, "Input 'overlay': is required"],
   ['overlay-update', { overlay: 'dev', service: 'a/b' }, "Input 'service': 'a/b' is not a valid name"],

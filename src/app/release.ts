@@ -3,12 +3,11 @@ import { join } from 'node:path';
 import type { PromotionConfig, Service } from '../core/config.js';
 import { requireService } from '../core/config.js';
 import { UserError } from '../core/errors.js';
-import type { Builder, PlainReleaseInputs } from '../core/inputs.js';
+import type { PlainReleaseInputs } from '../core/inputs.js';
 import {
-  buildPlan,
+  buildInputs,
   ociLabels,
   parseImageRepository,
-  type Command,
   type ImageRepository,
   type ImageSize,
   type OciLabelFacts,
@@ -17,21 +16,16 @@ import {
 import { loadConfig } from './repository-files.js';
 
 /** The plain inputs, checked already (checkReleaseInputs), and the rest. */
-export interface ReleaseInputs extends PlainReleaseInputs {
-  config: string;
-  push: boolean;
-}
+export type ReleaseInputs = PlainReleaseInputs & { config: string };
 
 export interface ValidatedRelease {
   config: PromotionConfig;
   service: Service;
   version: string;
-  builder: Builder;
-  push: boolean;
   repository: ImageRepository;
   /** `<image>:<version>`. */
   reference: string;
-  /** Absolute paths in the checkout. */
+  /** Relative to the workspace, as build-push-action reads them. */
   context: string;
   dockerfile: string;
 }
@@ -56,7 +50,7 @@ export async function validateReleaseInputs(
   inputs: ReleaseInputs,
   workspace: string,
 ): Promise<ValidatedRelease> {
-  const { version, builder } = inputs;
+  const { version } = inputs;
   const config = await loadConfig(workspace, inputs.config);
   const service = requireService(config, 'service', inputs.service);
   const context = join(workspace, service.context);
@@ -68,7 +62,7 @@ export async function validateReleaseInputs(
   let dockerfile: string | undefined;
   for (const name of BUILD_FILES) {
     if (await isFile(join(context, name))) {
-      dockerfile = join(context, name);
+      dockerfile = service.context === '.' ? name : `${service.context}/${name}`;
       break;
     }
   }
@@ -81,11 +75,9 @@ export async function validateReleaseInputs(
     config,
     service,
     version,
-    builder,
-    push: inputs.push,
     repository: parseImageRepository(service.image),
     reference: `${service.image}:${version}`,
-    context,
+    context: service.context,
     dockerfile,
   };
 }
@@ -97,9 +89,7 @@ export interface RegistryPort {
 }
 
 export interface ReleaseDeps {
-  /** Created only when the run pushes: `push: false` makes no registry request. */
   registry: (repository: ImageRepository) => Promise<RegistryPort>;
-  run: (command: Command) => Promise<void>;
   log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   facts: Omit<OciLabelFacts, 'version' | 'created'>;
   now?: () => Date;
@@ -118,77 +108,72 @@ async function sizeOf(
   }
 }
 
-/**
- * Builds and pushes `<image>:<version>` unless the registry already has that tag, then reads the
- * digest the registry serves for it. A tag is never rebuilt or overwritten: a rerun (after a
- * later step failed) finds it, says so and answers the digest that is there.
- */
-export async function release(v: ValidatedRelease, deps: ReleaseDeps): Promise<ReleaseOutcome> {
-  const now = deps.now ?? (() => new Date());
-  const labels = ociLabels({ ...deps.facts, version: v.version, created: now() });
-  const outcome = {
+function outcomeBase(v: ValidatedRelease) {
+  return {
     service: v.service.name,
     reference: v.reference,
     version: v.version,
-    builder: v.builder,
-    labels,
     firstEnvironment: v.config.environments[0]?.name,
   };
-  const registry = v.push ? await deps.registry(v.repository) : undefined;
+}
 
-  const existing = async (when: string): Promise<ReleaseOutcome | undefined> => {
-    const digest = await registry?.tagDigest(v.version, { lenient: true });
-    if (!registry || !digest) return undefined;
+/**
+ * Plans the build of `<image>:<version>`, unless the registry already has that tag: a tag is never
+ * rebuilt or overwritten, so a rerun (after a later step failed) finds it, says so and answers the
+ * digest that is there, and build-push-action is skipped.
+ */
+export async function planRelease(v: ValidatedRelease, deps: ReleaseDeps): Promise<ReleaseOutcome> {
+  const registry = await deps.registry(v.repository);
+  const digest = await registry.tagDigest(v.version, { lenient: true });
+  if (digest) {
     deps.log.notice(
-      `${v.reference} ${when} (${digest}); tags are immutable, so it is not rebuilt or overwritten: releasing the image that is there`,
+      `${v.reference} is already in the registry (${digest}); tags are immutable, so it is not rebuilt or overwritten: releasing the image that is there`,
     );
-    return {
-      ...outcome,
-      labels: {},
-      digest,
-      existed: true,
-      pushed: false,
-      size: await sizeOf(registry, digest, deps),
-    };
-  };
-
-  const already = await existing('is already in the registry');
-  if (already) return already;
-
-  const plan = buildPlan({
-    builder: v.builder,
+    return { ...outcomeBase(v), state: 'existed', digest, size: await sizeOf(registry, digest, deps) };
+  }
+  const labels = ociLabels({
+    ...deps.facts,
+    version: v.version,
+    created: (deps.now ?? (() => new Date()))(),
+  });
+  const build = buildInputs({
+    service: v.service.name,
     reference: v.reference,
     context: v.context,
-    dockerfile: v.dockerfile,
+    file: v.dockerfile,
+    platforms: v.service.platforms,
+    buildArgs: v.service.buildArgs,
     labels,
-    push: v.push,
   });
-  deps.log.info(`Building ${v.reference} from ${v.service.context} with ${v.builder}`);
-  const started = now().getTime();
-  await deps.run(plan.build);
-  const buildMs = now().getTime() - started;
+  deps.log.info(
+    `${v.reference} is not in the registry: docker/build-push-action builds it from ${v.context} for ${build.platforms}`,
+  );
+  return { ...outcomeBase(v), state: 'planned', build, labels };
+}
 
-  if (plan.push) {
-    // A two-step builder: another run may have pushed the tag while this one built.
-    const raced = await existing('was pushed by another run while this one was building');
-    if (raced) return { ...raced, buildMs };
-    await deps.run(plan.push);
-  }
-  if (!registry) return { ...outcome, existed: false, pushed: false, buildMs };
-
-  const digest = await registry.tagDigest(v.version);
-  if (!digest) {
+/**
+ * Confirms what docker/build-push-action reports it pushed: the registry must serve that digest for
+ * the tag. Another digest means the tag moved under the build (a push by hand, another run), and the
+ * release stops before anything is promoted.
+ */
+export async function confirmPush(
+  v: ValidatedRelease,
+  pushed: string,
+  deps: ReleaseDeps,
+): Promise<ReleaseOutcome> {
+  const registry = await deps.registry(v.repository);
+  const served = await registry.tagDigest(v.version);
+  if (!served) {
     throw new UserError(
-      `${v.builder} reported a push of ${v.reference}, but the registry does not know the tag ${v.version}`,
+      `docker/build-push-action reported a push of ${v.reference} (${pushed}), but the registry does not know the tag ${v.version}`,
     );
   }
-  deps.log.info(`Pushed ${v.reference}: the registry serves it as ${digest}`);
-  return {
-    ...outcome,
-    digest,
-    existed: false,
-    pushed: true,
-    buildMs,
-    size: await sizeOf(registry, digest, deps),
-  };
+  if (served !== pushed) {
+    throw new UserError(
+      `docker/build-push-action pushed ${v.reference} as ${pushed}, but the registry serves ${served} for the tag: ` +
+        'something else pushed the tag meanwhile; nothing is promoted. Release a new version',
+    );
+  }
+  deps.log.info(`Pushed ${v.reference}: the registry serves it as ${served}`);
+  return { ...outcomeBase(v), state: 'pushed', digest: served, size: await sizeOf(registry, served, deps) };
 }

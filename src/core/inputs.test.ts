@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from './errors.js';
 import {
-  checkBuilder,
   checkOverlayDeployInputs,
   checkPromotionStatusInputs,
   checkOverlayUpdateInputs,
@@ -11,20 +10,17 @@ import {
 
 const DIGEST = `sha256:${'7e'.repeat(32)}`;
 
-describe('checkBuilder', () => {
-  it('accepts the three builders only', () => {
-    expect(checkBuilder('builder', 'buildah')).toBe('buildah');
-    expect(() => checkBuilder('builder', 'kaniko')).toThrow(
-      "Input 'builder': 'kaniko' is not a supported builder: use docker, buildah, podman",
-    );
-  });
-});
-
 describe('checkReleaseInputs', () => {
-  const good = { service: 'orders', version: '1.4.2', builder: 'buildah' };
+  const good = { service: 'orders', version: '1.4.2', stage: 'plan', digest: '' };
 
-  it('passes valid inputs on', () => {
-    expect(checkReleaseInputs(good)).toEqual(good);
+  it('passes valid inputs on: plan without a digest, confirm with one', () => {
+    expect(checkReleaseInputs(good)).toEqual({ service: 'orders', version: '1.4.2', stage: 'plan' });
+    expect(checkReleaseInputs({ ...good, stage: 'confirm', digest: DIGEST })).toEqual({
+      service: 'orders',
+      version: '1.4.2',
+      stage: 'confirm',
+      digest: DIGEST,
+    });
   });
 
   it.each([
@@ -32,7 +28,10 @@ describe('checkReleaseInputs', () => {
     [{ service: '' }, "Input 'service': is required"],
     [{ version: 'latest' }, "Input 'version': 'latest' is not a SemVer version"],
     [{ version: 'v1.4.2' }, "Input 'version': 'v1.4.2' has a leading 'v'"],
-    [{ builder: 'kaniko' }, "Input 'builder': 'kaniko' is not a supported builder"],
+    [{ stage: 'build' }, "Input 'stage': 'build' is not a stage: use plan or confirm"],
+    [{ digest: DIGEST }, "Input 'digest': is read only with stage: confirm"],
+    [{ stage: 'confirm' }, "Input 'digest': required with stage: confirm"],
+    [{ stage: 'confirm', digest: 'sha256:abc' }, "Input 'digest': 'sha256:abc'"],
   ])('refuses %j', (change, message) => {
     expect(() => checkReleaseInputs({ ...good, ...change })).toThrowError(InputError);
     expect(() => checkReleaseInputs({ ...good, ...change })).toThrowError(message);

@@ -1,5 +1,5 @@
 // The action inputs that are checked without reading a file: names, versions, the digest, the
-// builder, the rollout timeout, a required token. Each action (src/actions/<name>/main.ts) checks
+// release stage, the rollout timeout, a required token. Each action (src/actions/<name>/main.ts) checks
 // them as it reads its inputs, so a wrong one is refused before the config or the checkout is read.
 import { checkDigest } from './digest.js';
 import { InputError, quoted } from './errors.js';
@@ -7,32 +7,47 @@ import { checkName } from './names.js';
 import { DEFAULT_MAX_AGE_HOURS, parseMaxAgeHours } from './status.js';
 import { checkVersion } from './version.js';
 
-export const BUILDERS = ['docker', 'buildah', 'podman'] as const;
-export type Builder = (typeof BUILDERS)[number];
+/**
+ * The release runs twice in a job: `plan` checks who may release and the tag, and says what
+ * docker/build-push-action builds; `confirm` checks the digest that action pushed against the registry.
+ */
+export const RELEASE_STAGES = ['plan', 'confirm'] as const;
+export type ReleaseStage = (typeof RELEASE_STAGES)[number];
 
-export function checkBuilder(input: string, value: string): Builder {
-  if (!(BUILDERS as readonly string[]).includes(value)) {
-    throw new InputError(input, `${quoted(value)} is not a supported builder: use ${BUILDERS.join(', ')}`);
-  }
-  return value as Builder;
-}
-
-export interface PlainReleaseInputs {
-  service: string;
-  version: string;
-  builder: Builder;
-}
+export type PlainReleaseInputs = { service: string; version: string } & (
+  { stage: 'plan' } | { stage: 'confirm'; digest: string }
+);
 
 export function checkReleaseInputs(inputs: {
   service: string;
   version: string;
-  builder: string;
+  stage: string;
+  digest: string;
 }): PlainReleaseInputs {
-  return {
-    service: checkName('service', inputs.service),
-    version: checkVersion('version', inputs.version),
-    builder: checkBuilder('builder', inputs.builder),
-  };
+  const service = checkName('service', inputs.service);
+  const version = checkVersion('version', inputs.version);
+  if (!(RELEASE_STAGES as readonly string[]).includes(inputs.stage)) {
+    throw new InputError(
+      'stage',
+      `${quoted(inputs.stage)} is not a stage: use ${RELEASE_STAGES.join(' or ')}`,
+    );
+  }
+  if (inputs.stage === 'plan') {
+    if (inputs.digest !== '') {
+      throw new InputError(
+        'digest',
+        'is read only with stage: confirm (the digest docker/build-push-action pushed)',
+      );
+    }
+    return { service, version, stage: 'plan' };
+  }
+  if (inputs.digest === '') {
+    throw new InputError(
+      'digest',
+      'required with stage: confirm: the digest output of docker/build-push-action (sha256:...)',
+    );
+  }
+  return { service, version, stage: 'confirm', digest: checkDigest('digest', inputs.digest) };
 }
 
 export interface PlainOverlayUpdateInputs {

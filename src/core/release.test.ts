@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  buildPlan,
+  buildInputs,
   describeSize,
   formatBytes,
   isLoopbackRegistry,
@@ -183,106 +183,87 @@ describe('the build', () => {
     ]);
   });
 
-  const request = {
-    reference: 'ghcr.io/acme/orders:1.2.3',
-    context: '/work/services/orders',
-    dockerfile: '/work/services/orders/Dockerfile',
-    labels: { 'org.opencontainers.image.version': '1.2.3' },
-  };
-
-  it('docker builds and pushes in one buildx call', () => {
-    expect(buildPlan({ ...request, builder: 'docker', push: true })).toEqual({
-      build: {
-        program: 'docker',
-        args: [
-          'buildx',
-          'build',
-          '--file=/work/services/orders/Dockerfile',
-          '--tag=ghcr.io/acme/orders:1.2.3',
-          '--label=org.opencontainers.image.version=1.2.3',
-          '--push',
-          '/work/services/orders',
-        ],
+  it('hands build-push-action its inputs: one line per build argument and label, a scope per service', () => {
+    const build = buildInputs({
+      service: 'orders',
+      reference: 'ghcr.io/acme/orders:1.2.3',
+      context: 'services/orders',
+      file: 'services/orders/Dockerfile',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      buildArgs: { GO_VERSION: '1.25', NOTE: 'a, b; $(id)' },
+      labels: {
+        'org.opencontainers.image.version': '1.2.3',
+        'org.opencontainers.image.source': 'https://x/y',
       },
     });
-    expect(buildPlan({ ...request, builder: 'docker', push: false }).build.args).not.toContain('--push');
-  });
-
-  it.each(['buildah', 'podman'] as const)('%s builds, then pushes the tag', (builder) => {
-    const plan = buildPlan({ ...request, builder, push: true });
-    expect(plan.build).toEqual({
-      program: builder,
-      args: [
-        'build',
-        '--file=/work/services/orders/Dockerfile',
-        '--tag=ghcr.io/acme/orders:1.2.3',
-        '--label=org.opencontainers.image.version=1.2.3',
-        '/work/services/orders',
-      ],
+    expect(build).toEqual({
+      context: 'services/orders',
+      file: 'services/orders/Dockerfile',
+      platforms: 'linux/amd64,linux/arm64',
+      buildArgs: 'GO_VERSION=1.25\nNOTE=a, b; $(id)',
+      labels: 'org.opencontainers.image.version=1.2.3\norg.opencontainers.image.source=https://x/y',
+      tags: 'ghcr.io/acme/orders:1.2.3',
+      cacheScope: 'orders',
     });
-    expect(plan.push).toEqual({
-      program: builder,
-      args: ['push', 'ghcr.io/acme/orders:1.2.3', 'docker://ghcr.io/acme/orders:1.2.3'],
-    });
-    expect(buildPlan({ ...request, builder, push: false }).push).toBeUndefined();
-  });
-
-  it('passes a label value as one argument, whatever it holds', () => {
-    const plan = buildPlan({
-      ...request,
-      builder: 'buildah',
-      push: false,
-      labels: { 'org.opencontainers.image.source': 'https://x/a b; $(id)' },
-    });
-    expect(plan.build.args).toContain('--label=org.opencontainers.image.source=https://x/a b; $(id)');
+    expect(buildInputs({ ...request, buildArgs: {}, platforms: ['linux/amd64'] }).buildArgs).toBe('');
   });
 });
+
+const request = {
+  service: 'orders',
+  reference: 'ghcr.io/acme/orders:1.2.3',
+  context: 'services/orders',
+  file: 'services/orders/Dockerfile',
+  platforms: ['linux/amd64'],
+  buildArgs: { GO_VERSION: '1.25' },
+  labels: { 'org.opencontainers.image.version': '1.2.3' },
+};
 
 describe('the summary', () => {
   const base = {
     service: 'orders',
     reference: 'ghcr.io/acme/orders:1.2.3',
     version: '1.2.3',
-    builder: 'buildah' as const,
-    labels: { 'org.opencontainers.image.version': '1.2.3' },
     firstEnvironment: 'dev',
   };
+  const digest = `sha256:${'d'.repeat(64)}`;
 
-  it('shows image, digest, size and build time of a push', () => {
+  it('shows what build-push-action is about to build, with the labels', () => {
     const summary = releaseSummary({
       ...base,
-      digest: `sha256:${'d'.repeat(64)}`,
-      existed: false,
-      pushed: true,
+      state: 'planned',
+      build: buildInputs(request),
+      labels: request.labels,
+    });
+    expect(summary).toContain('| Context | `services/orders` |');
+    expect(summary).toContain('| Dockerfile | `services/orders/Dockerfile` |');
+    expect(summary).toContain('| Platforms | `linux/amd64` |');
+    expect(summary).toContain('| Build arguments | `GO_VERSION=1.25` |');
+    expect(summary).toContain('| Layer cache | `type=gha,scope=orders` |');
+    expect(summary).toContain('docker/build-push-action builds and pushes it next');
+    expect(summary).toContain('`org.opencontainers.image.version`: `1.2.3`');
+    expect(summary).not.toContain('Digest');
+  });
+
+  it('shows image, digest and size of a confirmed push', () => {
+    const summary = releaseSummary({
+      ...base,
+      state: 'pushed',
+      digest,
       size: { platforms: [{ platform: 'image', bytes: 3 * 1024 * 1024 }] },
-      buildMs: 4321,
     });
     expect(summary).toContain('| Image | `ghcr.io/acme/orders:1.2.3` |');
-    expect(summary).toContain(`| Digest | \`sha256:${'d'.repeat(64)}\` |`);
+    expect(summary).toContain(`| Digest | \`${digest}\` |`);
     expect(summary).toContain('| Size | 3.00 MiB (compressed layers) |');
-    expect(summary).toContain('| Build time | 4.3 s |');
-    expect(summary).toContain('| Result | built and pushed |');
+    expect(summary).toContain('the registry serves this digest for the tag');
     expect(summary).toContain('| Next | promotion to `dev` |');
-    expect(summary).toContain('`org.opencontainers.image.version`: `1.2.3`');
   });
 
   it('says when the tag was already there', () => {
-    const summary = releaseSummary({
-      ...base,
-      digest: `sha256:${'d'.repeat(64)}`,
-      existed: true,
-      pushed: false,
-    });
+    const summary = releaseSummary({ ...base, state: 'existed', digest });
     expect(summary).toContain(
       '| Result | already in the registry: tags are immutable, nothing was built or pushed |',
     );
-    expect(summary).toContain('| Build time | — |');
-  });
-
-  it('has no digest and no next step for a build only', () => {
-    const summary = releaseSummary({ ...base, existed: false, pushed: false, buildMs: 100 });
-    expect(summary).toContain('| Digest | — |');
-    expect(summary).toContain('| Result | built only (push: false) |');
-    expect(summary).toContain('| Next | — |');
+    expect(summary).toContain('| Size | — |');
   });
 });

@@ -1,9 +1,8 @@
-import type { Builder } from './inputs.js';
 import { summarySection } from './summary.js';
 
 /**
  * The pure part of a release: which registry an image lives in, how to talk to it,
- * what the builders are asked to run, and what the job summary says. No I/O here.
+ * what docker/build-push-action is asked to build, and what the job summary says. No I/O here.
  */
 
 // ---------------------------------------------------------------------------------------------
@@ -254,54 +253,44 @@ export function ociLabels(facts: OciLabelFacts): Record<string, string> {
   return labels;
 }
 
-export interface BuildRequest {
-  builder: Builder;
+/** What the release hands to docker/build-push-action, each as that action reads its inputs. */
+export interface BuildInputs {
+  /** Relative to the workspace, as build-push-action takes a path context. */
+  context: string;
+  file: string;
+  /** Comma-separated, e.g. `linux/amd64,linux/arm64`. */
+  platforms: string;
+  /** One `NAME=value` per line (build-push-action splits build-args and labels on line breaks). */
+  buildArgs: string;
+  labels: string;
+  tags: string;
+  /** The `type=gha` cache scope: one per service, so services of one repository never evict each other. */
+  cacheScope: string;
+}
+
+export function buildInputs(request: {
+  service: string;
   /** `<image>:<version>`. */
   reference: string;
-  /** Absolute paths, so no argument can ever be read as an option. */
   context: string;
-  dockerfile: string;
+  file: string;
+  platforms: readonly string[];
+  buildArgs: Record<string, string>;
   labels: Record<string, string>;
-  push: boolean;
-}
-
-export interface Command {
-  program: string;
-  args: string[];
-}
-
-export interface BuildPlan {
-  build: Command;
-  /** A separate push; undefined when the build pushes itself (docker buildx) or nothing is pushed. */
-  push?: Command;
-}
-
-/** The commands each builder runs, as argument arrays (`--flag=value`, never a shell string). */
-export function buildPlan(request: BuildRequest): BuildPlan {
-  const common = [
-    `--file=${request.dockerfile}`,
-    `--tag=${request.reference}`,
-    ...Object.entries(request.labels).map(([key, value]) => `--label=${key}=${value}`),
-  ];
-  switch (request.builder) {
-    case 'docker':
-      return {
-        build: {
-          program: 'docker',
-          args: ['buildx', 'build', ...common, ...(request.push ? ['--push'] : []), request.context],
-        },
-      };
-    case 'buildah':
-    case 'podman': {
-      const program = request.builder;
-      return {
-        build: { program, args: ['build', ...common, request.context] },
-        ...(request.push
-          ? { push: { program, args: ['push', request.reference, `docker://${request.reference}`] } }
-          : {}),
-      };
-    }
-  }
+}): BuildInputs {
+  const lines = (entries: Record<string, string>): string =>
+    Object.entries(entries)
+      .map(([key, value]) => `${key}=${value}`)
+      .join('\n');
+  return {
+    context: request.context,
+    file: request.file,
+    platforms: request.platforms.join(','),
+    buildArgs: lines(request.buildArgs),
+    labels: lines(request.labels),
+    tags: request.reference,
+    cacheScope: request.service,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -312,21 +301,20 @@ export interface ImageSize {
   platforms: { platform: string; bytes: number }[];
 }
 
-export interface ReleaseOutcome {
+/**
+ * Where a release stands: the tag was already in the registry (nothing is built), the build is
+ * planned for docker/build-push-action, or its push is confirmed against the registry.
+ */
+export type ReleaseOutcome = {
   service: string;
   reference: string;
   version: string;
-  builder: Builder;
-  /** The digest the registry serves for the tag; undefined when nothing was pushed. */
-  digest?: string;
-  /** The tag was already in the registry: nothing was built or pushed. */
-  existed: boolean;
-  pushed: boolean;
-  size?: ImageSize;
-  buildMs?: number;
-  labels: Record<string, string>;
   firstEnvironment?: string;
-}
+} & (
+  | { state: 'existed'; digest: string; size?: ImageSize }
+  | { state: 'planned'; build: BuildInputs; labels: Record<string, string> }
+  | { state: 'pushed'; digest: string; size?: ImageSize }
+);
 
 export function describeSize(size: ImageSize | undefined): string {
   if (!size || size.platforms.length === 0) return '—';
@@ -334,38 +322,46 @@ export function describeSize(size: ImageSize | undefined): string {
   return size.platforms.map((p) => `${formatBytes(p.bytes)} (\`${p.platform}\`)`).join(', ');
 }
 
-/** The job summary of one release run, as Markdown. */
+const code = (value: string): string => (value ? `\`${value}\`` : '—');
+
+/** The job summary of one release step, as Markdown. */
 export function releaseSummary(outcome: ReleaseOutcome): string {
-  const result = outcome.existed
-    ? 'already in the registry: tags are immutable, nothing was built or pushed'
-    : outcome.pushed
-      ? 'built and pushed'
-      : 'built only (push: false)';
+  const heading = `release: \`${outcome.service}\` ${outcome.version}`;
   const rows: [string, string][] = [
-    ['Service', `\`${outcome.service}\``],
-    ['Image', `\`${outcome.reference}\``],
-    ['Digest', outcome.digest ? `\`${outcome.digest}\`` : '—'],
-    ['Size', `${describeSize(outcome.size)}${outcome.size ? ' (compressed layers)' : ''}`],
-    ['Build time', outcome.buildMs === undefined ? '—' : `${(outcome.buildMs / 1000).toFixed(1)} s`],
-    ['Builder', `\`${outcome.builder}\``],
-    ['Result', result],
-    [
-      'Next',
-      outcome.digest && outcome.firstEnvironment ? `promotion to \`${outcome.firstEnvironment}\`` : '—',
-    ],
+    ['Service', code(outcome.service)],
+    ['Image', code(outcome.reference)],
   ];
-  const labels = Object.entries(outcome.labels);
-  return [
-    ...summarySection(`release: \`${outcome.service}\` ${outcome.version}`, rows),
-    ...(labels.length && !outcome.existed
-      ? [
-          '<details><summary>Labels</summary>',
-          '',
-          ...labels.map(([key, value]) => `- \`${key}\`: \`${value}\``),
-          '',
-          '</details>',
-          '',
-        ]
-      : []),
-  ].join('\n');
+  if (outcome.state === 'planned') {
+    const { build } = outcome;
+    rows.push(
+      ['Context', code(build.context)],
+      ['Dockerfile', code(build.file)],
+      ['Platforms', code(build.platforms)],
+      ['Build arguments', build.buildArgs ? build.buildArgs.split('\n').map(code).join(', ') : '—'],
+      ['Layer cache', code(`type=gha,scope=${build.cacheScope}`)],
+      ['Result', 'not in the registry yet: docker/build-push-action builds and pushes it next'],
+    );
+    const labels = Object.entries(outcome.labels);
+    return [
+      ...summarySection(heading, rows),
+      '<details><summary>Labels</summary>',
+      '',
+      ...labels.map(([key, value]) => `- \`${key}\`: \`${value}\``),
+      '',
+      '</details>',
+      '',
+    ].join('\n');
+  }
+  rows.push(
+    ['Digest', code(outcome.digest)],
+    ['Size', `${describeSize(outcome.size)}${outcome.size ? ' (compressed layers)' : ''}`],
+    [
+      'Result',
+      outcome.state === 'existed'
+        ? 'already in the registry: tags are immutable, nothing was built or pushed'
+        : 'built and pushed by docker/build-push-action; the registry serves this digest for the tag',
+    ],
+    ['Next', outcome.firstEnvironment ? `promotion to \`${outcome.firstEnvironment}\`` : '—'],
+  );
+  return summarySection(heading, rows).join('\n');
 }

@@ -1,9 +1,15 @@
-// The release action: reads its inputs, checks who may release, builds and pushes the image with
-// the chosen builder, and writes the outputs and the job summary.
+// The release action, run twice around docker/build-push-action: `plan` checks who may release and
+// the tag, and hands the build its inputs; `confirm` checks the pushed digest against the registry.
 import * as core from '@actions/core';
 import { configOnDefaultBranch, requireAccess } from '../../app/access.js';
-import { release, validateReleaseInputs, type ReleaseInputs } from '../../app/release.js';
-import { runBuilder } from '../../adapters/builder.js';
+import {
+  confirmPush,
+  planRelease,
+  validateReleaseInputs,
+  type ReleaseDeps,
+  type ReleaseInputs,
+  type ValidatedRelease,
+} from '../../app/release.js';
 import { Git } from '../../adapters/git.js';
 import { createOctokit, defaultBranchHead, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
@@ -11,16 +17,8 @@ import { repositoryContext, runActors } from '../../adapters/runner-context.js';
 import { attestationRequired, releaseSourceProblem } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
-import { releaseSummary } from '../../core/release.js';
-import {
-  booleanInput,
-  configInput,
-  failStep,
-  repositoryInput,
-  secretInput,
-  setOutputs,
-  writeSummary,
-} from '../step.js';
+import { releaseSummary, type ReleaseOutcome } from '../../core/release.js';
+import { configInput, failStep, repositoryInput, secretInput, setOutputs, writeSummary } from '../step.js';
 
 /**
  * The inputs, each checked as far as it can be without the config. The token, which reads team
@@ -28,15 +26,14 @@ import {
  */
 export function readInputs(): ReleaseInputs & { token: string; gitopsRepository: string } {
   const token = secretInput('token');
-  const push = booleanInput('push', true);
   const gitopsRepository = repositoryInput('gitops-repository');
   return {
     ...checkReleaseInputs({
       service: core.getInput('service'),
       version: core.getInput('version'),
-      builder: core.getInput('builder') || 'docker',
+      stage: core.getInput('stage') || 'plan',
+      digest: core.getInput('digest'),
     }),
-    push,
     config: configInput(),
     token,
     gitopsRepository,
@@ -49,60 +46,93 @@ async function remoteHead(git: Git, branch: string): Promise<string> {
   return sha;
 }
 
+/**
+ * Before anything is built: the config must let this repository release the service, and only the
+ * people release.allowed names may release, as the default branch says (GitHub's head of it; without
+ * a token, what the checkout's origin reports). The config of another GitOps repository comes from a
+ * checkout of its default branch made by this job, which the ref this run was dispatched on does not
+ * touch.
+ */
+async function requireReleaser(
+  inputs: ReturnType<typeof readInputs>,
+  validated: ValidatedRelease,
+  context: ReturnType<typeof repositoryContext>,
+): Promise<void> {
+  const problem = releaseSourceProblem(
+    validated.config,
+    validated.service,
+    context.repository,
+    inputs.gitopsRepository || context.repository,
+  );
+  if (problem) throw new UserError(problem);
+  let teams: TeamMemberships | undefined;
+  let client: ReturnType<typeof createOctokit> | undefined;
+  const octokit = () => (client ??= createOctokit(inputs.token, core));
+  const git = new Git(context.workspace);
+  const otherGitOps =
+    inputs.gitopsRepository !== '' &&
+    inputs.gitopsRepository.toLowerCase() !== context.repository.toLowerCase();
+  const { config, where } = otherGitOps
+    ? { config: validated.config, where: `${inputs.gitopsRepository}'s default branch` }
+    : await configOnDefaultBranch(
+        git,
+        async () =>
+          inputs.token
+            ? defaultBranchHead(octokit(), context)
+            : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
+        inputs.config,
+      ).then(({ config, head }) => ({ config, where: head.sha.slice(0, 12) }));
+  await requireAccess(
+    {
+      heading: `release: who may release \`${validated.service.name}\``,
+      subject: {
+        action: `run a release of ${validated.service.name}`,
+        rule: `release.allowed in ${config.file} (${where})`,
+      },
+      list: config.release.allowed,
+      org: context.owner,
+      logins: runActors(),
+    },
+    {
+      membership: inputs.token
+        ? (team, login) => (teams ??= new TeamMemberships(octokit(), context.owner)).membership(team, login)
+        : undefined,
+      writeSummary,
+    },
+  );
+}
+
+function outputsOf(outcome: ReleaseOutcome, validated: ValidatedRelease): Record<string, string> {
+  const common = {
+    image: outcome.reference,
+    version: outcome.version,
+    'first-overlay': outcome.firstEnvironment ?? '',
+    'image-name': validated.service.image,
+    attest: String(attestationRequired(validated.config)),
+    sbom: String(validated.service.sbom),
+  };
+  if (outcome.state !== 'planned') return { ...common, build: 'false', digest: outcome.digest };
+  const { build } = outcome;
+  return {
+    ...common,
+    build: 'true',
+    digest: '',
+    context: build.context,
+    file: build.file,
+    platforms: build.platforms,
+    'build-args': build.buildArgs,
+    labels: build.labels,
+    tags: build.tags,
+    'cache-scope': build.cacheScope,
+  };
+}
+
 export async function run(): Promise<void> {
   try {
     const inputs = readInputs();
     const context = repositoryContext();
     const validated = await validateReleaseInputs(inputs, context.workspace);
-    // The config says which repository releases which service: another one builds nothing.
-    const problem = releaseSourceProblem(
-      validated.config,
-      validated.service,
-      context.repository,
-      inputs.gitopsRepository || context.repository,
-    );
-    if (problem) throw new UserError(problem);
-    // Before anything is built or pushed: only the people release.allowed names may release, as the
-    // default branch says (GitHub's head of it; without a token, what the checkout's origin reports).
-    // The config of another GitOps repository comes from a checkout of its default branch made by
-    // this job, which the ref this run was dispatched on does not touch.
-    let teams: TeamMemberships | undefined;
-    let client: ReturnType<typeof createOctokit> | undefined;
-    const octokit = () => (client ??= createOctokit(inputs.token, core));
-    const git = new Git(context.workspace);
-    const otherGitOps =
-      inputs.gitopsRepository !== '' &&
-      inputs.gitopsRepository.toLowerCase() !== context.repository.toLowerCase();
-    const { config, where } = otherGitOps
-      ? { config: validated.config, where: `${inputs.gitopsRepository}'s default branch` }
-      : await configOnDefaultBranch(
-          git,
-          async () =>
-            inputs.token
-              ? defaultBranchHead(octokit(), context)
-              : { branch: context.defaultBranch, sha: await remoteHead(git, context.defaultBranch) },
-          inputs.config,
-        ).then(({ config, head }) => ({ config, where: head.sha.slice(0, 12) }));
-    await requireAccess(
-      {
-        heading: `release: who may release \`${validated.service.name}\``,
-        subject: {
-          action: `run a release of ${validated.service.name}`,
-          rule: `release.allowed in ${config.file} (${where})`,
-        },
-        list: config.release.allowed,
-        org: context.owner,
-        logins: runActors(),
-      },
-      {
-        membership: inputs.token
-          ? (team, login) => (teams ??= new TeamMemberships(octokit(), context.owner)).membership(team, login)
-          : undefined,
-        writeSummary,
-      },
-    );
-
-    const result = await release(validated, {
+    const deps: ReleaseDeps = {
       registry: async (repository) => {
         const found = await findCredentials(repository);
         core.info(
@@ -112,20 +142,18 @@ export async function run(): Promise<void> {
         );
         return new RegistryClient(repository, found ? { credentials: found.credentials } : {});
       },
-      run: (command) => runBuilder(command, { cwd: context.workspace }),
       log: core,
       facts: { serverUrl: context.serverUrl, repository: context.repository, revision: context.sha },
-    });
-
-    setOutputs({
-      image: result.reference,
-      digest: result.digest ?? '',
-      version: result.version,
-      'first-overlay': result.firstEnvironment ?? '',
-      'image-name': validated.service.image,
-      attest: String(attestationRequired(validated.config)),
-    });
-    await writeSummary(releaseSummary(result));
+    };
+    let outcome: ReleaseOutcome;
+    if (inputs.stage === 'plan') {
+      await requireReleaser(inputs, validated, context);
+      outcome = await planRelease(validated, deps);
+    } else {
+      outcome = await confirmPush(validated, inputs.digest, deps);
+    }
+    setOutputs(outputsOf(outcome, validated));
+    await writeSummary(releaseSummary(outcome));
   } catch (error) {
     failStep(error);
   }
