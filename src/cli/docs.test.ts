@@ -28,7 +28,7 @@ describe('action reference', () => {
 });
 
 describe('docs/adopting.md', () => {
-  it("shows the service repository's caller exactly as the scaffold writes it", async () => {
+  it("shows the service repository's caller exactly as the scaffold writes it (setup.md too)", async () => {
     const guide = await readFile(new URL('../../docs/adopting.md', import.meta.url), 'utf8');
     const caller = serviceRepositoryCaller(
       { owner: 'acme', repo: 'gitops-promotion', ref: 'v1' },
@@ -36,6 +36,8 @@ describe('docs/adopting.md', () => {
       'acme/gitops',
     );
     expect(guide).toContain('```yaml\n' + caller + '```\n');
+    const setup = await readFile(new URL('../../docs/setup.md', import.meta.url), 'utf8');
+    expect(setup).toContain('```yaml\n' + caller + '```\n');
   });
 
   it("shows the GitOps repository's status caller exactly as the scaffold writes it", async () => {
