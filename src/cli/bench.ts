@@ -51,6 +51,7 @@ import { addServices } from '../sandbox/add-services.js';
 import { playScenario, type ScenarioName } from '../sandbox/scenarios.js';
 import { git } from '../sandbox/process.js';
 import { releaseIntoDev } from './bench-into-dev.js';
+import { layerCacheScenario } from './bench-layer-cache.js';
 import { parsePromotionBranch } from '../core/names.js';
 import type { JobResult } from '../sandbox/workflows/index.js';
 
@@ -542,6 +543,8 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
         );
         report.intoDev = await releaseIntoDev({ services: intoDev, progress });
       }
+      progress('Sandbox, one service released twice from an unchanged build context ...');
+      report.layerCache = await layerCacheScenario(progress);
     } catch (error) {
       if (!(error instanceof MissingToolsError)) throw error;
       report.skipped.push(`the sandbox chain: ${error.message}`);

@@ -11,6 +11,7 @@ import {
   timeByLabel,
   type BenchReport,
   type IntoDev,
+  type LayerCache,
   type Scenario,
 } from './bench.js';
 
@@ -300,5 +301,34 @@ describe('100 services released into dev at once', () => {
     expect(notPromoted('orders', '7.0.0', undefined, undefined)).toBe(
       'orders: the overlay on main has no tag; the cluster has no Deployment of it',
     );
+  });
+});
+
+describe('a second release of an unchanged build context', () => {
+  const run = (secondBuildSeconds: number): LayerCache => ({
+    service: 'reports',
+    versions: ['1.0.0', '1.0.1'],
+    firstBuildSeconds: 8,
+    secondBuildSeconds,
+    cachedSteps: 6,
+    steps: 7,
+  });
+
+  it('must take at most half the first build, the boundary included', () => {
+    const checks = (seconds: number) => targetChecks(report({ layerCache: run(seconds) }));
+    expect(checks(4).map((c) => [c.met, c.target, c.value])).toEqual([
+      [true, "second build of an unchanged context <= 50% of the first's build time", '50% (4.0 s of 8.0 s)'],
+    ]);
+    expect(checks(4.1)[0]!.met).toBe(false);
+  });
+
+  it('reports both build times and the steps the cache spared', () => {
+    const text = formatReport(report({ layerCache: run(2) }));
+    expect(text).toContain(
+      'Scenario: reports released twice (1.0.0, then 1.0.1), the build context unchanged',
+    );
+    expect(text).toMatch(/build step of 1\.0\.0 \(empty cache\)\s+8\.0 s\n/);
+    expect(text).toMatch(/build step of 1\.0\.1 \(fresh runner, layer cache\)\s+2\.0 s\n/);
+    expect(text).toMatch(/steps taken from the cache\s+6 of 7/);
   });
 });

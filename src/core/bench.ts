@@ -151,6 +151,7 @@ export interface BenchReport {
   /** The sandbox's busy-day scenarios (npm run demo -- --scenario NAME), as played by users. */
   busyDays?: BusyDay[];
   intoDev?: IntoDev;
+  layerCache?: LayerCache;
   /** Parts left out, and why. */
   skipped: string[];
 }
@@ -238,6 +239,7 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
       met: day.invariantHolds,
     });
   if (report.intoDev) checks.push(...intoDevChecks(report.intoDev));
+  if (report.layerCache) checks.push(layerCacheCheck(report.layerCache));
   return checks;
 }
 
@@ -336,6 +338,7 @@ export function formatReport(report: BenchReport): string {
       ),
     );
   if (report.intoDev) section(...intoDevSection(report.intoDev));
+  if (report.layerCache) section(...layerCacheSection(report.layerCache));
   const checks = targetChecks(report);
   if (checks.length > 0)
     section(
@@ -437,6 +440,50 @@ function intoDevSection(run: IntoDev): [string, string] {
         ['runs failed', String(run.failedRuns)],
         ['failed promotions', String(run.failedPromotions.length)],
         ...run.failedPromotions.slice(0, 10).map((why) => ['', why]),
+      ],
+    ),
+  ];
+}
+
+/**
+ * One service released twice with an unchanged build context: the second build runs on a fresh
+ * runner too, so only the layer cache (`type=gha`) can spare it the work of the first.
+ */
+export interface LayerCache {
+  service: string;
+  versions: [string, string];
+  /** The build step (docker/build-push-action) of each release, in seconds. */
+  firstBuildSeconds: number;
+  secondBuildSeconds: number;
+  /** Build steps the second build took from the cache, of all its steps. */
+  cachedSteps: number;
+  steps: number;
+}
+
+/** A release of an unchanged context takes at most this share of the first one's build time. */
+export const CACHED_BUILD_SHARE = 0.5;
+
+function layerCacheCheck(run: LayerCache): TargetCheck {
+  const share = run.secondBuildSeconds / run.firstBuildSeconds;
+  return {
+    target: `second build of an unchanged context <= ${CACHED_BUILD_SHARE * 100}% of the first's build time`,
+    value: `${(share * 100).toFixed(0)}% (${run.secondBuildSeconds.toFixed(1)} s of ${run.firstBuildSeconds.toFixed(1)} s)`,
+    met: share <= CACHED_BUILD_SHARE,
+  };
+}
+
+function layerCacheSection(run: LayerCache): [string, string] {
+  return [
+    `Scenario: ${run.service} released twice (${run.versions.join(', then ')}), the build context unchanged`,
+    textTable(
+      ['figure', 'value'],
+      [
+        [`build step of ${run.versions[0]} (empty cache)`, `${run.firstBuildSeconds.toFixed(1)} s`],
+        [
+          `build step of ${run.versions[1]} (fresh runner, layer cache)`,
+          `${run.secondBuildSeconds.toFixed(1)} s`,
+        ],
+        ['steps taken from the cache', `${run.cachedSteps} of ${run.steps}`],
       ],
     ),
   ];
