@@ -34,9 +34,8 @@ function setInputs(inputs: Record<string, string>): void {
 /** Valid inputs for each of the three actions (each reads the ones it has). */
 const INPUTS = { overlay: 'uat', service: 'orders', version: '1.4.2', token: TOKEN };
 
-/** Each action's main.ts, its boolean input, and that input's default in action.yml. */
+/** The main.ts of each action with a boolean input, that input, and its default in action.yml. */
 const actions = [
-  { name: 'release', main: release, boolean: 'push', fallback: true },
   { name: 'overlay-update', main: overlayUpdate, boolean: 'allow-downgrade', fallback: false },
   { name: 'overlay-deploy', main: overlayDeploy, boolean: 'dry-run', fallback: false },
 ] as const;
@@ -104,6 +103,23 @@ describe('readInputs of each action', () => {
     expect(() => overlayUpdate.readInputs()).toThrowError("Input 'token': required");
     setInputs({ 'rollout-timeout': '5m' });
     expect(() => overlayDeploy.readInputs('pull_request')).toThrowError("Input 'rollout-timeout': '5m'");
+  });
+
+  it('reads the release stage, plan by default, and the digest only with confirm', () => {
+    const digest = `sha256:${'5a'.repeat(32)}`;
+    setInputs({ service: 'orders', version: '1.2.3', token: TOKEN });
+    expect(release.readInputs()).toEqual({
+      service: 'orders',
+      version: '1.2.3',
+      stage: 'plan',
+      config: '.github/promotion.yaml',
+      token: TOKEN,
+      gitopsRepository: '',
+    });
+    setInputs({ stage: 'confirm', digest });
+    expect(release.readInputs()).toMatchObject({ stage: 'confirm', digest });
+    setInputs({ stage: 'plan' });
+    expect(() => release.readInputs()).toThrowError("Input 'digest': is read only with stage: confirm");
   });
 
   it('passes the overlay-deploy inputs on, the timeout in seconds', () => {
