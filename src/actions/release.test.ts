@@ -153,6 +153,7 @@ describe('release: plan the build, then confirm the pushed digest', () => {
       ) as string,
       tags: `${setup.registry.host}/acme/orders:1.4.0`,
       'cache-scope': 'orders',
+      emulate: '',
     });
     expect(plan.summary).toContain('| Layer cache | `type=gha,scope=orders` |');
     expect(plan.summary).toContain('docker/build-push-action builds and pushes it next');

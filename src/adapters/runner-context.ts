@@ -60,3 +60,20 @@ export function runActors(env: NodeJS.ProcessEnv = process.env): string[] {
   const triggering = env.GITHUB_TRIGGERING_ACTOR ?? '';
   return triggering && triggering.toLowerCase() !== actor.toLowerCase() ? [actor, triggering] : [actor];
 }
+
+/** GitHub's RUNNER_ARCH values (and Node's process.arch, for a run outside a runner) as OCI arch names. */
+const OCI_ARCH: Record<string, string> = {
+  X64: 'amd64',
+  X86: '386',
+  ARM64: 'arm64',
+  ARM: 'arm',
+  x64: 'amd64',
+  ia32: '386',
+  arm64: 'arm64',
+  arm: 'arm',
+};
+
+/** The runner's OCI architecture (`amd64`, `arm64`, ...): what it builds without emulation. */
+export function runnerArchitecture(env: NodeJS.ProcessEnv = process.env): string {
+  return OCI_ARCH[env.RUNNER_ARCH ?? ''] ?? OCI_ARCH[process.arch] ?? process.arch;
+}

@@ -92,6 +92,8 @@ export interface ReleaseDeps {
   registry: (repository: ImageRepository) => Promise<RegistryPort>;
   log: { info(message: string): void; notice(message: string): void; warning(message: string): void };
   facts: Omit<OciLabelFacts, 'version' | 'created'>;
+  /** The runner's OCI architecture: platforms of another one are built with QEMU. */
+  architecture: string;
   now?: () => Date;
 }
 
@@ -144,6 +146,7 @@ export async function planRelease(v: ValidatedRelease, deps: ReleaseDeps): Promi
     platforms: v.service.platforms,
     buildArgs: v.service.buildArgs,
     labels,
+    architecture: deps.architecture,
   });
   deps.log.info(
     `${v.reference} is not in the registry: docker/build-push-action builds it from ${v.context} for ${build.platforms}`,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   buildInputs,
+  platformsToEmulate,
   describeSize,
   formatBytes,
   isLoopbackRegistry,
@@ -195,6 +196,7 @@ describe('the build', () => {
         'org.opencontainers.image.version': '1.2.3',
         'org.opencontainers.image.source': 'https://x/y',
       },
+      architecture: 'amd64',
     });
     expect(build).toEqual({
       context: 'services/orders',
@@ -204,6 +206,7 @@ describe('the build', () => {
       labels: 'org.opencontainers.image.version=1.2.3\norg.opencontainers.image.source=https://x/y',
       tags: 'ghcr.io/acme/orders:1.2.3',
       cacheScope: 'orders',
+      emulate: 'arm64',
     });
     expect(buildInputs({ ...request, buildArgs: {}, platforms: ['linux/amd64'] }).buildArgs).toBe('');
   });
@@ -217,7 +220,19 @@ const request = {
   platforms: ['linux/amd64'],
   buildArgs: { GO_VERSION: '1.25' },
   labels: { 'org.opencontainers.image.version': '1.2.3' },
+  architecture: 'amd64',
 };
+
+describe('platforms to emulate', () => {
+  it('names the architectures the runner cannot build natively, once each', () => {
+    expect(platformsToEmulate(['linux/amd64'], 'amd64')).toEqual([]);
+    expect(platformsToEmulate(['linux/amd64', 'linux/386'], 'amd64')).toEqual([]);
+    expect(
+      platformsToEmulate(['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'], 'amd64'),
+    ).toEqual(['arm64', 'arm']);
+    expect(platformsToEmulate(['linux/amd64', 'linux/arm64'], 'arm64')).toEqual(['amd64']);
+  });
+});
 
 describe('the summary', () => {
   const base = {

@@ -266,6 +266,19 @@ export interface BuildInputs {
   tags: string;
   /** The `type=gha` cache scope: one per service, so services of one repository never evict each other. */
   cacheScope: string;
+  /** Comma-separated architectures for docker/setup-qemu-action; empty when the runner builds them all. */
+  emulate: string;
+}
+
+/**
+ * The platforms a runner of `architecture` cannot run natively, by the names docker/setup-qemu-action
+ * takes (`arm64`, `arm`): a Dockerfile's RUN steps for them need its emulators.
+ */
+export function platformsToEmulate(platforms: readonly string[], architecture: string): string[] {
+  const foreign = platforms
+    .map((platform) => platform.split('/')[1]!)
+    .filter((arch) => arch !== architecture && !(architecture === 'amd64' && arch === '386'));
+  return [...new Set(foreign)];
 }
 
 export function buildInputs(request: {
@@ -277,6 +290,8 @@ export function buildInputs(request: {
   platforms: readonly string[];
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
+  /** The runner's OCI architecture. */
+  architecture: string;
 }): BuildInputs {
   const lines = (entries: Record<string, string>): string =>
     Object.entries(entries)
@@ -290,6 +305,7 @@ export function buildInputs(request: {
     labels: lines(request.labels),
     tags: request.reference,
     cacheScope: request.service,
+    emulate: platformsToEmulate(request.platforms, request.architecture).join(','),
   };
 }
 

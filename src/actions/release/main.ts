@@ -13,7 +13,7 @@ import {
 import { Git } from '../../adapters/git.js';
 import { createOctokit, defaultBranchHead, TeamMemberships } from '../../adapters/github.js';
 import { findCredentials, RegistryClient } from '../../adapters/registry.js';
-import { repositoryContext, runActors } from '../../adapters/runner-context.js';
+import { repositoryContext, runActors, runnerArchitecture } from '../../adapters/runner-context.js';
 import { attestationRequired, releaseSourceProblem } from '../../core/config.js';
 import { UserError } from '../../core/errors.js';
 import { checkReleaseInputs } from '../../core/inputs.js';
@@ -124,6 +124,7 @@ function outputsOf(outcome: ReleaseOutcome, validated: ValidatedRelease): Record
     labels: build.labels,
     tags: build.tags,
     'cache-scope': build.cacheScope,
+    emulate: build.emulate,
   };
 }
 
@@ -144,6 +145,7 @@ export async function run(): Promise<void> {
       },
       log: core,
       facts: { serverUrl: context.serverUrl, repository: context.repository, revision: context.sha },
+      architecture: runnerArchitecture(),
     };
     let outcome: ReleaseOutcome;
     if (inputs.stage === 'plan') {

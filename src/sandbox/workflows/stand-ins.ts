@@ -335,7 +335,7 @@ export const STAND_INS: Record<string, StandInAction> = {
     'docker/setup-buildx-action needs a Docker engine (none here): images are built with buildah from PATH',
   ),
   'docker/setup-qemu-action': noDockerEngine(
-    ['image', 'platforms', 'cache-image'],
+    ['image', 'platforms', 'reset', 'cache-image'],
     ['platforms'],
     'docker/setup-qemu-action needs a Docker engine (none here): the sandbox builds for the host platform only',
   ),
