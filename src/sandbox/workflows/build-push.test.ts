@@ -208,11 +208,22 @@ describe('docker/build-push-action in the sandbox', () => {
     );
     const multi = await manifestOf('multi');
     expect(multi.manifests!.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
-    expect(await registry.digest('acme/orders', 'multi')).toBe(job(first, 'platforms').outputs['digest']);
+    const platforms = job(first, 'platforms').outputs;
+    expect(await registry.digest('acme/orders', 'multi')).toBe(platforms['digest']);
+    // Several platforms have no one image config: the image id is the index's digest, as buildx's.
+    expect(platforms['imageid']).toBe(platforms['digest']);
+    expect(JSON.parse(platforms['metadata']!)).not.toHaveProperty(['containerimage.config.digest']);
+    // One platform in an index keeps its config digest as the image id.
+    const single = job(first, 'index').outputs;
+    expect(single['imageid']).not.toBe(single['digest']);
+    expect(JSON.parse(single['metadata']!)['containerimage.config.digest']).toBe(single['imageid']);
     expect((await manifestOf('1.0.0')).mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
   });
 
   it('reuses the GitHub Actions cache (a registry repository) in a new run, in fresh storage', async () => {
+    expect(buildStep(first, 'orders-1-0-0').log).toContain(
+      `Pushing cache ${registry.host}/actions-cache/acme/orders/orders/linux-amd64:`,
+    );
     const second = await dispatch('again.yaml', workflow([ordersJob('1.0.1')]));
     const step = buildStep(second, 'orders-1-0-1');
     expect(step.status, step.error).toBe('success');

@@ -250,7 +250,8 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
     }
 
     const digest = [...pushed.values()][0] ?? '';
-    const single = images.length === 1 && !plan.index;
+    // One platform has one image config (an index holding it and attestations too); several have none.
+    const single = images.length === 1;
     // buildx writes an image id when the image reaches an exporter: a push, or the docker driver's load.
     const imageId = plan.push || builder.driver === 'docker' ? (single ? images[0]!.id : digest) : '';
     const metadata: Record<string, string> = {};
