@@ -26,7 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runProcess } from '../process.js';
+import { runProcess, type ProcessResult } from '../process.js';
 import { buildPlan, type BuildPlan } from './build-push-plan.js';
 import {
   actionName,
@@ -103,12 +103,6 @@ export const setupBuildxStandIn: StandInAction = {
   },
 };
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** The last lines buildah wrote, for a step's error. */
 const tail = (text: string): string =>
   text
@@ -130,17 +124,26 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
   const log: string[] = [];
   const env = ctx.env;
   const work = await mkdtemp(join(ctx.temp, 'build-push-'));
-  const buildah = async (args: string[]): Promise<Run> => {
+  const buildah = async (args: string[]): Promise<ProcessResult> => {
     log.push(`$ buildah ${args.join(' ')}`);
-    const result = await runProcess('buildah', args, { cwd: ctx.workspace, env });
+    const result = await runProcess('buildah', args, { cwd: ctx.workspace, env }).catch(
+      (error: NodeJS.ErrnoException): ProcessResult => {
+        if (error.code !== 'ENOENT') throw error;
+        return {
+          exitCode: 127,
+          stdout: '',
+          stderr: "buildah is not on the runner's PATH (apt-get install buildah)",
+        };
+      },
+    );
     log.push(`${result.stdout}${result.stderr}`.trimEnd());
-    return { code: result.exitCode, stdout: result.stdout, stderr: result.stderr };
+    return result;
   };
-  const failed = (args: string[], result: Run): StandInOutcome => {
+  const failed = (args: string[], result: ProcessResult): StandInOutcome => {
     const at = args.findIndex((arg) => ['build', 'push', 'pull', 'manifest'].includes(arg));
     const verb = args.slice(at, args[at] === 'manifest' ? at + 2 : at + 1).join(' ');
     return fail(
-      `buildah ${verb} failed with exit code ${result.code}: ${tail(result.stderr || result.stdout)}`,
+      `buildah ${verb} failed with exit code ${result.exitCode}: ${tail(result.stderr || result.stdout)}`,
       log.join('\n'),
     );
   };
@@ -200,7 +203,7 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
         plan.context,
       ];
       const built = await buildah(args);
-      if (built.code !== 0) return failed(args, built);
+      if (built.exitCode !== 0) return failed(args, built);
       images.push({ platform, store, id: (await readFile(iidFile, 'utf8')).trim() });
     }
 
@@ -216,7 +219,7 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
           [...list, 'pull', '--quiet', archive],
         ]) {
           const moved = await buildah(args);
-          if (moved.code !== 0) return failed(args, moved);
+          if (moved.exitCode !== 0) return failed(args, moved);
         }
       }
       const name = `build-push-${randomUUID()}`;
@@ -225,7 +228,7 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
         ...images.map((image) => [...list, 'manifest', 'add', name, image.id]),
       ]) {
         const made = await buildah(args);
-        if (made.code !== 0) return failed(args, made);
+        if (made.exitCode !== 0) return failed(args, made);
       }
       for (const tag of plan.tags) {
         const digestFile = join(work, `digest-${pushed.size}`);
@@ -233,8 +236,8 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
         args.push('--digestfile', digestFile, name, `docker://${tag}`);
         const result = await buildah(args);
         // buildah 1.28's `manifest push` can fail with exit code 0: no digest file means no push.
-        if (result.code !== 0 || !existsSync(digestFile))
-          return failed(args, { ...result, code: result.code || 1 });
+        if (result.exitCode !== 0 || !existsSync(digestFile))
+          return failed(args, { ...result, exitCode: result.exitCode || 1 });
         pushed.set(tag, (await readFile(digestFile, 'utf8')).trim());
       }
     } else if (plan.push) {
@@ -244,7 +247,7 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
         const args = [...image.store, ...registryFlags, 'push', ...authFlags, '--digestfile', digestFile];
         args.push(image.id, `docker://${tag}`);
         const result = await buildah(args);
-        if (result.code !== 0) return failed(args, result);
+        if (result.exitCode !== 0) return failed(args, result);
         pushed.set(tag, (await readFile(digestFile, 'utf8')).trim());
       }
     }
