@@ -46,8 +46,11 @@ const dispatch = (name: string, content: string): Promise<WorkflowRunResult> =>
     env: sandbox.env,
   });
 
-/** A job that checks out, sets up buildx (unless told not to), then builds with `with`. */
-const buildJob = (id: string, withLines: string[], options: { buildx?: boolean } = {}): string =>
+/**
+ * A job that checks out, sets up buildx (none, the default builder, or one used by name only), then
+ * builds with `with`.
+ */
+const buildJob = (id: string, withLines: string[], options: { buildx?: false | 'named' } = {}): string =>
   [
     `  ${id}:`,
     '    runs-on: ubuntu-latest',
@@ -57,7 +60,10 @@ const buildJob = (id: string, withLines: string[], options: { buildx?: boolean }
     '      metadata: ${{ steps.build.outputs.metadata }}',
     '    steps:',
     '      - uses: actions/checkout@v5',
-    ...(options.buildx === false ? [] : ['      - uses: docker/setup-buildx-action@v3']),
+    ...(options.buildx === false
+      ? []
+      : ['      - id: buildx', '        uses: docker/setup-buildx-action@v3']),
+    ...(options.buildx === 'named' ? ['        with:', '          use: false'] : []),
     '      - id: build',
     `        uses: ${BUILD_PUSH}`,
     '        with:',
@@ -124,17 +130,22 @@ beforeAll(async () => {
     'build.yaml',
     workflow([
       ordersJob('1.0.0'),
-      buildJob('tools', [
-        'context: tools',
-        'push: true',
-        `tags: ${registry.host}/acme/tools:1`,
-        'build-args: GREETING=hello, world',
-        'labels: |',
-        '  org.opencontainers.image.version=1.0.0',
-        'secrets: |',
-        `  TOKEN=${SECRET}`,
-        'provenance: false',
-      ]),
+      buildJob(
+        'tools',
+        [
+          'context: tools',
+          'push: true',
+          `tags: ${registry.host}/acme/tools:1`,
+          'build-args: GREETING=hello, world',
+          'labels: |',
+          '  org.opencontainers.image.version=1.0.0',
+          'secrets: |',
+          `  TOKEN=${SECRET}`,
+          'provenance: false',
+          'builder: ${{ steps.buildx.outputs.name }}',
+        ],
+        { buildx: 'named' },
+      ),
       buildJob('index', ['context: orders', 'push: true', `tags: ${registry.host}/acme/orders:index`]),
       buildJob('platforms', [
         'context: orders',
@@ -187,6 +198,9 @@ describe('docker/build-push-action in the sandbox', () => {
     });
     const step = buildStep(first, 'tools');
     expect(step.log).toContain('token: ***');
+    // Built with the builder setup-buildx made (use: false), named by its output.
+    const builder = job(first, 'tools').steps.find((s) => s.id === 'buildx')!.outputs['name'];
+    expect(step.standIn?.reason).toContain(`(builder ${builder}, driver docker-container)`);
     const everything = JSON.stringify(first.jobs.map((j) => j.steps.map((s) => [s.log, s.error, s.outputs])));
     expect(everything).not.toContain(SECRET);
     expect(await registry.digest('acme/tools', '1')).toBe(job(first, 'tools').outputs['digest']);
@@ -262,6 +276,7 @@ describe('docker/build-push-action in the sandbox', () => {
           'cache-to: type=gha',
         ]),
         buildJob('load', ['context: orders', 'load: true']),
+        buildJob('unknown-builder', ['context: orders', 'builder: nope']),
       ]),
     );
     const errors = Object.fromEntries(failing.jobs.map((j) => [j.id, buildStep(failing, j.id).error]));
@@ -284,6 +299,7 @@ describe('docker/build-push-action in the sandbox', () => {
         /^cache-to: mode=min caches the final stage only.*has 2: set mode=max$/,
       ),
       load: 'load: there is no Docker engine in the sandbox to load the image into; use push',
+      'unknown-builder': 'ERROR: no builder "nope" found',
     });
     expect(await registry.tags('acme/orders')).not.toContain('x');
   });
