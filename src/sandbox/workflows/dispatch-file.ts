@@ -16,6 +16,8 @@ export async function runDispatched(options: {
   repository: SandboxRepository;
   repositories: RepositoryHost;
   github: GitHubStandIn;
+  /** The runner machine's environment (e.g. buildah's settings). */
+  env?: Record<string, string>;
 }): Promise<WorkflowRunResult> {
   const { workspace, name, repository } = options;
   const file = join(workspace, '.github/workflows', name);
@@ -35,5 +37,6 @@ export async function runDispatched(options: {
     repositories: options.repositories,
     github: options.github,
     tokenMode: 'github-token',
+    ...(options.env ? { env: options.env } : {}),
   });
 }

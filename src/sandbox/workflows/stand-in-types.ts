@@ -46,6 +46,29 @@ export interface StandInContext {
   serverUrl: string;
   /** Registers a value the runner then masks in every log (`::add-mask::`). */
   mask(value: string): void;
+  /**
+   * The environment the real action's process would get: the runner machine's (buildah's settings:
+   * CONTAINERS_REGISTRIES_CONF, REGISTRY_AUTH_FILE, BUILDAH_ISOLATION, HOME, TMPDIR, PATH), then
+   * the `env` context, then the runner's GITHUB_* and RUNNER_* variables.
+   */
+  env: Record<string, string>;
+  /** The job's steps that ran (or were skipped) before this one, in order. */
+  earlierSteps: readonly EarlierStep[];
+}
+
+/** What a later step can know of an earlier one (a step's record in the run's result). */
+export interface EarlierStep {
+  uses?: string;
+  status: string;
+  /** With secret values masked. */
+  inputs: Record<string, string>;
+  outputs: Record<string, string>;
+}
+
+/** `owner/repo[/path]@ref` → `owner/repo[/path]`, lower-case: the key of a stand-in. */
+export function actionName(uses: string): string {
+  const at = uses.indexOf('@');
+  return (at >= 0 ? uses.slice(0, at) : uses).toLowerCase();
 }
 
 export interface StandInOutcome {

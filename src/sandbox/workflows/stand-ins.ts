@@ -9,9 +9,11 @@ import { relative, resolve } from 'node:path';
 import type { Identity } from '../github/index.js';
 import { git, runProcess } from '../process.js';
 import { attestBuildProvenanceStandIn } from './attest.js';
+import { buildPushStandIn, setupBuildxStandIn } from './build-push.js';
 import type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
 
 export type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
+export { actionName } from './stand-in-types.js';
 
 /** docs/setup.md's table of the App's permissions, the required rows. */
 const REQUIRED_APP_PERMISSIONS: Record<string, 'read' | 'write'> = {
@@ -36,12 +38,6 @@ export const SANDBOX_APP: SandboxApp = {
 
 export function appIdentity(app: SandboxApp): Identity {
   return { login: `${app.slug}[bot]`, type: 'Bot' };
-}
-
-/** `owner/repo[/path]@ref` → `owner/repo[/path]`. */
-export function actionName(uses: string): string {
-  const at = uses.indexOf('@');
-  return (at >= 0 ? uses.slice(0, at) : uses).toLowerCase();
 }
 
 async function tryGit(cwd: string, ...args: string[]): Promise<{ ok: boolean; out: string }> {
@@ -313,31 +309,12 @@ export const STAND_INS: Record<string, StandInAction> = {
     [],
     'docker/login-action needs a Docker engine (none here): the sandbox registry on 127.0.0.1 needs no login',
   ),
-  'docker/setup-buildx-action': noDockerEngine(
-    [
-      'version',
-      'driver',
-      'driver-opts',
-      'buildkitd-flags',
-      'buildkitd-config',
-      'buildkitd-config-inline',
-      'install',
-      'use',
-      'name',
-      'endpoint',
-      'platforms',
-      'append',
-      'keep-state',
-      'cache-binary',
-      'cleanup',
-    ],
-    ['name', 'driver', 'platforms', 'nodes'],
-    'docker/setup-buildx-action needs a Docker engine (none here): images are built with buildah from PATH',
-  ),
+  'docker/setup-buildx-action': setupBuildxStandIn,
+  'docker/build-push-action': buildPushStandIn,
   'docker/setup-qemu-action': noDockerEngine(
     ['image', 'platforms', 'reset', 'cache-image'],
     ['platforms'],
-    'docker/setup-qemu-action needs a Docker engine (none here): the sandbox builds for the host platform only',
+    'docker/setup-qemu-action needs a Docker engine (none here): no emulation, so a RUN step for another platform fails',
   ),
 };
 

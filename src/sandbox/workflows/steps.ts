@@ -442,6 +442,8 @@ async function runStandIn(job: JobState, stepRun: StepRun, uses: string): Promis
     temp,
     serverUrl: String(github['server_url']),
     mask: (value) => run.mask(value),
+    env: stepRun.processEnv,
+    earlierSteps: job.result.steps.filter((step) => step !== record),
   });
   record.outputs = outcomeOf.outputs;
   record.log = run.masked(outcomeOf.log);
