@@ -89,8 +89,14 @@ async function release(sandbox: Sandbox, version: string): Promise<StepResult> {
   const run = runs.slice(before).find((r) => r.file.endsWith('service-release.yaml'));
   const [step] = buildSteps(run?.result?.jobs ?? []);
   if (run?.result?.conclusion !== 'success' || !step || step.status !== 'success') {
+    const failed = (run?.result?.jobs ?? [])
+      .flatMap((job) => [
+        ...job.errors,
+        ...job.steps.flatMap((s) => s.annotations.filter((a) => a.level === 'error').map((a) => a.message)),
+      ])
+      .filter(Boolean);
     throw new Error(
-      `the release of ${SERVICE} ${version} did not build: ${step?.error ?? run?.result?.conclusion ?? 'no run'}`,
+      `the release of ${SERVICE} ${version} did not build: ${failed.join('; ') || run?.result?.conclusion || 'no run'}`,
     );
   }
   return step;
