@@ -87,13 +87,18 @@ const SPDX_MINIMAL = '{"spdxVersion":"SPDX-2.3","SPDXID":"SPDXRef-DOCUMENT","nam
 const CYCLONEDX =
   '{"bomFormat":"CycloneDX","specVersion":"1.6","serialNumber":"urn:uuid:3e671687-395b-41f5-a30f-a58921a69b79","version":1}';
 
+const USER = { username: 'release-bot', password: 'registry-s3cret-Pa55' };
+
 let registry: LocalRegistry;
+/** A registry behind token authentication, as GHCR is for a private package. */
+let privateRegistry: LocalRegistry;
 let buildahSandbox: BuildahSandbox;
 let host: RepositoryHost;
 let orders: SandboxRepository;
 let github: GitHubStandIn;
 let image: string;
 let digest: string;
+let privateImage: string;
 let result: WorkflowRunResult;
 
 /** A job of the caller: an optional setup script, then one attest step with these inputs. */
@@ -136,6 +141,23 @@ jobs:
           image: ${image}@sha256:${'e'.repeat(64)}
           output-file: sbom.spdx.json
           upload-artifact: false
+  private-anonymous:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${SBOM_ACTION}
+        with:
+          image: ${privateImage}@${digest}
+          output-file: sbom.spdx.json
+          upload-artifact: false
+  private-login:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${SBOM_ACTION}
+        with:
+          image: ${privateImage}@${digest}
+          registry-username: ${USER.username}
+          registry-password: ${USER.password}
+          output-file: sbom.spdx.json
   folder:
     runs-on: ubuntu-latest
     steps:
@@ -198,25 +220,19 @@ const errorOf = (path: string): string | undefined => job(result, path).steps.at
 
 beforeAll(async () => {
   registry = await startRegistry();
-  buildahSandbox = await createBuildahSandbox([registry]);
+  privateRegistry = await startRegistry({ auth: USER });
+  buildahSandbox = await createBuildahSandbox([registry, privateRegistry]);
   image = `${registry.host}/acme/orders`;
-  const built = await buildah(
-    buildahSandbox,
-    'build',
-    '--quiet',
-    `--tag=${image}:1.0.0`,
-    join(ROOT, 'services/orders'),
-  );
+  privateImage = `${privateRegistry.host}/acme/orders`;
+  const context = join(ROOT, 'services/orders');
+  const built = await buildah(buildahSandbox, 'build', '--quiet', `--tag=${image}:1.0.0`, context);
   expect(built.exitCode, built.stderr).toBe(0);
-  const pushed = await buildah(
-    buildahSandbox,
-    'push',
-    '--quiet',
-    `${image}:1.0.0`,
-    `docker://${image}:1.0.0`,
-  );
-  expect(pushed.exitCode, pushed.stderr).toBe(0);
+  for (const to of [image, privateImage]) {
+    const pushed = await buildah(buildahSandbox, 'push', '--quiet', `${image}:1.0.0`, `docker://${to}:1.0.0`);
+    expect(pushed.exitCode, pushed.stderr).toBe(0);
+  }
   digest = (await registry.digest('acme/orders', '1.0.0'))!;
+  expect(await privateRegistry.digest('acme/orders', '1.0.0')).toBe(digest);
 
   host = createRepositoryHost();
   const suiteSeed = await seedFolder([['.github/workflows/sbom.yaml', SUITE_SBOM]]);
@@ -249,6 +265,7 @@ afterAll(async () => {
   await host?.dispose();
   await buildahSandbox?.dispose();
   await registry?.dispose();
+  await privateRegistry?.dispose();
 });
 
 describe('an SBOM attestation in the sandbox', () => {
@@ -341,6 +358,19 @@ describe('an SBOM attestation in the sandbox', () => {
     );
     expect(errorOf('folder')).toBe(
       'the sandbox stands in for anchore/sbom-action with an image only; it cannot scan the folder .',
+    );
+  });
+
+  it('reads a private image only with the registry login the step gives', () => {
+    expect(errorOf('private-anonymous')).toMatch(
+      /^An error occurred running Syft: could not determine source: .*: 127\.0\.0\.1:\d+ refused reading the manifest sha256:[0-9a-f]{64} without credentials \(HTTP 401/,
+    );
+    expect(job(result, 'private-login').status).toBe('success');
+    const reason = result.standIns.find((s) => s.job === 'private-login')!.reason;
+    expect(reason).toContain(`SPDX 2.3 document of ${privateImage}@${digest} (1 file of its layers`);
+    // upload-artifact defaults to true: the sandbox says it keeps no artifact (named as the action names it).
+    expect(reason).toContain(
+      `not uploaded as the workflow artifact acme-orders_sha256_${digest.slice(7)}.spdx.json (the sandbox keeps no artifacts)`,
     );
   });
 
