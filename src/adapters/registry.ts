@@ -395,8 +395,7 @@ export class RegistryClient {
     };
   }
 
-  /** A blob (an image config) as JSON. */
-  async blobJson(digest: string): Promise<unknown> {
+  private async getBlob(digest: string): Promise<Response> {
     const response = await this.request('GET', `blobs/${digest}`);
     if (!response.ok) {
       throw new RegistryError(
@@ -404,7 +403,25 @@ export class RegistryClient {
         response.status,
       );
     }
-    return response.json();
+    return response;
+  }
+
+  /** A blob (an image config) as JSON. */
+  async blobJson(digest: string): Promise<unknown> {
+    return (await this.getBlob(digest)).json();
+  }
+
+  /** A blob's bytes (a layer), refused unless they hash to its sha256 digest, as a pull checks. */
+  async blob(digest: string): Promise<Buffer> {
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new RegistryError(`blob ${digest} of ${this.repository.image}: only sha256 digests are read`);
+    }
+    const bytes = Buffer.from(await (await this.getBlob(digest)).arrayBuffer());
+    const actual = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    if (actual !== digest) {
+      throw new RegistryError(`blob ${digest} of ${this.repository.image} arrived as ${actual}`);
+    }
+    return bytes;
   }
 
   /** The compressed size of each platform image behind a digest (an image or an index). */

@@ -154,7 +154,7 @@ describe('actions/attest-build-provenance in the sandbox', () => {
   it('fails without id-token: write (no OIDC token) and without attestations: write (403)', () => {
     expect(job(result, 'release/no-id-token')).toMatchObject({ status: 'failure' });
     expect(job(result, 'release/no-id-token').steps[0]!.error).toMatch(
-      /Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable/,
+      /missing "id-token" permission. Please add "permissions: id-token: write" to your workflow./,
     );
     expect(job(result, 'release/no-attestations').steps[0]!.error).toBe(
       'Failed to persist attestation: Resource not accessible by integration',

@@ -1,23 +1,28 @@
 /**
- * actions/attest-build-provenance (v4: a composite over actions/attest) cannot run here: it signs
- * with a Fulcio certificate bought with the job's OIDC token and logs to Rekor or GitHub's timestamp
- * authority (https://github.com/actions/attest-build-provenance, action.yml of v4.1.0). The stand-in
- * does what GitHub would then see: a Sigstore bundle whose in-toto statement names the subject
- * (image and sha256 digest) with predicate type https://slsa.dev/provenance/v1 and GitHub's
- * workflow build type, certified by the sandbox's Fulcio for the identity GitHub's OIDC token
- * carries (the job's `job_workflow_ref` as the signer, the run's repository as the source), stored
- * with the job's token through the attestations API of the GitHub stand-in
+ * actions/attest (v4.2.2) and actions/attest-build-provenance (v4.1.0, a composite that passes its
+ * inputs to actions/attest) cannot run here: they sign with a Fulcio certificate bought with the
+ * job's OIDC token and log to Rekor or GitHub's timestamp authority
+ * (https://github.com/actions/attest, action.yml and src/ of v4.2.2; attest-build-provenance's
+ * action.yml of v4.1.0). actions/attest-sbom is deprecated in favour of actions/attest with
+ * `sbom-path` (its README), so that is the SBOM action stood in for here. The stand-in does what
+ * GitHub would then see: a Sigstore bundle whose in-toto statement names the subject (image and
+ * sha256 digest) with, by the action's mode, SLSA provenance v1 and GitHub's workflow build type,
+ * or the SBOM itself (`https://spdx.dev/Document/v<version>` for SPDX, `https://cyclonedx.org/bom`
+ * for CycloneDX, as src/sbom.ts names them), certified by the sandbox's Fulcio for the identity
+ * GitHub's OIDC token carries (the job's `job_workflow_ref` as the signer, the run's repository as
+ * the source), stored with the job's token through the attestations API of the GitHub stand-in
  * (https://docs.github.com/rest/repos/attestations#create-an-attestation).
  *
- * It fails where the real action fails: without `id-token: write` no OIDC token can be requested
- * (@actions/core getIDToken: "Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable"), and the
- * API refuses a token without `attestations: write`
- * (https://docs.github.com/actions/security-for-github-actions/using-artifact-attestations/using-artifact-attestations-to-establish-provenance-for-builds).
+ * It fails where the real action fails, with its messages: without `id-token: write` the runner
+ * gives no ACTIONS_ID_TOKEN_REQUEST_URL, the API refuses a token without `attestations: write`
+ * (https://docs.github.com/actions/security-for-github-actions/using-artifact-attestations/using-artifact-attestations-to-establish-provenance-for-builds),
+ * and an SBOM that is missing, over 16 MB, not JSON, or neither SPDX nor CycloneDX is refused.
  */
-import { writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile, stat, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import {
   GITHUB_OIDC_ISSUER,
+  IN_TOTO_STATEMENT_TYPE,
   SLSA_PROVENANCE_V1,
   sandboxBundle,
   type InTotoStatement,
@@ -30,6 +35,8 @@ import type { StandInAction, StandInContext, StandInOutcome } from './stand-in-t
 export const CERTIFICATE_HOST = 'https://github.com';
 /** GitHub's build type for provenance of a workflow run (actions/attest's predicate). */
 const WORKFLOW_BUILD_TYPE = 'https://actions.github.io/buildtypes/workflow/v1';
+/** actions/attest src/sbom.ts: "SBOMs cannot exceed 16MB." */
+export const MAX_SBOM_SIZE_BYTES = 16 * 1024 * 1024;
 
 /** The identity GitHub's OIDC token gives this job, as Fulcio would certify it. */
 export function jobSigningIdentity(ctx: StandInContext): SigningIdentity {
@@ -49,7 +56,7 @@ export function jobSigningIdentity(ctx: StandInContext): SigningIdentity {
   };
 }
 
-/** SLSA v1 provenance as actions/attest-build-provenance writes it for a workflow run. */
+/** SLSA v1 provenance as actions/attest writes it for a workflow run. */
 function provenance(ctx: StandInContext, identity: SigningIdentity): Record<string, unknown> {
   const { github } = ctx.run;
   // The workflow the run started from (the caller's, for a called workflow): `owner/repo/path@ref`.
@@ -83,44 +90,128 @@ function provenance(ctx: StandInContext, identity: SigningIdentity): Record<stri
   };
 }
 
-const DIGEST = /^sha256:([0-9a-f]{64})$/;
-/** An image name without tag or digest, with its registry (push-to-registry needs it fully qualified). */
+/** actions/attest src/subject.ts: the digest lengths of the algorithms it accepts. */
+const DIGEST_LENGTHS: Record<string, number> = {
+  sha224: 56,
+  sha256: 64,
+  sha384: 96,
+  sha512: 128,
+  sha512_224: 56,
+  sha512_256: 64,
+};
+/** An image name (tag and digest dropped), with its registry: push-to-registry needs it fully qualified. */
 const IMAGE_NAME = /^[a-z0-9.-]+(:[0-9]+)?(\/[a-z0-9]+([._-][a-z0-9]+)*)+$/;
 
-async function attestBuildProvenance(ctx: StandInContext): Promise<StandInOutcome> {
-  const reason = 'actions/attest-build-provenance';
-  const fail = (failure: string): StandInOutcome => ({ outputs: {}, reason, log: '', failure });
-  const { inputs } = ctx;
+/** `name[:tag][@digest]` → `name`, as actions/attest's bareImageName (a registry port stays). */
+function bareImageName(name: string): string {
+  const ref = name.split('@')[0]!;
+  const colon = ref.lastIndexOf(':');
+  return colon > ref.lastIndexOf('/') ? ref.slice(0, colon) : ref;
+}
+
+/** The one subject of `subject-name` and `subject-digest`, checked as actions/attest checks them. */
+function digestSubject(
+  inputs: Record<string, string>,
+  push: boolean,
+): { name: string; sha256: string } | string {
   const given = ['subject-path', 'subject-digest', 'subject-checksums'].filter((name) => inputs[name]);
-  if (given.length !== 1) {
-    return fail('One of subject-path, subject-digest, or subject-checksums must be provided');
-  }
+  // With none, the real action reads the runner's $GITHUB_ARTIFACTS_LIST, which the sandbox's runner does not write.
+  if (given.length === 0) return 'One of subject-path, subject-digest, or subject-checksums must be provided';
+  if (given.length > 1)
+    return 'Only one of subject-path, subject-digest, or subject-checksums may be provided';
   if (given[0] !== 'subject-digest') {
-    return fail(
-      `the sandbox stands in for attest-build-provenance with subject-digest only, not ${given[0]}`,
-    );
+    return `the sandbox stands in for the attest actions with subject-digest only, not ${given[0]}`;
   }
-  const name = inputs['subject-name'] ?? '';
-  const digest = (inputs['subject-digest'] ?? '').match(DIGEST);
-  if (!name) return fail('One of subject-name or subject-path must be provided when using subject-digest');
-  if (!digest) return fail('subject-digest must be in the format "sha256:<hex-digest>"');
-  const push = inputs['push-to-registry'] === 'true';
-  if (push && !IMAGE_NAME.test(name)) {
-    return fail(
-      `subject-name must be a fully-qualified image name without tag when pushing to a registry: ${name}`,
-    );
+  const rawName = inputs['subject-name'] ?? '';
+  if (!rawName) return 'subject-name must be provided when using subject-digest';
+  const name = push ? rawName.toLowerCase() : rawName;
+  const digest = /^([^:]+):([^:]+)$/.exec(inputs['subject-digest']!);
+  if (!digest) return 'subject-digest must be in the format "algorithm:hex_digest"';
+  const [, algorithm, hex] = digest as unknown as [string, string, string];
+  const length = DIGEST_LENGTHS[algorithm];
+  if (length === undefined) return `subject-digest has unsupported algorithm "${algorithm}"`;
+  if (!/^[0-9a-fA-F]+$/.test(hex)) return 'subject-digest has invalid hex digits';
+  if (hex.length !== length) {
+    return `subject-digest has invalid length for algorithm "${algorithm}" (expected ${length}, got ${hex.length})`;
   }
+  if (algorithm !== 'sha256') {
+    return push
+      ? `push-to-registry requires a subject with a SHA-256 digest but the subject has: ${algorithm}`
+      : `the sandbox's attestations API keeps sha256 subjects only, not ${algorithm}`;
+  }
+  if (push && !IMAGE_NAME.test(bareImageName(name))) {
+    return `subject-name must be a fully-qualified image name when pushing to a registry: ${name}`;
+  }
+  return { name, sha256: hex };
+}
+
+/** actions/attest src/sbom.ts: the SBOM at `path` as a predicate, or why it is refused. */
+async function sbomPredicate(
+  path: string,
+): Promise<{ predicateType: string; predicate: Record<string, unknown> } | string> {
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'SBOM file not found';
+    return (error as Error).message;
+  }
+  if (size > MAX_SBOM_SIZE_BYTES)
+    return `SBOM file exceeds maximum allowed size: ${MAX_SBOM_SIZE_BYTES} bytes`;
+  let sbom: Record<string, unknown> | null;
+  try {
+    sbom = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown> | null;
+  } catch (error) {
+    // What JSON.parse throws is the action's message too (SyntaxError: Unexpected token ...).
+    return `${(error as Error).name}: ${(error as Error).message}`;
+  }
+  if (sbom?.['spdxVersion'] && sbom['SPDXID']) {
+    // "SPDX-2.3" → https://spdx.dev/Document/v2.3 (in-toto's SPDX predicate).
+    const version = String(sbom['spdxVersion']).split('-')[1];
+    return { predicateType: `https://spdx.dev/Document/v${version}`, predicate: sbom };
+  }
+  if (sbom?.['bomFormat'] && sbom['serialNumber'] && sbom['specVersion']) {
+    return { predicateType: 'https://cyclonedx.org/bom', predicate: sbom };
+  }
+  return 'Unsupported SBOM format. Must be valid SPDX or CycloneDX JSON.';
+}
+
+/**
+ * actions/attest for one action's step: its mode from the inputs (SBOM with `sbom-path`, build
+ * provenance with no predicate input; custom predicates are not stood in for), then the signed
+ * statement stored for the run's repository.
+ */
+async function attest(ctx: StandInContext, action: string): Promise<StandInOutcome> {
+  const fail = (failure: string): StandInOutcome => ({ outputs: {}, reason: action, log: '', failure });
+  const { inputs } = ctx;
   if (!grants(ctx.run.permissions, 'id-token', 'write')) {
+    return fail('missing "id-token" permission. Please add "permissions: id-token: write" to your workflow.');
+  }
+  const sbomPath = inputs['sbom-path'] ?? '';
+  const custom = ['predicate-type', 'predicate', 'predicate-path'].filter((name) => inputs[name]);
+  if (sbomPath && custom.length > 0) {
+    return fail('Cannot specify sbom-path together with predicate-type, predicate, or predicate-path');
+  }
+  if ((inputs['predicate'] || inputs['predicate-path']) && !inputs['predicate-type']) {
+    return fail('predicate-type is required when using predicate or predicate-path');
+  }
+  if (custom.length > 0) {
     return fail(
-      'Error: Unable to get ACTIONS_ID_TOKEN_REQUEST_URL env variable (the job needs `id-token: write`)',
+      `the sandbox stands in for ${action} with build provenance or sbom-path, not ${custom.join(', ')}`,
     );
   }
+  const push = inputs['push-to-registry'] === 'true';
+  const subject = digestSubject(inputs, push);
+  if (typeof subject === 'string') return fail(subject);
   const identity = jobSigningIdentity(ctx);
+  const made = sbomPath
+    ? await sbomPredicate(resolve(ctx.workspace, sbomPath))
+    : { predicateType: SLSA_PROVENANCE_V1, predicate: provenance(ctx, identity) };
+  if (typeof made === 'string') return fail(made);
   const statement: InTotoStatement = {
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name, digest: { sha256: digest[1]! } }],
-    predicateType: SLSA_PROVENANCE_V1,
-    predicate: provenance(ctx, identity),
+    _type: IN_TOTO_STATEMENT_TYPE,
+    subject: [{ name: subject.name, digest: { sha256: subject.sha256 } }],
+    ...made,
   };
   const bundle = sandboxBundle(statement, identity);
   const token = inputs['github-token'] || ctx.run.token;
@@ -141,6 +232,8 @@ async function attestBuildProvenance(ctx: StandInContext): Promise<StandInOutcom
   const bundlePath = join(ctx.temp, `attestation-${answer.id}.json`);
   await writeFile(bundlePath, `${JSON.stringify(bundle)}\n`);
   const url = `${ctx.serverUrl}/${ctx.run.repository}/attestations/${answer.id}`;
+  const image = `${subject.name}@sha256:${subject.sha256}`;
+  const what = sbomPath ? `SBOM statement (${made.predicateType})` : 'SLSA provenance statement';
   return {
     outputs: {
       'bundle-path': bundlePath,
@@ -149,13 +242,36 @@ async function attestBuildProvenance(ctx: StandInContext): Promise<StandInOutcom
       'storage-record-ids': '',
     },
     reason:
-      `actions/attest-build-provenance signs with Sigstore (none here): stood in by an unsigned bundle of the same ` +
-      `SLSA provenance statement for ${name}@${digest[0]}, certified for ${identity.subjectAlternativeName} ` +
-      `(source ${ctx.run.repository}) and stored through the attestations API` +
+      `${action} signs with Sigstore (none here): stood in by an unsigned bundle of the same ${what} for ` +
+      `${image}, certified for ${identity.subjectAlternativeName} (source ${ctx.run.repository}) and stored ` +
+      `through the attestations API` +
       (push ? '; not pushed to the registry' : ''),
-    log: `Attestation created for ${name}@${digest[0]}\n${url}`,
+    log: `Attestation type: ${sbomPath ? 'SBOM' : 'Build Provenance'}\nAttestation created for ${image}\n${url}`,
   };
 }
+
+const OUTPUTS = ['bundle-path', 'attestation-id', 'attestation-url', 'storage-record-ids'];
+
+export const attestStandIn: StandInAction = {
+  // actions/attest v4.2.2 action.yml
+  inputs: [
+    'subject-path',
+    'subject-digest',
+    'subject-name',
+    'subject-checksums',
+    'subject-version',
+    'sbom-path',
+    'predicate-type',
+    'predicate',
+    'predicate-path',
+    'push-to-registry',
+    'create-storage-record',
+    'show-summary',
+    'github-token',
+  ],
+  outputs: OUTPUTS,
+  run: (ctx) => attest(ctx, 'actions/attest'),
+};
 
 export const attestBuildProvenanceStandIn: StandInAction = {
   // actions/attest-build-provenance v4.1.0 action.yml
@@ -172,6 +288,6 @@ export const attestBuildProvenanceStandIn: StandInAction = {
     'show-summary',
     'github-token',
   ],
-  outputs: ['bundle-path', 'attestation-id', 'attestation-url', 'storage-record-ids'],
-  run: attestBuildProvenance,
+  outputs: OUTPUTS,
+  run: (ctx) => attest(ctx, 'actions/attest-build-provenance'),
 };

@@ -8,8 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { relative, resolve } from 'node:path';
 import type { Identity } from '../github/index.js';
 import { git, runProcess } from '../process.js';
-import { attestBuildProvenanceStandIn } from './attest.js';
+import { attestBuildProvenanceStandIn, attestStandIn } from './attest.js';
 import { buildPushStandIn, setupBuildxStandIn } from './build-push.js';
+import { sbomActionStandIn } from './sbom.js';
 import type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
 
 export type { SandboxApp, StandInAction, StandInContext, StandInOutcome } from './stand-in-types.js';
@@ -302,8 +303,10 @@ function noDockerEngine(inputs: string[], outputs: string[], why: string): Stand
 /** Built-in stand-ins, by lower-case `owner/repo`. */
 export const STAND_INS: Record<string, StandInAction> = {
   'actions/checkout': checkout,
+  'actions/attest': attestStandIn,
   'actions/attest-build-provenance': attestBuildProvenanceStandIn,
   'actions/create-github-app-token': createGithubAppToken,
+  'anchore/sbom-action': sbomActionStandIn,
   'docker/login-action': noDockerEngine(
     ['registry', 'username', 'password', 'ecr', 'logout', 'scope'],
     [],

@@ -1,0 +1,225 @@
+/**
+ * What an image holds, read from its registry as a scanner sees it with syft's default `squashed`
+ * scope: the image for one platform, its layers applied in order with the OCI whiteouts
+ * (https://github.com/opencontainers/image-spec/blob/main/layer.md: `.wh.<name>` removes <name> of
+ * the lower layers, `.wh..wh..opq` every lower entry of its directory), each regular file with its
+ * size, SHA-1 and SHA-256. Layers are tar (POSIX ustar with pax records, or GNU long names),
+ * gzip-compressed or not; zstd layers are refused, node:zlib of Node 20 cannot read them. The
+ * layers are read whole into memory: the sandbox's images are small.
+ */
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { RegistryClient } from '../adapters/registry.js';
+import { platformImages, platformName } from '../core/release.js';
+
+export interface ImageFile {
+  /** Relative to the image's root, without a leading `/`: `srv/orders/index.html`. */
+  path: string;
+  size: number;
+  sha1: string;
+  sha256: string;
+}
+
+export interface ImageContents {
+  /** The digest the reference names (an index or an image). */
+  digest: string;
+  /** The image manifest whose layers were read (the platform's, for an index). */
+  imageDigest: string;
+  /** `os/arch[/variant]` of the image, from its config. */
+  platform: string;
+  /** Regular files, by path. */
+  files: ImageFile[];
+}
+
+/** The platform a scanner on this machine picks from an index (Go's GOOS/GOARCH names). */
+export function hostPlatform(): { os: string; architecture: string } {
+  const names: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le' };
+  return { os: 'linux', architecture: names[process.arch] ?? process.arch };
+}
+
+interface TarEntry {
+  path: string;
+  kind: 'file' | 'hardlink' | 'directory' | 'other';
+  link: string;
+  content: Buffer;
+}
+
+const text = (bytes: Buffer): string => {
+  const end = bytes.indexOf(0);
+  return bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8');
+};
+
+/** A tar number: octal text, or base-256 when the first byte's high bit is set (GNU, large sizes). */
+function tarNumber(field: Buffer): number {
+  if (field[0]! & 0x80) {
+    return [...field.subarray(1)].reduce((value, byte) => value * 256 + byte, field[0]! & 0x7f);
+  }
+  const digits = text(field).trim();
+  return digits === '' ? 0 : parseInt(digits, 8);
+}
+
+/** `<length> <key>=<value>\n` records of a pax header. */
+function paxRecords(content: Buffer): Record<string, string> {
+  const records: Record<string, string> = {};
+  let at = 0;
+  while (at < content.length) {
+    const space = content.indexOf(0x20, at);
+    const length = parseInt(content.subarray(at, space).toString('ascii'), 10);
+    if (space === -1 || !(length > 0)) break;
+    const record = content.subarray(space + 1, at + length - 1).toString('utf8');
+    const equals = record.indexOf('=');
+    records[record.slice(0, equals)] = record.slice(equals + 1);
+    at += length;
+  }
+  return records;
+}
+
+/** `a/./b/` → `a/b`; undefined for a path that climbs out of the root. */
+function normalPath(name: string): string | undefined {
+  const parts = name.split('/').filter((part) => part !== '' && part !== '.');
+  return parts.includes('..') ? undefined : parts.join('/');
+}
+
+function* tarEntries(archive: Buffer, what: string): Generator<TarEntry> {
+  let offset = 0;
+  let pax: Record<string, string> = {};
+  let globalPax: Record<string, string> = {};
+  let longName: string | undefined;
+  let longLink: string | undefined;
+  while (offset + 512 <= archive.length) {
+    const header = archive.subarray(offset, offset + 512);
+    if (header.every((byte) => byte === 0)) return;
+    const sum = header.reduce((total, byte, i) => total + (i >= 148 && i < 156 ? 0x20 : byte), 0);
+    if (sum !== tarNumber(header.subarray(148, 156))) {
+      throw new Error(`${what} is not a tar archive (bad header checksum at byte ${offset})`);
+    }
+    const size = Number(pax['size'] ?? globalPax['size'] ?? tarNumber(header.subarray(124, 136)));
+    const content = archive.subarray(offset + 512, offset + 512 + size);
+    if (content.length < size) throw new Error(`${what} ends inside an entry (at byte ${offset})`);
+    offset += 512 + Math.ceil(size / 512) * 512;
+    const type = String.fromCharCode(header[156]!);
+    if (type === 'x') pax = paxRecords(content);
+    else if (type === 'g') globalPax = { ...globalPax, ...paxRecords(content) };
+    else if (type === 'L') longName = text(content);
+    else if (type === 'K') longLink = text(content);
+    else {
+      // POSIX ustar keeps a name prefix at 345; GNU's "ustar  " header keeps other fields there.
+      const posix = header.subarray(257, 263).toString('latin1') === 'ustar\0';
+      const prefix = posix ? text(header.subarray(345, 500)) : '';
+      const name = text(header.subarray(0, 100));
+      const path = pax['path'] ?? longName ?? (prefix ? `${prefix}/${name}` : name);
+      const normal = normalPath(path);
+      if (normal === undefined) throw new Error(`${what} has an entry outside the image root: ${path}`);
+      const kind =
+        type === '0' || type === '\0' || type === '7'
+          ? 'file'
+          : type === '1'
+            ? 'hardlink'
+            : type === '5'
+              ? 'directory'
+              : 'other';
+      yield {
+        path: normal,
+        kind,
+        link: pax['linkpath'] ?? longLink ?? text(header.subarray(157, 257)),
+        content,
+      };
+      pax = {};
+      longName = longLink = undefined;
+    }
+  }
+}
+
+/** A layer blob as a tar archive. */
+function layerTar(blob: Buffer, what: string): Buffer {
+  if (blob[0] === 0x1f && blob[1] === 0x8b) return gunzipSync(blob);
+  if (blob.length >= 4 && blob.readUInt32LE(0) === 0xfd2fb528) {
+    throw new Error(`${what} is zstd-compressed: the sandbox reads gzip and uncompressed layers only`);
+  }
+  return blob;
+}
+
+const removeUnder = (files: Map<string, ImageFile>, dir: string): void => {
+  for (const path of files.keys()) if (dir === '' || path.startsWith(`${dir}/`)) files.delete(path);
+};
+
+const hash = (algorithm: string, content: Buffer): string =>
+  createHash(algorithm).update(content).digest('hex');
+
+/**
+ * The files of the image `reference` (a tag or a digest) names, for `platform` when it names an
+ * index. Throws the registry's error for a reference it does not serve.
+ */
+export async function readImageFiles(
+  client: RegistryClient,
+  reference: string,
+  platform = hostPlatform(),
+): Promise<ImageContents> {
+  const top = await client.manifest(reference);
+  let image = top;
+  if (top.manifest.kind === 'index') {
+    const children = platformImages(top.manifest);
+    const match = children.find(
+      (child) => child.platform?.os === platform.os && child.platform?.architecture === platform.architecture,
+    );
+    if (!match) {
+      throw new Error(
+        `${client.repository.image}@${top.digest} has no image for ${platform.os}/${platform.architecture} ` +
+          `(it has ${children.map(platformName).join(', ') || 'none'})`,
+      );
+    }
+    image = await client.manifest(match.digest);
+  }
+  if (image.manifest.kind !== 'image') {
+    throw new Error(`${client.repository.image}@${image.digest} is an index inside an index`);
+  }
+  const config = (await client.blobJson(image.manifest.config.digest)) as {
+    os?: string;
+    architecture?: string;
+    variant?: string;
+  };
+  const files = new Map<string, ImageFile>();
+  for (const layer of image.manifest.layers) {
+    const what = `layer ${layer.digest} of ${client.repository.image}`;
+    const entries = [...tarEntries(layerTar(await client.blob(layer.digest), what), what)];
+    const base = (path: string): [string, string] => {
+      const slash = path.lastIndexOf('/');
+      return [path.slice(0, Math.max(slash, 0)), path.slice(slash + 1)];
+    };
+    // Whiteouts hide what the lower layers hold, never this layer's own entries.
+    for (const entry of entries) {
+      const [dir, name] = base(entry.path);
+      if (name === '.wh..wh..opq') removeUnder(files, dir);
+      else if (name.startsWith('.wh.')) {
+        const hidden = dir ? `${dir}/${name.slice(4)}` : name.slice(4);
+        files.delete(hidden);
+        removeUnder(files, hidden);
+      }
+    }
+    for (const entry of entries) {
+      if (base(entry.path)[1].startsWith('.wh.')) continue;
+      if (entry.kind === 'file') {
+        const { content } = entry;
+        files.set(entry.path, {
+          path: entry.path,
+          size: content.length,
+          sha1: hash('sha1', content),
+          sha256: hash('sha256', content),
+        });
+      } else if (entry.kind === 'hardlink') {
+        const target = files.get(normalPath(entry.link) ?? '');
+        if (target) files.set(entry.path, { ...target, path: entry.path });
+      } else {
+        // A directory, symbolic link or device replaces a lower file of that name (not a directory's files).
+        files.delete(entry.path);
+        if (entry.kind !== 'directory') removeUnder(files, entry.path);
+      }
+    }
+  }
+  return {
+    digest: top.digest,
+    imageDigest: image.digest,
+    platform: [config.os, config.architecture, config.variant].filter(Boolean).join('/'),
+    files: [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+  };
+}
