@@ -71,6 +71,8 @@ const OCI_ARCH: Record<string, string> = {
   ia32: '386',
   arm64: 'arm64',
   arm: 'arm',
+  ppc64: 'ppc64le',
+  s390x: 's390x',
 };
 
 /** The runner's OCI architecture (`amd64`, `arm64`, ...): what it builds without emulation. */

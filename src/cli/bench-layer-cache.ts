@@ -77,6 +77,14 @@ function buildSteps(jobs: JobResult[]): StepResult[] {
   ]);
 }
 
+function errorsOf(jobs: JobResult[]): string[] {
+  return jobs.flatMap((job) => [
+    ...job.errors,
+    ...job.steps.flatMap((s) => s.annotations.filter((a) => a.level === 'error').map((a) => a.message)),
+    ...errorsOf(job.call?.jobs ?? []),
+  ]);
+}
+
 /** Releases one version and answers its build step, once every run it started has finished. */
 async function release(sandbox: Sandbox, version: string): Promise<StepResult> {
   const { runs } = sandbox.dispatcher;
@@ -89,12 +97,10 @@ async function release(sandbox: Sandbox, version: string): Promise<StepResult> {
   const run = runs.slice(before).find((r) => r.file.endsWith('service-release.yaml'));
   const [step] = buildSteps(run?.result?.jobs ?? []);
   if (run?.result?.conclusion !== 'success' || !step || step.status !== 'success') {
-    const failed = (run?.result?.jobs ?? [])
-      .flatMap((job) => [
-        ...job.errors,
-        ...job.steps.flatMap((s) => s.annotations.filter((a) => a.level === 'error').map((a) => a.message)),
-      ])
-      .filter(Boolean);
+    const failed = [
+      ...(run?.result?.problems ?? []).map((problem) => problem.message),
+      ...errorsOf(run?.result?.jobs ?? []),
+    ];
     throw new Error(
       `the release of ${SERVICE} ${version} did not build: ${failed.join('; ') || run?.result?.conclusion || 'no run'}`,
     );

@@ -1,12 +1,13 @@
 // The deploy gate of require-attestation in the whole sandbox (cross-repository layout, App tokens):
 // orders is released from acme/orders through the suite's service-release.yaml, whose attest job
-// stores the attestation in acme/orders; prod verifies the digest against acme/orders and the suite's
-// workflow. An image pushed by hand and promoted by hand with its digest passes dev and uat (which do
+// stores the provenance (and, as orders asks for one, an SBOM) in acme/orders; prod verifies the
+// digest against acme/orders and the suite's workflow. An image pushed by hand and promoted by hand with its digest passes dev and uat (which do
 // not require attestation) and is refused in prod: the deployment fails and prod keeps what it ran.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
+import { parseDocument } from 'yaml';
 import {
   approveAndMerge,
   dispatchersOf,
@@ -18,6 +19,7 @@ import {
 } from './demo.js';
 import { certificateIdentity } from './github/attestations.js';
 import { deploymentsIn } from './kube/index.js';
+import { git } from './process.js';
 import { buildah } from './registry.js';
 
 let sandbox: Sandbox | undefined;
@@ -44,16 +46,28 @@ async function pushByHand(s: Sandbox, tag: string): Promise<string> {
   }
 }
 
+/** Sets `sbom: true` on a service in the config on main of the GitOps repository. */
+async function askForSbom(s: Sandbox, service: string): Promise<void> {
+  const config = parseDocument(await git(s.repo.origin, 'show', 'main:.github/promotion.yaml'));
+  const names = (config.toJS() as { services: { name: string }[] }).services.map((entry) => entry.name);
+  config.setIn(['services', names.indexOf(service), 'sbom'], true);
+  await s.repo.pushToMain({ '.github/promotion.yaml': config.toString() }, `${service} attests an SBOM`);
+}
+
 it('verifies the release of orders from acme/orders in prod, and refuses an image pushed by hand there', async () => {
   sandbox = await startSandbox({ tokenMode: 'app' });
   const suite = sandbox.repositories.suite;
+  await askForSbom(sandbox, 'orders');
   await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
   const released = await sandbox.registry.digest('acme/orders', '1.6.0');
 
-  // The attest job stored one attestation, in acme/orders, signed as the suite's workflow.
+  // The attest job stored the provenance, then the SPDX SBOM (sbom: true), in acme/orders, signed as
+  // the suite's workflow.
   const attestations = sandbox.github.repository('acme/orders').attestations;
-  expect(attestations.map((a) => a.subjects)).toEqual([
-    [{ name: `${sandbox.registry.host}/acme/orders`, digest: released }],
+  const subject = [{ name: `${sandbox.registry.host}/acme/orders`, digest: released }];
+  expect(attestations.map((a) => [a.predicateType, a.subjects])).toEqual([
+    ['https://slsa.dev/provenance/v1', subject],
+    ['https://spdx.dev/Document/v2.3', subject],
   ]);
   const material = attestations[0]!.bundle['verificationMaterial'] as { certificate: { rawBytes: string } };
   expect(certificateIdentity(material.certificate.rawBytes)).toMatchObject({

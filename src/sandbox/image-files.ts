@@ -7,6 +7,7 @@
  * gzip-compressed or not; zstd layers are refused, node:zlib of Node 20 cannot read them. The
  * layers are read whole into memory: the sandbox's images are small.
  */
+import { runnerArchitecture } from '../adapters/runner-context.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { RegistryClient } from '../adapters/registry.js';
@@ -33,8 +34,7 @@ export interface ImageContents {
 
 /** The platform a scanner on this machine picks from an index (Go's GOOS/GOARCH names). */
 export function hostPlatform(): { os: string; architecture: string } {
-  const names: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le' };
-  return { os: 'linux', architecture: names[process.arch] ?? process.arch };
+  return { os: 'linux', architecture: runnerArchitecture({}) };
 }
 
 interface TarEntry {

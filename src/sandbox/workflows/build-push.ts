@@ -26,6 +26,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hostPlatform } from '../image-files.js';
 import { runProcess, type ProcessResult } from '../process.js';
 import { buildPlan, type BuildPlan } from './build-push-plan.js';
 import {
@@ -34,6 +35,8 @@ import {
   type StandInContext,
   type StandInOutcome,
 } from './stand-in-types.js';
+
+const hostPlatformName = (): string => `${hostPlatform().os}/${hostPlatform().architecture}`;
 
 /** The builder a build-push-action step uses: the one setup-buildx made, else Docker's default. */
 export interface Builder {
@@ -57,8 +60,6 @@ export function currentBuilder(ctx: StandInContext, requested: string): Builder 
   const used = made.filter((step) => step.inputs['use'] !== 'false').at(-1);
   return used ? builderOf(used) : { name: 'default', driver: 'docker' };
 }
-
-const hostPlatform = (): string => `linux/${process.arch === 'x64' ? 'amd64' : process.arch}`;
 
 const SETUP_BUILDX_INPUTS = [
   'version',
@@ -85,7 +86,7 @@ export const setupBuildxStandIn: StandInAction = {
   async run(ctx) {
     const name = ctx.inputs['name'] || `builder-${randomUUID()}`;
     const driver = ctx.inputs['driver'] || 'docker-container';
-    const platforms = hostPlatform();
+    const platforms = hostPlatformName();
     return {
       outputs: {
         name,
@@ -117,7 +118,7 @@ async function buildPush(ctx: StandInContext): Promise<StandInOutcome> {
   const fail = (failure: string, log = ''): StandInOutcome => ({ outputs: {}, reason, log, failure });
   const builder = currentBuilder(ctx, (ctx.inputs['builder'] ?? '').trim());
   if ('failure' in builder) return fail(builder.failure);
-  const planned = await buildPlan(ctx, builder, hostPlatform());
+  const planned = await buildPlan(ctx, builder, hostPlatformName());
   if ('failure' in planned) return fail(planned.failure);
   const plan: BuildPlan = planned;
 

@@ -99,6 +99,7 @@ let github: GitHubStandIn;
 let image: string;
 let digest: string;
 let privateImage: string;
+let workspace: string;
 let result: WorkflowRunResult;
 
 /** A job of the caller: an optional setup script, then one attest step with these inputs. */
@@ -247,7 +248,7 @@ beforeAll(async () => {
   orders = await host.create({ owner: 'acme', repo: 'orders', source: ordersSeed, paths: ['Dockerfile'] });
   await rm(suiteSeed, { recursive: true, force: true });
   await rm(ordersSeed, { recursive: true, force: true });
-  const workspace = await orders.checkout('caller');
+  workspace = await orders.checkout('caller');
   await mkdir(join(workspace, '.github/workflows'), { recursive: true });
   github = await startGitHubStandIn({ bareRepo: orders.origin, owner: 'acme', repo: 'orders', tokens: {} });
   result = await runDispatched({
@@ -372,6 +373,32 @@ describe('an SBOM attestation in the sandbox', () => {
     expect(reason).toContain(
       `not uploaded as the workflow artifact acme-orders_sha256_${digest.slice(7)}.spdx.json (the sandbox keeps no artifacts)`,
     );
+  });
+
+  it('reads a private image with the runner’s own registry login too (docker login, buildah login)', async () => {
+    const run = await runDispatched({
+      workspace,
+      name: 'private.yaml',
+      content: `name: private
+on:
+  workflow_dispatch:
+jobs:
+  private:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: ${SBOM_ACTION}
+        with:
+          image: ${privateImage}@${digest}
+          output-file: sbom.spdx.json
+          upload-artifact: false
+`,
+      repository: orders,
+      repositories: host,
+      github,
+      env: buildahSandbox.env,
+    });
+    expect(job(run, 'private').status).toBe('success');
+    expect(run.standIns[0]!.reason).toContain(`SPDX 2.3 document of ${privateImage}@${digest}`);
   });
 
   it('refuses a missing, non-JSON, non-SBOM or oversized SBOM, as actions/attest does', () => {

@@ -18,7 +18,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { RegistryClient } from '../../adapters/registry.js';
+import { findCredentials, RegistryClient } from '../../adapters/registry.js';
 import { imageRepository } from '../../core/manifests.js';
 import { parseImageRepository } from '../../core/release.js';
 import { readImageFiles, type ImageContents } from '../image-files.js';
@@ -162,9 +162,15 @@ async function sbomAction(ctx: StandInContext): Promise<StandInOutcome> {
   const name = imageRepository(input);
   const [named, digest] = input.split('@') as [string, string | undefined];
   const tag = named.length > name.length ? named.slice(name.length + 1) : undefined;
+  const repository = parseImageRepository(name);
   const username = inputs['registry-username'];
-  const client = new RegistryClient(parseImageRepository(name), {
-    ...(username ? { credentials: { username, password: inputs['registry-password'] ?? '' } } : {}),
+  // Without the action's login inputs, syft logs in as the runner did (docker login's config.json,
+  // containers' auth.json: what docker/login-action and buildah login write).
+  const credentials = username
+    ? { username, password: inputs['registry-password'] ?? '' }
+    : (await findCredentials(repository, ctx.env))?.credentials;
+  const client = new RegistryClient(repository, {
+    ...(credentials ? { credentials } : {}),
     userAgent: SBOM_STAND_IN_TOOL,
     timeoutMs: 30_000,
   });
