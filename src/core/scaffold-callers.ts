@@ -41,7 +41,8 @@ export const CALLERS: readonly CallerSpec[] = [
       packages: 'write',
       'pull-requests': 'write',
     },
-    secrets: PROMOTION_SECRETS,
+    // BUILD_SECRETS: build secrets for RUN --mount=type=secret; empty when the repository has none.
+    secrets: [...PROMOTION_SECRETS, 'BUILD_SECRETS'],
   },
   {
     file: 'overlay-update.yaml',
