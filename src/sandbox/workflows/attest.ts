@@ -252,42 +252,32 @@ async function attest(ctx: StandInContext, action: string): Promise<StandInOutco
 
 const OUTPUTS = ['bundle-path', 'attestation-id', 'attestation-url', 'storage-record-ids'];
 
+/** actions/attest v4.2.2 action.yml. */
+const ATTEST_INPUTS = [
+  'subject-path',
+  'subject-digest',
+  'subject-name',
+  'subject-checksums',
+  'subject-version',
+  'sbom-path',
+  'predicate-type',
+  'predicate',
+  'predicate-path',
+  'push-to-registry',
+  'create-storage-record',
+  'show-summary',
+  'github-token',
+];
+
 export const attestStandIn: StandInAction = {
-  // actions/attest v4.2.2 action.yml
-  inputs: [
-    'subject-path',
-    'subject-digest',
-    'subject-name',
-    'subject-checksums',
-    'subject-version',
-    'sbom-path',
-    'predicate-type',
-    'predicate',
-    'predicate-path',
-    'push-to-registry',
-    'create-storage-record',
-    'show-summary',
-    'github-token',
-  ],
+  inputs: ATTEST_INPUTS,
   outputs: OUTPUTS,
   run: (ctx) => attest(ctx, 'actions/attest'),
 };
 
 export const attestBuildProvenanceStandIn: StandInAction = {
-  // actions/attest-build-provenance v4.1.0 action.yml
-  inputs: [
-    'subject-path',
-    'subject-digest',
-    'subject-name',
-    'subject-checksums',
-    'predicate-type',
-    'predicate',
-    'predicate-path',
-    'push-to-registry',
-    'create-storage-record',
-    'show-summary',
-    'github-token',
-  ],
+  // actions/attest-build-provenance v4.1.0 action.yml: actions/attest's inputs but these two.
+  inputs: ATTEST_INPUTS.filter((input) => input !== 'subject-version' && input !== 'sbom-path'),
   outputs: OUTPUTS,
   run: (ctx) => attest(ctx, 'actions/attest-build-provenance'),
 };
