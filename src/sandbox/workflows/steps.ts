@@ -89,6 +89,11 @@ interface StepRun {
   files: StepFiles;
   processEnv: Record<string, string>;
   stepContexts: Contexts;
+  /**
+   * The job's cancellation, for a step its `if:` let start before it: the step's processes stop when
+   * it lands, even before they start. A step that runs after it (`always()`) has none.
+   */
+  stopOn?: AbortSignal;
 }
 
 /** Runs one step of the job, or skips it; its record joins the job's result. */
@@ -156,6 +161,7 @@ export async function runStep(
     job.status = 'failure';
     return;
   }
+  const stopOn = job.signal && !job.signal.aborted ? job.signal : undefined;
   if (!record.if.value) {
     if (stepId && !stepId.startsWith('__'))
       job.steps[stepId] = { outputs: {}, outcome: 'skipped', conclusion: 'skipped' };
@@ -180,7 +186,15 @@ export async function runStep(
       ...defaultVariables(job, stepId, files),
       PATH: [...job.pathPrefix, job.basePath].filter(Boolean).join(delimiter),
     };
-    const stepRun: StepRun = { record, index, rawStep, files, processEnv, stepContexts };
+    const stepRun: StepRun = {
+      record,
+      index,
+      rawStep,
+      files,
+      processEnv,
+      stepContexts,
+      ...(stopOn ? { stopOn } : {}),
+    };
     if ('run' in step) outcome = await runScript(job, stepRun, step.run);
     else if (uses?.startsWith('./')) outcome = await runLocalAction(job, stepRun, uses);
     else if (uses && job.actions.has(uses))
@@ -270,8 +284,7 @@ async function runScript(job: JobState, stepRun: StepRun, runToken: ScalarToken)
   const processResult = await runProcess('bash', ['--noprofile', '--norc', '-eo', 'pipefail', scriptFile], {
     cwd,
     env: { ...processEnv, GITHUB_OUTPUT: files.output, GITHUB_STEP_SUMMARY: files.summary },
-    // A step that runs after the cancellation (`always()`) is not stopped by it.
-    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
+    ...(stepRun.stopOn ? { signal: stepRun.stopOn } : {}),
   });
   record.exitCode = processResult.exitCode;
   const commands = readCommands(processResult.stdout);
@@ -395,7 +408,7 @@ async function runJavaScriptAction(
     eventName: String(github['event_name']),
     event: github['event'],
     env: { ...rest, GITHUB_ENV: GITHUB_ENV!, GITHUB_PATH: GITHUB_PATH!, GITHUB_ACTION_PATH: actionDir },
-    ...(job.signal && !job.signal.aborted ? { signal: job.signal } : {}),
+    ...(stepRun.stopOn ? { signal: stepRun.stopOn } : {}),
   });
   record.exitCode = actionRun.exitCode;
   const commands = readCommands(actionRun.stdout);
