@@ -524,31 +524,43 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
   if (values['skip-chain']) {
     report.skipped.push('the sandbox chain and its API requests (--skip-chain)');
   } else {
-    try {
+    // A scenario that fails is reported as such, and the others still run: their figures are not lost.
+    const attempt = async (scenario: string, play: () => Promise<void>): Promise<void> => {
+      try {
+        await play();
+      } catch (error) {
+        if (error instanceof MissingToolsError) report.skipped.push(`${scenario}: ${error.message}`);
+        else (report.failed ??= []).push({ scenario, error: (error as Error).message });
+      }
+    };
+    await attempt('one service', async () => {
       progress('Sandbox chain, one service ...');
       report.scenarios = [await oneServiceChain(progress)];
-      if (quick) report.skipped.push(`the burst of ${many} releases at once and the busy days (--quick)`);
-      else {
+    });
+    if (quick) report.skipped.push(`the burst of ${many} releases at once and the busy days (--quick)`);
+    else {
+      await attempt(`${many} services released at once`, async () => {
         progress(`Sandbox chain, ${many} services released at once ...`);
-        report.scenarios.push(await burstOfReleases(many, progress));
-        report.busyDays = [];
-        for (const name of ['burst', 'parallel'] as const)
-          report.busyDays.push(await busyDay(name, progress));
-      }
-      const intoDev = Number(values['into-dev']);
-      if (quick) report.skipped.push(`${intoDev} services released into dev at once (--quick)`);
-      else {
+        (report.scenarios ??= []).push(await burstOfReleases(many, progress));
+      });
+      for (const name of ['burst', 'parallel'] as const)
+        await attempt(`busy day ${name}`, async () => {
+          (report.busyDays ??= []).push(await busyDay(name, progress));
+        });
+    }
+    const intoDev = Number(values['into-dev']);
+    if (quick) report.skipped.push(`${intoDev} services released into dev at once (--quick)`);
+    else
+      await attempt(`${intoDev} services into dev`, async () => {
         progress(
           `Sandbox, ${intoDev} services released into dev at once, under GitHub's secondary limit ...`,
         );
         report.intoDev = await releaseIntoDev({ services: intoDev, progress });
-      }
+      });
+    await attempt('layer cache', async () => {
       progress('Sandbox, one service released twice from an unchanged build context ...');
       report.layerCache = await layerCacheScenario(progress);
-    } catch (error) {
-      if (!(error instanceof MissingToolsError)) throw error;
-      report.skipped.push(`the sandbox chain: ${error.message}`);
-    }
+    });
   }
 
   report.machine.load!.after = loadavg()[0]!;
@@ -559,6 +571,7 @@ async function bench(values: OptionValues<typeof OPTIONS>): Promise<void> {
   const file = join(folder, `${report.date.replace(/[:.]/g, '-')}.json`);
   await writeFile(file, JSON.stringify(report, null, 2) + '\n');
   console.log(`\nWritten to ${file}`);
+  if (report.failed) process.exitCode = 1;
 }
 
 if (startedAsProgram(import.meta.url)) {

@@ -332,3 +332,19 @@ describe('a second release of an unchanged build context', () => {
     expect(text).toMatch(/steps taken from the cache\s+6 of 7/);
   });
 });
+
+describe('a scenario that fails to run', () => {
+  it('is an unmet target naming why, next to the figures of the others', () => {
+    const failed = report({
+      failed: [{ scenario: 'layer cache', error: 'the release of reports 1.0.0 did not build: x' }],
+    });
+    expect(targetChecks(failed)).toEqual([
+      {
+        target: 'layer cache: runs to its end',
+        value: 'the release of reports 1.0.0 did not build: x',
+        met: false,
+      },
+    ]);
+    expect(formatReport(failed)).toMatch(/NOT MET\s+layer cache: runs to its end\s+the release of reports/);
+  });
+});

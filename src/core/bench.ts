@@ -152,6 +152,8 @@ export interface BenchReport {
   busyDays?: BusyDay[];
   intoDev?: IntoDev;
   layerCache?: LayerCache;
+  /** Scenarios that failed to run, with why: each is an unmet target, and the others still run. */
+  failed?: { scenario: string; error: string }[];
   /** Parts left out, and why. */
   skipped: string[];
 }
@@ -240,6 +242,8 @@ export function targetChecks(report: BenchReport): TargetCheck[] {
     });
   if (report.intoDev) checks.push(...intoDevChecks(report.intoDev));
   if (report.layerCache) checks.push(layerCacheCheck(report.layerCache));
+  for (const failure of report.failed ?? [])
+    checks.push({ target: `${failure.scenario}: runs to its end`, value: failure.error, met: false });
   return checks;
 }
 
