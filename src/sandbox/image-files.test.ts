@@ -140,7 +140,7 @@ describe('readImageFiles', () => {
   it('refuses a layer that is not a tar archive', async () => {
     await pushImage('acme/layers', 'broken', [Buffer.from('not a tar archive, not gzip either'.repeat(20))]);
     await expect(readImageFiles(client(), 'broken')).rejects.toThrow(
-      /^layer sha256:[0-9a-f]{64} of 127\.0\.0\.1:\d+\/acme\/layers is not a tar archive \(bad header checksum at byte 0\)$/,
+      /^layer sha256:[0-9a-f]{64} of 127\.0\.0\.1:\d+\/acme\/layers is not a tar archive \(Invalid tar header\b.*\)$/,
     );
   });
 });

@@ -3,13 +3,13 @@
  * scope: the image for one platform, its layers applied in order with the OCI whiteouts
  * (https://github.com/opencontainers/image-spec/blob/main/layer.md: `.wh.<name>` removes <name> of
  * the lower layers, `.wh..wh..opq` every lower entry of its directory), each regular file with its
- * size, SHA-1 and SHA-256. Layers are tar (POSIX ustar with pax records, or GNU long names),
- * gzip-compressed or not; zstd layers are refused, node:zlib of Node 20 cannot read them. The
+ * size, SHA-1 and SHA-256. Layers are tar (read by tar-stream), gzip-compressed or not; zstd layers are refused, node:zlib of Node 20 cannot read them. The
  * layers are read whole into memory: the sandbox's images are small.
  */
 import { runnerArchitecture } from '../adapters/runner-context.js';
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
+import tarStream from 'tar-stream';
 import type { RegistryClient } from '../adapters/registry.js';
 import { platformImages, platformName } from '../core/release.js';
 
@@ -44,90 +44,45 @@ interface TarEntry {
   content: Buffer;
 }
 
-const text = (bytes: Buffer): string => {
-  const end = bytes.indexOf(0);
-  return bytes.subarray(0, end === -1 ? bytes.length : end).toString('utf8');
-};
-
-/** A tar number: octal text, or base-256 when the first byte's high bit is set (GNU, large sizes). */
-function tarNumber(field: Buffer): number {
-  if (field[0]! & 0x80) {
-    return [...field.subarray(1)].reduce((value, byte) => value * 256 + byte, field[0]! & 0x7f);
-  }
-  const digits = text(field).trim();
-  return digits === '' ? 0 : parseInt(digits, 8);
-}
-
-/** `<length> <key>=<value>\n` records of a pax header. */
-function paxRecords(content: Buffer): Record<string, string> {
-  const records: Record<string, string> = {};
-  let at = 0;
-  while (at < content.length) {
-    const space = content.indexOf(0x20, at);
-    const length = parseInt(content.subarray(at, space).toString('ascii'), 10);
-    if (space === -1 || !(length > 0)) break;
-    const record = content.subarray(space + 1, at + length - 1).toString('utf8');
-    const equals = record.indexOf('=');
-    records[record.slice(0, equals)] = record.slice(equals + 1);
-    at += length;
-  }
-  return records;
-}
-
 /** `a/./b/` → `a/b`; undefined for a path that climbs out of the root. */
 function normalPath(name: string): string | undefined {
   const parts = name.split('/').filter((part) => part !== '' && part !== '.');
   return parts.includes('..') ? undefined : parts.join('/');
 }
 
-function* tarEntries(archive: Buffer, what: string): Generator<TarEntry> {
-  let offset = 0;
-  let pax: Record<string, string> = {};
-  let globalPax: Record<string, string> = {};
-  let longName: string | undefined;
-  let longLink: string | undefined;
-  while (offset + 512 <= archive.length) {
-    const header = archive.subarray(offset, offset + 512);
-    if (header.every((byte) => byte === 0)) return;
-    const sum = header.reduce((total, byte, i) => total + (i >= 148 && i < 156 ? 0x20 : byte), 0);
-    if (sum !== tarNumber(header.subarray(148, 156))) {
-      throw new Error(`${what} is not a tar archive (bad header checksum at byte ${offset})`);
+/** The entries of a layer, read by tar-stream (ustar, pax records, GNU long names). */
+async function tarEntries(archive: Buffer, what: string): Promise<TarEntry[]> {
+  const read: { header: tarStream.Header; content: Buffer }[] = [];
+  const extract = tarStream.extract();
+  const reading = (async () => {
+    for await (const entry of extract) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
+      read.push({ header: entry.header, content: Buffer.concat(chunks) });
     }
-    const size = Number(pax['size'] ?? globalPax['size'] ?? tarNumber(header.subarray(124, 136)));
-    const content = archive.subarray(offset + 512, offset + 512 + size);
-    if (content.length < size) throw new Error(`${what} ends inside an entry (at byte ${offset})`);
-    offset += 512 + Math.ceil(size / 512) * 512;
-    const type = String.fromCharCode(header[156]!);
-    if (type === 'x') pax = paxRecords(content);
-    else if (type === 'g') globalPax = { ...globalPax, ...paxRecords(content) };
-    else if (type === 'L') longName = text(content);
-    else if (type === 'K') longLink = text(content);
-    else {
-      // POSIX ustar keeps a name prefix at 345; GNU's "ustar  " header keeps other fields there.
-      const posix = header.subarray(257, 263).toString('latin1') === 'ustar\0';
-      const prefix = posix ? text(header.subarray(345, 500)) : '';
-      const name = text(header.subarray(0, 100));
-      const path = pax['path'] ?? longName ?? (prefix ? `${prefix}/${name}` : name);
-      const normal = normalPath(path);
-      if (normal === undefined) throw new Error(`${what} has an entry outside the image root: ${path}`);
-      const kind =
-        type === '0' || type === '\0' || type === '7'
+  })();
+  extract.end(archive);
+  await reading.catch((error: Error) => {
+    throw new Error(`${what} is not a tar archive (${error.message})`);
+  });
+  return read.map(({ header, content }) => {
+    const path = normalPath(header.name);
+    if (path === undefined) throw new Error(`${what} has an entry outside the image root: ${header.name}`);
+    const { type } = header;
+    return {
+      path,
+      kind:
+        type === 'file' || type === 'contiguous-file'
           ? 'file'
-          : type === '1'
+          : type === 'link'
             ? 'hardlink'
-            : type === '5'
+            : type === 'directory'
               ? 'directory'
-              : 'other';
-      yield {
-        path: normal,
-        kind,
-        link: pax['linkpath'] ?? longLink ?? text(header.subarray(157, 257)),
-        content,
-      };
-      pax = {};
-      longName = longLink = undefined;
-    }
-  }
+              : 'other',
+      link: header.linkname ?? '',
+      content,
+    };
+  });
 }
 
 /** A layer blob as a tar archive. */
@@ -181,7 +136,7 @@ export async function readImageFiles(
   const files = new Map<string, ImageFile>();
   for (const layer of image.manifest.layers) {
     const what = `layer ${layer.digest} of ${client.repository.image}`;
-    const entries = [...tarEntries(layerTar(await client.blob(layer.digest), what), what)];
+    const entries = await tarEntries(layerTar(await client.blob(layer.digest), what), what);
     const base = (path: string): [string, string] => {
       const slash = path.lastIndexOf('/');
       return [path.slice(0, Math.max(slash, 0)), path.slice(slash + 1)];

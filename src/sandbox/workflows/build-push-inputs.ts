@@ -1,8 +1,9 @@
 // How docker/build-push-action v7.3.0 reads its inputs (src/context.ts, and @docker/actions-toolkit
 // 0.92's Util.getInputList and Build.parseSecretKvp as bundled in its dist/index.cjs), as pure
-// functions for its sandbox stand-in (./build-push.ts): a list input is CSV (csv-parse with
-// relaxQuotes, relaxColumnCount, skipEmptyLines), one item a line or a comma-separated field.
+// functions for its sandbox stand-in (./build-push.ts): a list input is CSV, read by the same
+// csv-parse with the same options, one item a line or a comma-separated field.
 import { createHash } from 'node:crypto';
+import { parse } from 'csv-parse/sync';
 
 export interface ListOptions {
   /** A line is one item even with commas in it (build-args, labels, secrets, cache-from/to, ...). */
@@ -13,43 +14,15 @@ export interface ListOptions {
   quote?: boolean;
 }
 
-/** CSV records, as csv-parse reads them with relaxed quotes and empty lines skipped. */
+/** CSV records, read by csv-parse with the options Util.getInputList gives it. */
 export function csvRecords(text: string, quote = true): string[][] {
-  const records: string[][] = [];
-  let record: string[] = [];
-  let field = '';
-  let quoted = false;
-  let fieldStart = true;
-  const endRecord = (): void => {
-    record.push(field);
-    if (!(record.length === 1 && record[0] === '')) records.push(record);
-    record = [];
-    field = '';
-    fieldStart = true;
-  };
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quoted) {
-      if (c !== '"') field += c;
-      else if (text[i + 1] === '"') field += text[++i];
-      else quoted = false;
-    } else if (c === '"' && quote && fieldStart) {
-      quoted = true;
-      fieldStart = false;
-    } else if (c === ',') {
-      record.push(field);
-      field = '';
-      fieldStart = true;
-    } else if (c === '\n' || c === '\r') {
-      if (c === '\r' && text[i + 1] === '\n') i++;
-      endRecord();
-    } else {
-      field += c;
-      fieldStart = false;
-    }
-  }
-  endRecord();
-  return records;
+  return parse(text, {
+    columns: false,
+    relaxQuotes: true,
+    relaxColumnCount: true,
+    skipEmptyLines: true,
+    quote,
+  });
 }
 
 /** `Util.getInputList`: the input (trimmed as core.getInput does) split into items. */
