@@ -19,6 +19,7 @@ import { git } from '../sandbox/process.js';
 import { runAction, suiteActionsDir, type ActionRun } from '../sandbox/run-action.js';
 import { installGhStandIn } from '../sandbox/workflows/gh.js';
 import { createSandboxRepository, type SandboxRepository } from '../sandbox/workspace.js';
+import { configOnMainWith } from '../sandbox/config-on-main.js';
 
 const TOKEN = 'ghs_promotionAppToken0123456789';
 
@@ -280,13 +281,11 @@ describe('overlay-deploy on the merge of a promotion PR', () => {
 describe('overlay-deploy with explicit inputs', () => {
   it('redeploys prod from the head of main and ends the chain there', async () => {
     // The seed's prod names tags only: this prod admits images without attestation.
-    const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
     await repo.pushToMain(
       {
-        '.github/promotion.yaml': config.replace(
-          '  - name: prod\n',
-          '  - name: prod\n    require-attestation: false\n',
-        ),
+        '.github/promotion.yaml': await configOnMainWith(repo, 'environments', 'prod', {
+          'require-attestation': false,
+        }),
       },
       'prod admits unattested images',
     );

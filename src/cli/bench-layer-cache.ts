@@ -8,11 +8,10 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
 import type { LayerCache } from '../core/bench.js';
 import { addServices } from '../sandbox/add-services.js';
+import { configOnMainWith } from '../sandbox/config-on-main.js';
 import { MissingToolsError, startSandbox, type Sandbox } from '../sandbox/demo.js';
-import { git } from '../sandbox/process.js';
 import { buildah, findOnPath } from '../sandbox/registry.js';
 import type { JobResult, StepResult } from '../sandbox/workflows/types.js';
 
@@ -56,12 +55,11 @@ async function pushToolbox(sandbox: Sandbox, busybox: string): Promise<string> {
 
 async function addBuildHeavyService(sandbox: Sandbox, toolbox: string): Promise<void> {
   await addServices(sandbox.repo, [SERVICE]);
-  const config = parseDocument(await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml'));
-  const names = (config.toJS() as { services: { name: string }[] }).services.map((s) => s.name);
-  config.setIn(['services', names.indexOf(SERVICE), 'build-args'], { TOOLBOX: toolbox });
   await sandbox.repo.pushToMain(
     {
-      '.github/promotion.yaml': config.toString(),
+      '.github/promotion.yaml': await configOnMainWith(sandbox.repo, 'services', SERVICE, {
+        'build-args': { TOOLBOX: toolbox },
+      }),
       [`services/${SERVICE}/Dockerfile`]: DOCKERFILE,
       // Text of random bytes: gzip has work to do on every level.
       [`services/${SERVICE}/data/payload`]: randomBytes(3 << 20).toString('base64'),

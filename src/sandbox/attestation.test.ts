@@ -7,7 +7,6 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import {
   approveAndMerge,
   dispatchersOf,
@@ -17,9 +16,9 @@ import {
   startSandbox,
   type Sandbox,
 } from './demo.js';
+import { configOnMainWith } from './config-on-main.js';
 import { certificateIdentity } from './github/attestations.js';
 import { deploymentsIn } from './kube/index.js';
-import { git } from './process.js';
 import { buildah } from './registry.js';
 
 let sandbox: Sandbox | undefined;
@@ -46,18 +45,13 @@ async function pushByHand(s: Sandbox, tag: string): Promise<string> {
   }
 }
 
-/** Sets `sbom: true` on a service in the config on main of the GitOps repository. */
-async function askForSbom(s: Sandbox, service: string): Promise<void> {
-  const config = parseDocument(await git(s.repo.origin, 'show', 'main:.github/promotion.yaml'));
-  const names = (config.toJS() as { services: { name: string }[] }).services.map((entry) => entry.name);
-  config.setIn(['services', names.indexOf(service), 'sbom'], true);
-  await s.repo.pushToMain({ '.github/promotion.yaml': config.toString() }, `${service} attests an SBOM`);
-}
-
 it('verifies the release of orders from acme/orders in prod, and refuses an image pushed by hand there', async () => {
   sandbox = await startSandbox({ tokenMode: 'app' });
   const suite = sandbox.repositories.suite;
-  await askForSbom(sandbox, 'orders');
+  await sandbox.repo.pushToMain(
+    { '.github/promotion.yaml': await configOnMainWith(sandbox.repo, 'services', 'orders', { sbom: true }) },
+    'orders attests an SBOM',
+  );
   await playPromotion(sandbox, { service: 'orders', version: '1.6.0' });
   const released = await sandbox.registry.digest('acme/orders', '1.6.0');
 

@@ -16,6 +16,7 @@ import {
   startSandbox,
   type Sandbox,
 } from './demo.js';
+import { configOnMainWith } from './config-on-main.js';
 
 // A whole chain is three workflow runs of real git, kustomize and node processes, with Octokit
 // spacing writes a second apart as it does against GitHub: far above the suite's default timeout.
@@ -56,13 +57,11 @@ const failures = (s: Sandbox) => dispatchersOf(s).flatMap((dispatcher) => dispat
  * without require-attestation (overlay-deploy.test.ts shows the refusal).
  */
 async function prodWithoutAttestation(s: Sandbox): Promise<void> {
-  const config = await git(s.repo.origin, 'show', 'main:.github/promotion.yaml');
   await s.repo.pushToMain(
     {
-      '.github/promotion.yaml': config.replace(
-        '  - name: prod\n',
-        '  - name: prod\n    require-attestation: false\n',
-      ),
+      '.github/promotion.yaml': await configOnMainWith(s.repo, 'environments', 'prod', {
+        'require-attestation': false,
+      }),
     },
     'prod admits images without attestation',
   );

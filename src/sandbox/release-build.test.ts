@@ -4,10 +4,10 @@
 // the confirm step checks and what dev pins; a second release of an unchanged context takes its
 // layers from the type=gha cache; a rerun finds the tag and builds nothing.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseDocument } from 'yaml';
 import { MANIFEST_ACCEPT } from '../core/release.js';
 import { parseConfig } from '../core/config.js';
 import { readImageVersion } from '../core/kustomization.js';
+import { configOnMainWith } from './config-on-main.js';
 import { releaseService, startSandbox, type Sandbox } from './demo.js';
 import { git } from './process.js';
 import type { DispatchedRun } from './workflows/dispatcher.js';
@@ -28,20 +28,19 @@ const stepNamed = (run: DispatchedRun, name: string): StepResult =>
 beforeAll(async () => {
   sandbox = await startSandbox({ tokenMode: 'app', layout: 'single' });
   // orders for two platforms, with a build argument its Dockerfile turns into a label.
-  const config = parseDocument(await git(sandbox.repo.origin, 'show', 'main:.github/promotion.yaml'));
-  const names = (config.toJS() as { services: { name: string }[] }).services.map((s) => s.name);
-  const orders = names.indexOf('orders');
-  config.setIn(['services', orders, 'platforms'], ['linux/amd64', 'linux/arm64']);
-  config.setIn(['services', orders, 'build-args'], { TEAM: 'checkout squad' });
+  const config = await configOnMainWith(sandbox.repo, 'services', 'orders', {
+    platforms: ['linux/amd64', 'linux/arm64'],
+    'build-args': { TEAM: 'checkout squad' },
+  });
   const dockerfile = await git(sandbox.repo.origin, 'show', 'main:services/orders/Dockerfile');
   await sandbox.repo.pushToMain(
     {
-      '.github/promotion.yaml': config.toString(),
+      '.github/promotion.yaml': config,
       'services/orders/Dockerfile': `${dockerfile}\nARG TEAM\nLABEL org.example.team=$TEAM\n`,
     },
     'orders for amd64 and arm64, with a build argument',
   );
-  ordersImage = parseConfig(config.toString()).services.find((s) => s.name === 'orders')!.kustomizeImage;
+  ordersImage = parseConfig(config).services.find((s) => s.name === 'orders')!.kustomizeImage;
   await releaseService(sandbox, 'orders', '1.6.0');
   first = releaseRuns()[0]!;
   await releaseService(sandbox, 'orders', '1.6.1');

@@ -18,6 +18,7 @@ import {
   type WorkflowDispatcher,
   type WorkflowRunResult,
 } from './index.js';
+import { configOnMainWith } from '../config-on-main.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 const WORKFLOWS = `${ROOT}.github/workflows`;
@@ -31,13 +32,11 @@ async function sandbox(tokenMode: TokenMode) {
   repo = await createSandboxRepository({ source: ROOT });
   // These chains promote a version by hand (overlay-update), which pins no digest: a prod that
   // requires attestation (the default) would refuse it, as attest.test.ts and the demo show.
-  const config = await git(repo.origin, 'show', 'main:.github/promotion.yaml');
   await repo.pushToMain(
     {
-      '.github/promotion.yaml': config.replace(
-        '  - name: prod\n',
-        '  - name: prod\n    require-attestation: false\n',
-      ),
+      '.github/promotion.yaml': await configOnMainWith(repo, 'environments', 'prod', {
+        'require-attestation': false,
+      }),
     },
     'prod admits images without attestation',
   );
